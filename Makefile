@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: GPL-2.0
+# twlab. The public targets first make sure the Debian packages are there (scripts/install-deps.sh),
+# then build in a sub-make, so pkg-config is only asked once the packages exist.
+PREFIX ?= /usr/local
+B := build
+PKGS := libnl-3.0 libnl-route-3.0 libnl-nf-3.0 libbpf libnftables libpcap inih jansson
+DEMO ?= topologies/nat-recycle.ini
+
+.PHONY: all deps deps-test test demo bench install clean fuzz build-all build-tests
+all: deps
+	@$(MAKE) --no-print-directory build-all
+
+deps:
+	@scripts/install-deps.sh build
+deps-test:
+	@scripts/install-deps.sh test
+
+test: deps-test
+	@$(MAKE) --no-print-directory build-all build-tests
+	@tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory build-all
+	./twlab run $(DEMO) --out out/demo
+
+bench: deps-test
+	@$(MAKE) --no-print-directory build-all build-tests
+	@scripts/bench.sh
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(B)/fuzz_topo
+	@echo "run: $(B)/fuzz_topo -max_total_time=300 tests/fuzz/corpus"
+
+install: all
+	install -D -m 0755 twlab $(DESTDIR)$(PREFIX)/bin/twlab
+
+clean:
+	rm -rf $(B) twlab
+
+# ---- everything below runs in the sub-make, with the packages installed ----
+ifneq ($(filter build-all build-tests twlab $(B)/%,$(MAKECMDGOALS)),)
+ARCH := $(shell gcc -dumpmachine)
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	  -D_GNU_SOURCE -Isrc -I$(B) -MMD -MP $(shell pkg-config --cflags $(PKGS))
+LDLIBS := $(shell pkg-config --libs $(PKGS)) -lm
+BPF_CFLAGS := -O2 -g -Wall -target bpf -D__TARGET_ARCH_x86 -I/usr/include/$(ARCH) -Isrc
+
+SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
+OBJS := $(SRCS:src/%.c=$(B)/%.o)
+SKELS := $(patsubst src/bpf/%.bpf.c,$(B)/%.skel.h,$(wildcard src/bpf/*.bpf.c))
+UNIT := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
+BPFT := $(patsubst tests/bpf/%.c,$(B)/tests/%,$(wildcard tests/bpf/test_*.c))
+HELPERS := $(patsubst tests/net/%.c,$(B)/tests/%,$(wildcard tests/net/*.c))
+
+build-all: twlab
+build-tests: $(UNIT) $(BPFT) $(HELPERS)
+
+$(B) $(B)/tests:
+	@mkdir -p $@
+
+$(B)/%.bpf.o: src/bpf/%.bpf.c $(wildcard src/bpf/*.h) | $(B)
+	@echo "  BPF     $@"
+	@clang $(BPF_CFLAGS) -c $< -o $@
+$(B)/%.skel.h: $(B)/%.bpf.o
+	@echo "  SKEL    $@"
+	@bpftool gen skeleton $< name $*_bpf > $@
+
+$(B)/%.o: src/%.c | $(B) $(SKELS)
+	@echo "  CC      $@"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/libtwlab.a: $(OBJS)
+	@$(AR) rcs $@ $^
+
+twlab: $(B)/main.o $(B)/libtwlab.a
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# A test names the modules it links on a line "/* MODULES: topo undo */" (default: all of them,
+# libtwlab.a) and the functions it mocks on a line "/* WRAP: fn1 fn2 */" (ld --wrap).
+comma := ,
+wraps = $(addprefix -Wl$(comma)--wrap=,$(shell sed -n 's|^/\* WRAP: \(.*\) \*/|\1|p' $(1)))
+mods = $(shell sed -n 's|^/\* MODULES: \(.*\) \*/|\1|p' $(1))
+objs = $(if $(call mods,$(1)),$(patsubst %,$(B)/%.o,$(call mods,$(1))),$(B)/libtwlab.a)
+.SECONDEXPANSION:
+$(B)/tests/%: tests/unit/%.c $$(call objs,tests/unit/%.c) | $(B)/tests
+	@echo "  TEST    $@"
+	@$(CC) $(CFLAGS) -Itests -o $@ $< $(call wraps,$<) $(call objs,$<) $(LDLIBS) -lcmocka
+$(B)/tests/%: tests/bpf/%.c $$(call objs,tests/bpf/%.c) | $(B)/tests
+	@echo "  TEST    $@"
+	@$(CC) $(CFLAGS) -Itests -o $@ $< $(call wraps,$<) $(call objs,$<) $(LDLIBS) -lcmocka
+$(B)/tests/%: tests/net/%.c $$(call objs,tests/net/%.c) | $(B)/tests
+	@echo "  CC      $@"
+	@$(CC) $(CFLAGS) -Itests -o $@ $< $(call objs,$<) $(LDLIBS)
+
+$(B)/fuzz_topo: tests/fuzz/fuzz_topo.c src/topo.c | $(B)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc \
+		$(shell pkg-config --cflags inih) -o $@ $^ $(shell pkg-config --libs inih)
+
+-include $(wildcard $(B)/*.d)
+endif

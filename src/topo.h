@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * topo: a topology file (INI, parsed with libinih) becomes a validated struct lab.
+ * No syscalls beyond reading the file: everything here is testable without root.
+ */
+#ifndef TWLAB_TOPO_H
+#define TWLAB_TOPO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TOPO_NAME_MAX 24   /* lab and node names; twl-<lab>-<node> stays short */
+#define TOPO_MAX_CLIENTS 5000
+#define TOPO_ERR_MAX 512
+
+enum ts_mode { TS_OFFSET, TS_KERNEL, TS_SHARED, TS_OFF };
+enum close_policy { CLOSE_SERVER, CLOSE_CLIENT };
+enum nat_mode { NAT_MASQUERADE, NAT_SNAT, NAT_NONE };
+enum port_mode { PORT_KEEP, PORT_RANDOM, PORT_FULLY_RANDOM };
+enum expect_op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };
+
+struct topo_sysctl {
+	char *name;   /* "net.ipv4.tcp_rfc1337" */
+	char *value;
+	int line;
+};
+
+struct topo_sysctls {
+	struct topo_sysctl *v;
+	size_t n;
+};
+
+/* Addresses are IPv4 in host byte order. */
+struct topo_addr {
+	uint32_t addr;
+	uint8_t prefix;
+};
+
+struct lab_server {
+	int line;
+	uint16_t port;
+	enum close_policy close;
+	bool recycle;
+	uint64_t paws_msl_ms;
+	int32_t paws_window;
+	enum ts_mode ts_mode;
+	char **command;           /* argv (NULL-terminated) or NULL: run the server agent */
+	char *command_text;
+	struct topo_sysctls sysctls;
+	/* plan (topo_plan) */
+	struct topo_addr addr;    /* on eth0 (router) or br0 (direct) */
+	uint32_t gw;              /* 0: none */
+	uint32_t route_dst;       /* nat = none: route to the inside range via the router */
+	uint8_t route_prefix;
+};
+
+struct lab_router {
+	bool present;
+	int line;
+	enum nat_mode nat;
+	uint16_t port_lo, port_hi; /* 0,0 = all */
+	enum port_mode port_mode;
+	struct topo_sysctls sysctls;
+	/* plan */
+	struct topo_addr out_addr; /* outside (towards the server) */
+};
+
+struct lab_client {
+	char name[TOPO_NAME_MAX + 8];  /* replicas append a number */
+	int line;                       /* line of the [client NAME] header */
+	int index;                      /* 0..n_clients-1 */
+	enum ts_mode ts_mode;
+	bool ts_random;                 /* ts_offset = random: drawn from the lab seed */
+	bool has_ts_offset;
+	uint32_t ts_offset;             /* ms ticks, mod 2^32 */
+	bool has_uptime;
+	uint64_t uptime_ms;
+	uint64_t start_ms, every_ms, connect_timeout_ms;
+	uint32_t count;                 /* 0 = until duration */
+	char **command;
+	char *command_text;
+	struct topo_sysctls sysctls;
+	/* plan */
+	struct topo_addr addr;          /* on eth0 */
+	uint32_t gw;                    /* router's (or none in direct mode) */
+	struct topo_addr peer_addr;     /* router side of the client's veth; 0 in direct mode */
+};
+
+struct lab_expect {
+	char *path;      /* "client.bob.syn_dropped" */
+	enum expect_op op;
+	char *value;     /* literal as written: number, true/false, or a string */
+	char *text;      /* "client.bob.syn_dropped > 0", for reports */
+	int line;
+};
+
+struct lab {
+	char name[TOPO_NAME_MAX + 1];
+	char *file;
+	char *description;
+	uint64_t duration_ms;
+	uint64_t seed;
+	struct lab_server server;
+	struct lab_router router;
+	struct lab_client *clients;
+	size_t n_clients;
+	struct lab_expect *expects;
+	size_t n_expects;
+};
+
+/* A parse or validation error: the file, line and key it is about. */
+struct topo_err {
+	char file[256];
+	int line;           /* 0: the whole file */
+	char key[64];       /* "" when about a section */
+	char msg[TOPO_ERR_MAX];
+};
+
+/*
+ * Parse and validate path; on success *ret_lab is a complete model with the address plan
+ * applied (topo_plan). Returns 0 or a negative errno (-EINVAL for bad content, -errno of
+ * the open/read); err is filled on every failure. name_override may be NULL.
+ */
+int topo_load(const char *path, const char *name_override, struct lab **ret_lab,
+	      struct topo_err *err);
+/* Same from a memory buffer; fname is only used in messages. */
+int topo_load_buffer(const char *buf, size_t len, const char *fname, const char *name_override,
+		     struct lab **ret_lab, struct topo_err *err);
+void topo_free(struct lab *lab);
+
+/* "250ms" "2s" "5m" "1h" "10d" -> ms. 0 or -EINVAL / -ERANGE. */
+int topo_parse_duration(const char *s, uint64_t *ret_ms);
+/* Format ms back to the shortest exact unit ("1h", "250ms"). */
+void topo_format_duration(uint64_t ms, char *buf, size_t len);
+
+/* The address plan (pure). Called by topo_load; exposed for tests. */
+int topo_plan(struct lab *lab, struct topo_err *err);
+
+/* Node names: "server", "router", or a client name. */
+struct lab_client *topo_client(const struct lab *lab, const char *name);
+
+/* "twl-<lab>-<node>" into buf; -ENAMETOOLONG if it does not fit. */
+int topo_netns_name(const struct lab *lab, const char *node, char *buf, size_t len);
+
+/* The offset the client's egress TSval is shifted by, given its mode:
+ * uptime: uptime_ms - now_ms (mod 2^32) so TSvals read as that uptime; ts_offset: as set;
+ * random: drawn from the lab seed and the client index (deterministic). */
+uint32_t topo_client_ts_offset(const struct lab *lab, const struct lab_client *c, uint64_t now_ms);
+
+const char *topo_ts_mode_str(enum ts_mode m);
+const char *topo_op_str(enum expect_op op);
+
+#endif
