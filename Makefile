@@ -84,13 +84,13 @@ wraps = $(addprefix -Wl$(comma)--wrap=,$(shell sed -n 's|^/\* WRAP: \(.*\) \*/|\
 mods = $(shell sed -n 's|^/\* MODULES: \(.*\) \*/|\1|p' $(1))
 objs = $(if $(call mods,$(1)),$(patsubst %,$(B)/%.o,$(call mods,$(1))),$(B)/libtwlab.a)
 .SECONDEXPANSION:
-$(B)/tests/%: tests/unit/%.c $$(call objs,tests/unit/%.c) | $(B)/tests
+$(B)/tests/%: tests/unit/%.c $$(call objs,tests/unit/$$*.c) | $(B)/tests
 	@echo "  TEST    $@"
 	@$(CC) $(CFLAGS) -Itests -o $@ $< $(call wraps,$<) $(call objs,$<) $(LDLIBS) -lcmocka
-$(B)/tests/%: tests/bpf/%.c $$(call objs,tests/bpf/%.c) | $(B)/tests
+$(B)/tests/%: tests/bpf/%.c $$(call objs,tests/bpf/$$*.c) | $(B)/tests
 	@echo "  TEST    $@"
 	@$(CC) $(CFLAGS) -Itests -o $@ $< $(call wraps,$<) $(call objs,$<) $(LDLIBS) -lcmocka
-$(B)/tests/%: tests/net/%.c $$(call objs,tests/net/%.c) | $(B)/tests
+$(B)/tests/%: tests/net/%.c $$(call objs,tests/net/$$*.c) | $(B)/tests
 	@echo "  CC      $@"
 	@$(CC) $(CFLAGS) -Itests -o $@ $< $(call objs,$<) $(LDLIBS)
 
