@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* cmd: what the subcommands share. Only subcommands print errors and choose exit codes. */
+#ifndef TWLAB_CMD_H
+#define TWLAB_CMD_H
+
+#include <stdbool.h>
+#include <signal.h>
+#include "topo.h"
+
+enum {
+	EXIT_DONE = 0,      /* done, every expectation held */
+	EXIT_EXPECT = 1,    /* an expectation failed */
+	EXIT_USAGE = 2,     /* bad usage or topology */
+	EXIT_ENV = 3,       /* not root, kernel feature or dependency missing */
+	EXIT_OTHER = 4,     /* anything else */
+};
+
+int cmd_run(int argc, char **argv);
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+void cmd_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Load a topology; prints "twlab: FILE:LINE: key 'K': why" and returns EXIT_USAGE on error. */
+int cmd_load(const char *path, const char *name, struct lab **ret_lab);
+/* EXIT_ENV with a message unless we can make namespaces (root, netns support). */
+int cmd_need_root(void);
+/* Block SIGINT/SIGTERM/SIGHUP/SIGCHLD and read them through the returned signalfd. */
+int cmd_signals(int *ret_sigfd);
+/* True once SIGINT/SIGTERM/SIGHUP arrived on the signalfd from cmd_signals. */
+bool cmd_interrupted(void);
+/* The exit code for a failed bring-up or environment error. */
+int cmd_exit_for(int err);
+void cmd_trace(const char *line);
+/* Route libbpf's messages: shown with -v only. */
+void cmd_libbpf_log(bool verbose);
+/* Remove a lab by its state file: kill its processes, delete its namespaces. */
+int cmd_remove_lab(const char *lab, bool dry_run, bool force);
+
+#endif

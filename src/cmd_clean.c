@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <string.h>
+#include "cmd.h"
+#include "undo.h"
+
+int cmd_foreach_lab(int (*fn)(const char *lab, void *ctx), void *ctx);
+
+static int clean_one(const char *lab, void *ctx)
+{
+	bool dry = *(bool *)ctx;
+	struct undo u;
+	bool live;
+
+	if (undo_load(lab, &u))
+		return cmd_remove_lab(lab, dry, false);
+	live = undo_owner_alive(&u);
+	undo_close(&u);
+	if (live) {
+		printf("skipping lab %s: its twlab (pid %d) is still running\n", lab, u.owner);
+		return EXIT_DONE;
+	}
+	return cmd_remove_lab(lab, dry, false);
+}
+
+int cmd_clean(int argc, char **argv)
+{
+	bool dry = false;
+
+	if (argc == 2 && !strcmp(argv[1], "--dry-run")) {
+		dry = true;
+	} else if (argc != 1) {
+		bool help = !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h");
+
+		fputs("usage: twlab clean [--dry-run]\n"
+		      "  Remove every lab whose twlab is no longer running (labs made by twlab up\n"
+		      "  included), exactly as its state file lists it. Namespaces twlab did not\n"
+		      "  make are left alone.\n",
+		      help ? stdout : stderr);
+		return help ? EXIT_DONE : EXIT_USAGE;
+	}
+	if (cmd_need_root())
+		return EXIT_ENV;
+	return cmd_foreach_lab(clean_one, &dry);
+}

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "cmd.h"
+#include "netns.h"
+#include "undo.h"
+
+int cmd_exec(int argc, char **argv)
+{
+	char ns[128];
+	struct undo u;
+	bool listed = false;
+	int fd, err;
+
+	if (argc < 5 || strcmp(argv[3], "--")) {
+		bool help = argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+
+		fputs("usage: twlab exec NAME NODE -- CMD [ARG...]\n"
+		      "  Run CMD inside the namespace of NODE (server, router or a client) of lab NAME.\n",
+		      help ? stdout : stderr);
+		return help ? EXIT_DONE : EXIT_USAGE;
+	}
+	if (cmd_need_root())
+		return EXIT_ENV;
+	err = undo_load(argv[1], &u);
+	if (err) {
+		cmd_err("no lab named %s", argv[1]);
+		return EXIT_USAGE;
+	}
+	snprintf(ns, sizeof(ns), "twl-%s-%s", argv[1], argv[2]);
+	for (size_t i = 0; i < u.n; i++)
+		if (u.v[i].kind == UNDO_NETNS && !strcmp(u.v[i].name, ns))
+			listed = true;
+	undo_close(&u);
+	if (!listed) {
+		cmd_err("lab %s has no node %s", argv[1], argv[2]);
+		return EXIT_USAGE;
+	}
+	err = netns_open(ns, &fd);
+	if (!err)
+		err = netns_enter(fd);
+	if (err) {
+		cmd_err("cannot enter namespace %s: %s", ns, strerror(-err));
+		return EXIT_OTHER;
+	}
+	execvp(argv[4], argv + 4);
+	cmd_err("cannot run %s in %s: %s", argv[4], ns, strerror(errno));
+	return errno == ENOENT ? EXIT_USAGE : EXIT_OTHER;
+}

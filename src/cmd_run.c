@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "cmd.h"
+#include "expect.h"
+#include "lab.h"
+#include "report.h"
+#include "run.h"
+
+static const char usage[] =
+	"usage: twlab run TOPOLOGY [--out DIR] [--seed N] [--name NAME] [--quiet] [-v]\n"
+	"  Build the lab, run its schedule, tear it down, and write DIR/result.json and\n"
+	"  DIR/events.jsonl (default DIR: out/<lab>). Exit 0 when every [expect] held, 1 when\n"
+	"  one failed, 2 bad topology, 3 environment, 4 anything else.\n";
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int mkdirs(const char *path)
+{
+	char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(buf, 0755) && errno != EEXIST ? -errno : 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' }, { "seed", required_argument, NULL, 's' },
+		{ "name", required_argument, NULL, 'n' }, { "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },	  { "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *out = NULL, *name = NULL, *seed = NULL;
+	bool quiet = false, verbose = false, all_ok = true;
+	char outbuf[512], path[600];
+	struct lab *lab;
+	struct lab_rt rt;
+	struct run run;
+	json_t *res;
+	double t;
+	int c, err, sigfd, code;
+
+	while ((c = getopt_long(argc, argv, "o:s:n:qvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 's': seed = optarg; break;
+		case 'n': name = optarg; break;
+		case 'q': quiet = true; break;
+		case 'v': verbose = true; break;
+		case 'h': fputs(usage, stdout); return EXIT_DONE;
+		default: fputs(usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	code = cmd_load(argv[optind], name, &lab);
+	if (code)
+		return code;
+	if (seed) {
+		char *end;
+
+		errno = 0;
+		lab->seed = strtoull(seed, &end, 0);
+		if (errno || *end || !*seed) {
+			cmd_err("--seed: not a number: %s", seed);
+			topo_free(lab);
+			return EXIT_USAGE;
+		}
+	}
+	code = cmd_need_root();
+	if (code)
+		goto free_lab;
+	if (!out) {
+		snprintf(outbuf, sizeof(outbuf), "out/%s", lab->name);
+		out = outbuf;
+	}
+	err = mkdirs(out);
+	if (err) {
+		cmd_err("cannot create output folder %s: %s", out, strerror(-err));
+		code = EXIT_OTHER;
+		goto free_lab;
+	}
+	err = cmd_signals(&sigfd);
+	if (err) {
+		cmd_err("cannot set up signal handling: %s", strerror(-err));
+		code = EXIT_OTHER;
+		goto free_lab;
+	}
+
+	lab_rt_init(&rt, lab);
+	rt.trace = verbose ? cmd_trace : NULL;
+	cmd_libbpf_log(verbose);
+	rt.interrupted = cmd_interrupted;
+	t = now_s();
+	err = lab_up(&rt);
+	if (err) {
+		if (err == -EINTR) {
+			cmd_err("interrupted during bring-up; everything made so far was removed");
+			code = EXIT_OTHER;
+		} else if (err == -EEXIST && !strncmp(rt.err, "cannot create state file", 24)) {
+			cmd_err("a lab named %s already exists; remove it with: twlab down %s",
+				lab->name, lab->name);
+			code = EXIT_ENV;
+		} else {
+			cmd_err("%s: %s", rt.err, strerror(-err));
+			code = cmd_exit_for(err);
+		}
+		goto free_lab;
+	}
+	run_init(&run, &rt, sigfd);
+	run.setup_s = now_s() - t;
+	run.progress = !quiet && isatty(STDOUT_FILENO);
+	err = run_exec(&run);
+	t = now_s();
+	c = lab_down(&rt);
+	run.teardown_s = now_s() - t;
+	if (c)
+		cmd_err("teardown of lab %s incomplete: %s (twlab clean retries)", lab->name,
+			strerror(-c));
+
+	res = report_result(&run);
+	json_object_set_new(res, "expect", expect_eval_all(lab, res, &all_ok));
+	json_object_set_new(res, "ok", json_boolean(all_ok && !err));
+	if (report_write_json(res, out, "result.json"))
+		cmd_err("cannot write %s/result.json", out);
+	snprintf(path, sizeof(path), "%s/events.jsonl", out);
+	if (report_events(&run, path))
+		cmd_err("cannot write %s", path);
+	if (!quiet) {
+		report_text(&run, res, stdout);
+		printf("  results in %s/ (result.json, events.jsonl)\n", out);
+	}
+	json_decref(res);
+	if (err == -EINTR) {
+		cmd_err("interrupted; lab %s removed", lab->name);
+		code = EXIT_OTHER;
+	} else if (err) {
+		cmd_err("run failed: %s", run.err[0] ? run.err : strerror(-err));
+		code = err == -EPERM || err == -EOPNOTSUPP ? EXIT_ENV : EXIT_OTHER;
+	} else {
+		code = all_ok ? EXIT_DONE : EXIT_EXPECT;
+	}
+	if (!code && c)
+		code = EXIT_OTHER;
+	run_free(&run);
+free_lab:
+	topo_free(lab);
+	return code;
+}

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include "cmd.h"
+#include "lab.h"
+#include "run.h"
+
+static const char usage[] =
+	"usage: twlab up TOPOLOGY [--name NAME] [-v]\n"
+	"  Build the lab and start its server, then leave it running: poke at it with\n"
+	"  twlab exec NAME NODE -- CMD..., remove it with twlab down NAME.\n";
+
+int cmd_up(int argc, char **argv)
+{
+	static const struct option opts[] = { { "name", required_argument, NULL, 'n' },
+					      { "verbose", no_argument, NULL, 'v' },
+					      { "help", no_argument, NULL, 'h' },
+					      {} };
+	const char *name = NULL;
+	bool verbose = false, command;
+	struct lab *lab;
+	struct lab_rt rt;
+	char err_buf[512];
+	pid_t pid;
+	int c, err, sigfd, code;
+
+	while ((c = getopt_long(argc, argv, "n:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': name = optarg; break;
+		case 'v': verbose = true; break;
+		case 'h': fputs(usage, stdout); return EXIT_DONE;
+		default: fputs(usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	code = cmd_load(argv[optind], name, &lab);
+	if (code)
+		return code;
+	code = cmd_need_root();
+	if (code)
+		goto out;
+	err = cmd_signals(&sigfd);
+	if (err) {
+		code = EXIT_OTHER;
+		goto out;
+	}
+	lab_rt_init(&rt, lab);
+	rt.detached = true;
+	rt.trace = verbose ? cmd_trace : NULL;
+	cmd_libbpf_log(verbose);
+	rt.interrupted = cmd_interrupted;
+	err = lab_up(&rt);
+	if (err) {
+		if (err == -EEXIST && !strncmp(rt.err, "cannot create state file", 24)) {
+			cmd_err("a lab named %s already exists; remove it with: twlab down %s",
+				lab->name, lab->name);
+			code = EXIT_ENV;
+		} else {
+			cmd_err("%s: %s", rt.err, strerror(-err));
+			code = err == -EINTR ? EXIT_OTHER : cmd_exit_for(err);
+		}
+		goto out;
+	}
+	err = lab_gate_attach(&rt);
+	if (err)
+		snprintf(err_buf, sizeof(err_buf), "%s", rt.err);
+	else
+		err = run_server_start(&rt, &pid, &command, err_buf, sizeof(err_buf));
+	if (!err && cmd_interrupted())
+		err = -EINTR;
+	if (!err)
+		err = undo_detach(&rt.undo);
+	if (err) {
+		cmd_err("%s: %s", err_buf, strerror(-err));
+		lab_down(&rt);
+		code = EXIT_OTHER;
+		goto out;
+	}
+	printf("lab %s is up: %zu client namespaces, server %s listening on port %u\n"
+	       "  twlab exec %s %s -- ss -tan\n  twlab down %s\n",
+	       lab->name, lab->n_clients, rt.server_ns, lab->server.port, lab->name,
+	       lab->clients[0].name, lab->name);
+	/* Leave everything in place: the state file lists it for down and clean. */
+	undo_close(&rt.undo);
+	code = EXIT_DONE;
+out:
+	topo_free(lab);
+	return code;
+}

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_conntrack_tcp.h>
+#include <netlink/netlink.h>
+#include <netlink/netfilter/nfnl.h>
+#include <netlink/netfilter/ct.h>
+#include "conntrack.h"
+#include "nl.h"
+
+struct ct_watch {
+	struct nl_sock *sk;
+	ct_fn fn;
+	void *ctx;
+	int seen;
+};
+
+static uint32_t addr_of(const struct nl_addr *a)
+{
+	uint32_t be = 0;
+
+	if (a && nl_addr_get_family(a) == AF_INET && nl_addr_get_len(a) == 4)
+		memcpy(&be, nl_addr_get_binary_addr(a), 4);
+	return ntohl(be);
+}
+
+static bool to_entry(const struct nfnl_ct *ct, struct ct_entry *e)
+{
+	if (nfnl_ct_get_proto(ct) != IPPROTO_TCP)
+		return false;
+	*e = (struct ct_entry){
+		.orig_src = addr_of(nfnl_ct_get_src(ct, 0)),
+		.orig_dst = addr_of(nfnl_ct_get_dst(ct, 0)),
+		.orig_sport = nfnl_ct_get_src_port(ct, 0),
+		.orig_dport = nfnl_ct_get_dst_port(ct, 0),
+		.reply_dst = addr_of(nfnl_ct_get_dst(ct, 1)),
+		.reply_dport = nfnl_ct_get_dst_port(ct, 1),
+		.tcp_state = nfnl_ct_get_tcp_state(ct),
+		.timeout = nfnl_ct_get_timeout(ct),
+	};
+	return true;
+}
+
+static int on_msg(struct nl_msg *msg, void *arg)
+{
+	struct ct_watch *w = arg;
+	struct nfnl_ct *ct;
+	struct ct_entry e;
+
+	if (nfnlmsg_ct_parse(nlmsg_hdr(msg), &ct) < 0)
+		return NL_SKIP;
+	if (to_entry(ct, &e)) {
+		w->fn(&e, w->ctx);
+		w->seen++;
+	}
+	nfnl_ct_put(ct);
+	return NL_OK;
+}
+
+int ct_watch_open(struct ct_watch **ret)
+{
+	struct ct_watch *w = calloc(1, sizeof(*w));
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	w->sk = nl_socket_alloc();
+	if (!w->sk) {
+		free(w);
+		return -ENOMEM;
+	}
+	nl_socket_disable_seq_check(w->sk);
+	nl_socket_modify_cb(w->sk, NL_CB_VALID, NL_CB_CUSTOM, on_msg, w);
+	err = nl_errno(nfnl_connect(w->sk));
+	if (!err)
+		err = nl_errno(nl_socket_add_membership(w->sk, NFNLGRP_CONNTRACK_NEW));
+	if (!err)
+		err = nl_errno(nl_socket_set_nonblocking(w->sk));
+	/* a run can make thousands of entries in a burst */
+	if (!err)
+		err = nl_errno(nl_socket_set_buffer_size(w->sk, 4 << 20, 0));
+	if (err) {
+		ct_watch_close(w);
+		return err;
+	}
+	*ret = w;
+	return 0;
+}
+
+int ct_watch_fd(const struct ct_watch *w)
+{
+	return nl_socket_get_fd(w->sk);
+}
+
+int ct_watch_read(struct ct_watch *w, ct_fn fn, void *ctx)
+{
+	int err;
+
+	w->fn = fn;
+	w->ctx = ctx;
+	w->seen = 0;
+	do
+		err = nl_recvmsgs_default(w->sk);
+	while (err >= 0);
+	err = nl_errno(err);
+	return err == -EAGAIN || err == 0 ? w->seen : err;
+}
+
+void ct_watch_close(struct ct_watch *w)
+{
+	if (!w)
+		return;
+	nl_socket_free(w->sk);
+	free(w);
+}
+
+struct dump_ctx {
+	ct_fn fn;
+	void *ctx;
+};
+
+static void dump_one(struct nl_object *o, void *arg)
+{
+	struct dump_ctx *d = arg;
+	struct ct_entry e;
+
+	if (to_entry((struct nfnl_ct *)o, &e))
+		d->fn(&e, d->ctx);
+}
+
+int ct_dump(ct_fn fn, void *ctx)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	struct nl_cache *cache = NULL;
+	struct dump_ctx d = { fn, ctx };
+	int err;
+
+	if (!sk)
+		return -ENOMEM;
+	err = nl_errno(nfnl_connect(sk));
+	if (!err)
+		err = nl_errno(nfnl_ct_alloc_cache(sk, &cache));
+	if (!err) {
+		nl_cache_foreach(cache, dump_one, &d);
+		nl_cache_free(cache);
+	}
+	nl_socket_free(sk);
+	return err;
+}
+
+const char *ct_state_str(uint8_t s)
+{
+	static const char *names[] = {
+		[TCP_CONNTRACK_NONE] = "NONE",		[TCP_CONNTRACK_SYN_SENT] = "SYN_SENT",
+		[TCP_CONNTRACK_SYN_RECV] = "SYN_RECV",	[TCP_CONNTRACK_ESTABLISHED] = "ESTABLISHED",
+		[TCP_CONNTRACK_FIN_WAIT] = "FIN_WAIT",	[TCP_CONNTRACK_CLOSE_WAIT] = "CLOSE_WAIT",
+		[TCP_CONNTRACK_LAST_ACK] = "LAST_ACK",	[TCP_CONNTRACK_TIME_WAIT] = "TIME_WAIT",
+		[TCP_CONNTRACK_CLOSE] = "CLOSE",	[TCP_CONNTRACK_SYN_SENT2] = "SYN_SENT2",
+	};
+
+	return s < sizeof(names) / sizeof(names[0]) && names[s] ? names[s] : "?";
+}

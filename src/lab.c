@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include "gate.h"
+#include "lab.h"
+#include "nat.h"
+#include "netns.h"
+#include "nl.h"
+#include "sysctl.h"
+#include "tsclock.h"
+
+#define HUB_TIMEOUT_MS 5000
+
+struct up_ctx {
+	struct lab_rt *rt;
+	struct nl_sock *ssk, *rsk;  /* server's and router's sockets */
+	int hub_master;             /* direct: br0 in the server ns */
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void trace(struct lab_rt *rt, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	if (!rt->trace)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	rt->trace(line);
+}
+
+/* Record what failed; the caller returns err. */
+static int fail(struct lab_rt *rt, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rt->err, sizeof(rt->err), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+static const char *ip(uint32_t host, char buf[INET_ADDRSTRLEN])
+{
+	uint32_t be = htonl(host);
+
+	return inet_ntop(AF_INET, &be, buf, INET_ADDRSTRLEN);
+}
+
+void lab_rt_init(struct lab_rt *rt, struct lab *lab)
+{
+	memset(rt, 0, sizeof(*rt));
+	rt->lab = lab;
+	rt->server_fd = rt->router_fd = -1;
+	rt->undo.fd = -1;
+}
+
+static int push_inner(struct lab_rt *rt, enum undo_kind kind, const char *ns, const char *name)
+{
+	struct undo_entry e = { .kind = kind };
+
+	snprintf(e.ns, sizeof(e.ns), "%s", ns);
+	snprintf(e.name, sizeof(e.name), "%s", name);
+	return undo_push(&rt->undo, &e);
+}
+
+/* Create and journal a namespace; the thread is left inside it with lo up and sysctls set. */
+static int make_ns(struct lab_rt *rt, const char *node, const struct topo_sysctls *extra,
+		   int timestamps, int hub_links, char ns[64], int *ret_fd, struct nl_sock **ret_sk)
+{
+	struct undo_entry e = { .kind = UNDO_NETNS, .hub_links = hub_links };
+	struct nl_sock *sk;
+	char val[16];
+	int fd, err;
+
+	if (rt->interrupted && rt->interrupted())
+		return fail(rt, -EINTR, "interrupted");
+	err = topo_netns_name(rt->lab, node, ns, 64);
+	if (err)
+		return fail(rt, err, "namespace name for %s", node);
+	trace(rt, "netns add %s", ns);
+	err = netns_create(ns, &fd, &e.id);
+	if (err)
+		return fail(rt, err, "cannot create namespace %s", ns);
+	snprintf(e.name, sizeof(e.name), "%s", ns);
+	err = undo_push(&rt->undo, &e);
+	if (err) {
+		netns_enter_root();
+		netns_delete(ns, e.id);
+		close(fd);
+		return fail(rt, err, "cannot write state file %s", rt->undo.path);
+	}
+	err = nl_open(&sk);
+	if (err) {
+		close(fd);
+		return fail(rt, err, "cannot open netlink socket in %s", ns);
+	}
+	err = nl_link_up(sk, 1);
+	if (err) {
+		fail(rt, err, "cannot bring lo up in %s", ns);
+		goto out;
+	}
+	/* No IPv6 on lab links: no router solicitations or DAD in captures and counters. */
+	err = sysctl_set("net.ipv6.conf.default.disable_ipv6", "1");
+	if (err == -ENOENT)
+		err = 0;
+	if (!err && timestamps >= 0) {
+		snprintf(val, sizeof(val), "%d", timestamps);
+		trace(rt, "sysctl -n %s net.ipv4.tcp_timestamps=%s", ns, val);
+		err = sysctl_set("net.ipv4.tcp_timestamps", val);
+		if (err)
+			fail(rt, err, "cannot set net.ipv4.tcp_timestamps in %s", ns);
+	}
+	for (size_t i = 0; !err && extra && i < extra->n; i++) {
+		trace(rt, "sysctl -n %s %s=%s", ns, extra->v[i].name, extra->v[i].value);
+		err = sysctl_set(extra->v[i].name, extra->v[i].value);
+		if (err)
+			fail(rt, err, "cannot set %s = %s in %s (line %d)", extra->v[i].name,
+			     extra->v[i].value, ns, extra->v[i].line);
+	}
+out:
+	if (err) {
+		nl_close(sk);
+		close(fd);
+		return err;
+	}
+	*ret_fd = fd;
+	*ret_sk = sk;
+	return 0;
+}
+
+static int ts_sysctl(enum ts_mode m)
+{
+	switch (m) {
+	case TS_KERNEL:
+		return 1;
+	case TS_OFF:
+		return 0;
+	default:
+		return 2;	/* offset and shared: the host's plain ms clock (spec §c.1) */
+	}
+}
+
+static int add_addr(struct lab_rt *rt, struct nl_sock *sk, const char *ns, const char *dev,
+		    int ifindex, struct topo_addr a)
+{
+	char buf[INET_ADDRSTRLEN];
+	int err;
+
+	trace(rt, "ip -n %s addr add %s/%u dev %s", ns, ip(a.addr, buf), a.prefix, dev);
+	err = nl_addr_add(sk, ifindex, a.addr, a.prefix);
+	return err ? fail(rt, err, "cannot add address %s/%u to %s in %s", buf, a.prefix, dev, ns)
+		   : 0;
+}
+
+static int add_route(struct lab_rt *rt, struct nl_sock *sk, const char *ns, uint32_t dst,
+		     uint8_t prefix, uint32_t gw, int ifindex)
+{
+	char d[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
+	int err;
+
+	trace(rt, "ip -n %s route add %s/%u via %s", ns, ip(dst, d), prefix, ip(gw, g));
+	err = nl_route_add(sk, dst, prefix, gw, ifindex);
+	return err ? fail(rt, err, "cannot add route %s/%u via %s in %s", d, prefix, g, ns) : 0;
+}
+
+static int link_up(struct lab_rt *rt, struct nl_sock *sk, const char *ns, const char *dev,
+		   int *ret_ifindex)
+{
+	int ifindex, err = nl_ifindex(sk, dev, &ifindex);
+
+	if (!err)
+		err = nl_link_up(sk, ifindex);
+	if (err)
+		return fail(rt, err, "cannot bring %s up in %s", dev, ns);
+	*ret_ifindex = ifindex;
+	return 0;
+}
+
+static int up_server(struct up_ctx *c)
+{
+	struct lab_rt *rt = c->rt;
+	const struct lab_server *s = &rt->lab->server;
+	bool direct = !rt->lab->router.present;
+	int err;
+
+	err = make_ns(rt, "server", &s->sysctls, ts_sysctl(s->ts_mode), direct ? 2 : 0,
+		      rt->server_ns, &rt->server_fd, &c->ssk);
+	if (err || !direct)
+		return err;
+	/* Direct topology: the clients' veths are ports of a bridge in the server's namespace,
+	 * and the server's address and the gate sit on the bridge. */
+	trace(rt, "ip -n %s link add br0 type bridge", rt->server_ns);
+	err = nl_bridge_add(c->ssk, "br0");
+	if (err)
+		return fail(rt, err, "cannot create bridge br0 in %s", rt->server_ns);
+	err = push_inner(rt, UNDO_LINK, rt->server_ns, "br0");
+	if (!err)
+		err = link_up(rt, c->ssk, rt->server_ns, "br0", &c->hub_master);
+	if (!err)
+		err = add_addr(rt, c->ssk, rt->server_ns, "br0", c->hub_master, s->addr);
+	rt->server_link = c->hub_master;
+	return err;
+}
+
+static int up_router(struct up_ctx *c)
+{
+	struct lab_rt *rt = c->rt;
+	const struct lab_router *r = &rt->lab->router;
+	const struct lab_server *s = &rt->lab->server;
+	char nfterr[512], script[512];
+	int err, out, eth;
+
+	err = make_ns(rt, "router", &r->sysctls, -1, 2, rt->router_ns, &rt->router_fd, &c->rsk);
+	if (err)
+		return err;
+	trace(rt, "sysctl -n %s net.ipv4.ip_forward=1", rt->router_ns);
+	err = sysctl_set("net.ipv4.ip_forward", "1");
+	if (err)
+		return fail(rt, err, "cannot enable ip_forward in %s", rt->router_ns);
+	trace(rt, "ip -n %s link add out0 type veth peer name eth0 netns %s", rt->router_ns,
+	      rt->server_ns);
+	err = nl_veth_add(c->rsk, "out0", "eth0", rt->server_fd, 0);
+	if (err)
+		return fail(rt, err, "cannot create veth out0 in %s", rt->router_ns);
+	err = push_inner(rt, UNDO_LINK, rt->router_ns, "out0");
+	if (!err)
+		err = nl_ifindex(c->rsk, "out0", &out) ? fail(rt, -ENODEV, "no out0") : 0;
+	if (!err)
+		err = add_addr(rt, c->rsk, rt->router_ns, "out0", out, r->out_addr);
+	if (!err)
+		err = link_up(rt, c->ssk, rt->server_ns, "eth0", &eth);
+	if (!err)
+		err = add_addr(rt, c->ssk, rt->server_ns, "eth0", eth, s->addr);
+	if (!err && s->route_dst)
+		err = add_route(rt, c->ssk, rt->server_ns, s->route_dst, s->route_prefix, s->gw,
+				eth);
+	if (err)
+		return err;
+	rt->server_link = eth;
+	if (r->nat == NAT_NONE)
+		return 0;
+	if (rt->trace && !nat_script(r, "out0", script, sizeof(script))) {
+		trace(rt, "nft -f - (in %s) <<", rt->router_ns);
+		for (char *l = strtok(script, "\n"); l; l = strtok(NULL, "\n"))
+			trace(rt, "  %s", l);
+	}
+	/* nft_ctx_new() binds to the current netns: we are inside the router's (make_ns). */
+	err = nat_apply(r, "out0", nfterr, sizeof(nfterr));
+	if (err)
+		return fail(rt, err, "cannot add NAT rules in %s: %s", rt->router_ns, nfterr);
+	return push_inner(rt, UNDO_NFT, rt->router_ns, NAT_TABLE);
+}
+
+static int up_client(struct up_ctx *c, struct lab_client *cl)
+{
+	struct lab_rt *rt = c->rt;
+	bool direct = !rt->lab->router.present;
+	struct nl_sock *hub = direct ? c->ssk : c->rsk, *csk;
+	const char *hub_ns = direct ? rt->server_ns : rt->router_ns;
+	char ns[64], dev[IFNAMSIZ];
+	int err, eth, hidx;
+
+	err = make_ns(rt, cl->name, &cl->sysctls, ts_sysctl(cl->ts_mode), 0, ns,
+		      &rt->client_fd[cl->index], &csk);
+	if (err)
+		return err;
+	snprintf(dev, sizeof(dev), "c%d", cl->index);
+	trace(rt, "ip -n %s link add %s type veth peer name eth0 netns %s", hub_ns, dev, ns);
+	err = nl_veth_add(hub, dev, "eth0", rt->client_fd[cl->index], direct ? c->hub_master : 0);
+	if (err) {
+		fail(rt, err, "cannot create veth %s in %s", dev, hub_ns);
+		goto out;
+	}
+	err = push_inner(rt, UNDO_LINK, hub_ns, dev);
+	if (!err)
+		err = link_up(rt, csk, ns, "eth0", &eth);
+	if (!err)
+		err = add_addr(rt, csk, ns, "eth0", eth, cl->addr);
+	if (!err && cl->gw)
+		err = add_route(rt, csk, ns, 0, 0, cl->gw, eth);
+	if (!err && cl->peer_addr.addr) {
+		err = nl_ifindex(hub, dev, &hidx);
+		if (err)
+			fail(rt, err, "cannot find %s in %s", dev, hub_ns);
+		else
+			err = add_addr(rt, hub, hub_ns, dev, hidx, cl->peer_addr);
+	}
+	if (!err && cl->ts_mode == TS_OFFSET) {
+		uint32_t off = topo_client_ts_offset(rt->lab, cl, rt->up_ns / 1000000);
+
+		rt->client_ts_offset[cl->index] = off;
+		trace(rt, "tc -n %s: tsclock on eth0, TSval += %u", ns, off);
+		err = tsclock_set(rt->clock, cl->addr.addr, off);
+		/* libbpf's tc calls use the current netns: we are inside the client's. */
+		if (!err)
+			err = tsclock_attach(rt->clock, eth);
+		if (err)
+			fail(rt, err, "cannot attach the timestamp clock to eth0 in %s", ns);
+		else
+			err = push_inner(rt, UNDO_BPF, ns, "tsclock");
+	}
+out:
+	nl_close(csk);
+	return err;
+}
+
+static bool needs_clock(const struct lab *lab)
+{
+	for (size_t i = 0; i < lab->n_clients; i++)
+		if (lab->clients[i].ts_mode == TS_OFFSET)
+			return true;
+	return false;
+}
+
+int lab_up(struct lab_rt *rt)
+{
+	struct lab *lab = rt->lab;
+	struct up_ctx c = { .rt = rt };
+	struct rlimit rl = { 4096 + 2 * lab->n_clients, 4096 + 2 * lab->n_clients };
+	int err;
+
+	rt->up_ns = mono_ns();
+	/* one open fd per client namespace */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 4096 + 2 * lab->n_clients) {
+		rl.rlim_cur = 4096 + 2 * lab->n_clients;
+		if (rl.rlim_max < rl.rlim_cur)
+			rl.rlim_max = rl.rlim_cur;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	rt->client_fd = malloc(lab->n_clients * sizeof(int));
+	rt->client_ts_offset = calloc(lab->n_clients, sizeof(uint32_t));
+	if (!rt->client_fd || !rt->client_ts_offset)
+		return fail(rt, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < lab->n_clients; i++)
+		rt->client_fd[i] = -1;
+	err = netns_init();
+	if (!err)
+		err = netns_prepare_rundir();
+	if (err)
+		return fail(rt, err, "cannot prepare " NETNS_RUN_DIR);
+	err = undo_begin(&rt->undo, lab->name, lab->file, rt->detached);
+	if (err)
+		return fail(rt, err, "cannot create state file %s/%s.json", undo_state_dir(),
+			    lab->name);
+	if (needs_clock(lab)) {
+		err = tsclock_load(&rt->clock);
+		if (err) {
+			fail(rt, err, "cannot load the timestamp clock BPF program");
+			goto undo;
+		}
+	}
+	err = up_server(&c);
+	if (!err && lab->router.present)
+		err = up_router(&c);
+	for (size_t i = 0; !err && i < lab->n_clients; i++)
+		err = up_client(&c, &lab->clients[i]);
+undo:
+	nl_close(c.ssk);
+	nl_close(c.rsk);
+	netns_enter_root();
+	if (err) {
+		int keep = err;
+
+		lab_down(rt);
+		return keep;
+	}
+	return 0;
+}
+
+int lab_gate_attach(struct lab_rt *rt)
+{
+	const struct lab_server *s = &rt->lab->server;
+	struct gate_cfg cfg = {
+		.paws_msl_ns = s->paws_msl_ms * 1000000ull,
+		.paws_window = s->paws_window,
+		.server_port = s->port,
+		/* §a.3: TIME_WAIT with recycle lasts 3.5 x RTO; RTO is TCP_RTO_MIN (200 ms) on
+		 * a LAN */
+		.tw_len_ns = 700ull * 1000000,
+	};
+	int err;
+
+	if (!s->recycle)
+		return 0;
+	err = netns_enter(rt->server_fd);
+	if (err)
+		return fail(rt, err, "cannot enter %s", rt->server_ns);
+	trace(rt, "tc -n %s: recycle gate on ifindex %d (paws_msl %llu ms, window %d)",
+	      rt->server_ns, rt->server_link, (unsigned long long)s->paws_msl_ms, s->paws_window);
+	err = gate_attach(rt->server_link, &cfg, &rt->gate);
+	netns_enter_root();
+	if (err)
+		return fail(rt, err, "cannot attach the recycle gate in %s", rt->server_ns);
+	return push_inner(rt, UNDO_BPF, rt->server_ns, "recycle-gate");
+}
+
+int lab_down(struct lab_rt *rt)
+{
+	int err;
+
+	if (rt->gate) {
+		/* libbpf's tc calls act in the current netns: detach from inside the server's */
+		if (!netns_enter(rt->server_fd))
+			gate_free(rt->gate);
+		netns_enter_root();
+		rt->gate = NULL;
+	}
+	if (rt->clock) {
+		tsclock_free(rt->clock);
+		rt->clock = NULL;
+	}
+	if (rt->server_fd >= 0)
+		close(rt->server_fd);
+	if (rt->router_fd >= 0)
+		close(rt->router_fd);
+	for (size_t i = 0; rt->client_fd && i < rt->lab->n_clients; i++)
+		if (rt->client_fd[i] >= 0)
+			close(rt->client_fd[i]);
+	free(rt->client_fd);
+	free(rt->client_ts_offset);
+	rt->client_fd = NULL;
+	rt->client_ts_offset = NULL;
+	rt->server_fd = rt->router_fd = -1;
+	err = undo_run(&rt->undo, HUB_TIMEOUT_MS);
+	undo_close(&rt->undo);
+	return err;
+}
+
+static int spawn(struct lab_rt *rt, int ns_fd, const char *ns_name, const char *role,
+		 int (*fn)(void *), void *arg, char *const argv[], pid_t *ret_pid)
+{
+	struct undo_entry e = { .kind = UNDO_PROC };
+	pid_t parent = getpid(), pid;
+	sigset_t none;
+
+	pid = fork();
+	if (pid < 0)
+		return fail(rt, -errno, "cannot fork %s", role);
+	if (pid == 0) {
+		if (!rt->detached) {
+			/* die with twlab, even on SIGKILL */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(127);
+		} else {
+			setsid();
+		}
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (netns_enter(ns_fd))
+			_exit(126);
+		if (argv) {
+			execvp(argv[0], argv);
+			_exit(127);
+		}
+		_exit(fn(arg) < 0 ? 1 : 0);
+	}
+	e.id = pid;
+	proc_starttime(pid, &e.start);
+	snprintf(e.name, sizeof(e.name), "%s", role);
+	snprintf(e.ns, sizeof(e.ns), "%s", ns_name);
+	*ret_pid = pid;
+	return undo_push(&rt->undo, &e);
+}
+
+int lab_spawn(struct lab_rt *rt, int ns_fd, const char *ns_name, const char *role,
+	      int (*fn)(void *arg), void *arg, pid_t *ret_pid)
+{
+	return spawn(rt, ns_fd, ns_name, role, fn, arg, NULL, ret_pid);
+}
+
+int lab_spawn_command(struct lab_rt *rt, int ns_fd, const char *ns_name, const char *role,
+		      char *const argv[], pid_t *ret_pid)
+{
+	return spawn(rt, ns_fd, ns_name, role, NULL, NULL, argv, ret_pid);
+}

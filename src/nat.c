@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <nftables/libnftables.h>
+#include "nat.h"
+
+int nat_script(const struct lab_router *r, const char *out_if, char *buf, size_t len)
+{
+	char ports[32] = "", addr[INET_ADDRSTRLEN], target[64];
+	const char *flags[] = { [PORT_KEEP] = "", [PORT_RANDOM] = " random",
+				[PORT_FULLY_RANDOM] = " fully-random" };
+	uint32_t be = htonl(r->out_addr.addr);
+	int n;
+
+	if (r->nat == NAT_NONE) {
+		if (len)
+			buf[0] = 0;
+		return 0;
+	}
+	if (r->port_lo)
+		snprintf(ports, sizeof(ports), r->port_lo == r->port_hi ? ":%u" : ":%u-%u",
+			 r->port_lo, r->port_hi);
+	inet_ntop(AF_INET, &be, addr, sizeof(addr));
+	if (r->nat == NAT_SNAT)
+		snprintf(target, sizeof(target), "snat to %s%s", addr, ports);
+	else
+		snprintf(target, sizeof(target), "masquerade%s%s", *ports ? " to " : "", ports);
+	n = snprintf(buf, len,
+		     "table ip " NAT_TABLE " {\n"
+		     "\tchain postrouting {\n"
+		     "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+		     "\t\toifname \"%s\" %s%s\n"
+		     "\t}\n"
+		     "}\n",
+		     out_if, target, flags[r->port_mode]);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
+}
+
+int nat_apply(const struct lab_router *r, const char *out_if, char *errbuf, size_t errlen)
+{
+	char script[512];
+	struct nft_ctx *nft;
+	int err = nat_script(r, out_if, script, sizeof(script));
+
+	if (err || !script[0])
+		return err;
+	/* The context opens its netlink socket here, in the calling thread's netns: the caller
+	 * must already be inside the router's namespace (reference/NOTES.md). */
+	nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!nft)
+		return -ENOMEM;
+	nft_ctx_buffer_output(nft);
+	nft_ctx_buffer_error(nft);
+	if (nft_run_cmd_from_buffer(nft, script)) {
+		const char *e = nft_ctx_get_error_buffer(nft);
+
+		snprintf(errbuf, errlen, "%s", e && *e ? e : "nft failed");
+		err = -EINVAL;
+	}
+	nft_ctx_free(nft);
+	return err;
+}

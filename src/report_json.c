@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include "report.h"
+
+static const char *verdicts[] = {
+	[RV_PASS_NO_RECORD] = "no-record", [RV_PASS_STALE] = "stale-record",
+	[RV_PASS_IN_WINDOW] = "in-window", [RV_PASS_TW_HIT] = "timewait-hit",
+	[RV_DROP_PAWS] = "paws", [RV_DROP_NO_TS] = "no-timestamp",
+};
+
+static const char *verdict_str(uint8_t v)
+{
+	return v < sizeof(verdicts) / sizeof(verdicts[0]) && verdicts[v] ? verdicts[v] : "?";
+}
+
+static bool is_drop(const struct recycle_event *e)
+{
+	return e->kind == EV_SYN && (e->verdict == RV_DROP_PAWS || e->verdict == RV_DROP_NO_TS);
+}
+
+static void ntoa(uint32_t host, char buf[INET_ADDRSTRLEN])
+{
+	uint32_t be = htonl(host);
+
+	inet_ntop(AF_INET, &be, buf, INET_ADDRSTRLEN);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* nearest-rank percentile of sorted v */
+static double pct(const double *v, size_t n, double p)
+{
+	size_t k = (size_t)(p / 100.0 * n + 0.999999);
+
+	if (!n)
+		return 0;
+	if (k < 1)
+		k = 1;
+	return v[k > n ? n - 1 : k - 1];
+}
+
+static double round3(double x)
+{
+	return (double)(long long)(x * 1000 + (x >= 0 ? 0.5 : -0.5)) / 1000;
+}
+
+static json_t *client_json(const struct run *r, size_t ci)
+{
+	const struct lab_client *c = &r->lab->clients[ci];
+	uint32_t n = 0, ok = 0, retrans = 0, drops = 0, outc[ATT__MAX] = { 0 };
+	double *lat = malloc((r->n_att + 1) * sizeof(double));
+	char addr[INET_ADDRSTRLEN];
+	json_t *o, *oc;
+	size_t nl = 0;
+
+	for (size_t i = 0; i < r->n_att; i++) {
+		const struct attempt_rec *a = &r->att[i];
+
+		if (a->client != ci)
+			continue;
+		n++;
+		retrans += a->syn_retrans;
+		if (a->outcome < ATT__MAX)
+			outc[a->outcome]++;
+		if (a->outcome == ATT_OK) {
+			ok++;
+			if (lat)
+				lat[nl++] = a->connect_us / 1000.0;
+		}
+	}
+	for (size_t i = 0; i < r->n_gev; i++)
+		if (r->gev[i].client == (int)ci && is_drop(&r->gev[i].ev))
+			drops++;
+	if (lat)
+		qsort(lat, nl, sizeof(double), cmp_double);
+	ntoa(c->addr.addr, addr);
+	oc = json_object();
+	for (int k = 0; k < ATT__MAX; k++)
+		json_object_set_new(oc, agent_outcome_str(k), json_integer(outc[k]));
+	/* no connection, no latency: null rather than a misleading 0 */
+	o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:o, s:{s:o, s:o, s:o}}",
+		      "name", c->name, "address", addr, "ts_mode", topo_ts_mode_str(c->ts_mode),
+		      "attempts", n, "connected", ok, "failed", n - ok, "syn_dropped", drops,
+		      "syn_retransmits", retrans, "outcomes", oc, "connect_ms", "p50",
+		      nl ? json_real(round3(pct(lat, nl, 50))) : json_null(), "p99",
+		      nl ? json_real(round3(pct(lat, nl, 99))) : json_null(), "max",
+		      nl ? json_real(round3(lat[nl - 1])) : json_null());
+	if (o && c->ts_mode == TS_OFFSET && r->rt->client_ts_offset)
+		json_object_set_new(o, "ts_offset", json_integer(r->rt->client_ts_offset[ci]));
+	free(lat);
+	return o;
+}
+
+static json_t *gate_json(const struct run *r)
+{
+	const struct lab_server *s = &r->lab->server;
+	const uint64_t *st = r->gate_stats;
+	size_t unattributed = 0;
+
+	for (size_t i = 0; i < r->n_gev; i++)
+		if (r->gev[i].client < 0 && is_drop(&r->gev[i].ev))
+			unattributed++;
+	if (!s->recycle)
+		return json_pack("{s:b, s:i, s:i, s:i, s:i}", "enabled", 0, "syn_seen", 0,
+				 "syn_passed", 0, "syn_dropped", 0, "records_updated", 0);
+	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:f, s:i, s:I, s:I, s:I, s:I, s:I}",
+			 "enabled", 1, "syn_seen", (json_int_t)st[RS_SYN_SEEN], "syn_passed",
+			 (json_int_t)st[RS_SYN_PASSED], "syn_dropped",
+			 (json_int_t)st[RS_SYN_DROPPED], "records_updated",
+			 (json_int_t)st[RS_RECORDS_UPDATED], "records_kept",
+			 (json_int_t)st[RS_RECORDS_KEPT], "paws_msl_s", s->paws_msl_ms / 1000.0,
+			 "paws_window", s->paws_window, "PAWSPassive",
+			 (json_int_t)st[RS_PAWS_PASSIVE], "ListenDrops",
+			 (json_int_t)st[RS_LISTEN_DROPS], "timewait_hits",
+			 (json_int_t)st[RS_TW_HITS], "events_lost", (json_int_t)st[RS_EVENTS_LOST],
+			 "unattributed_drops", (json_int_t)unattributed);
+}
+
+static json_t *nat_json(const struct run *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->n_nat; i++) {
+		const struct run_nat_map *m = &r->nat[i];
+		char in[INET_ADDRSTRLEN], out[INET_ADDRSTRLEN], bi[32], bo[32];
+		const char *who = "?";
+
+		ntoa(m->in_addr, in);
+		ntoa(m->out_addr, out);
+		for (size_t c = 0; c < r->lab->n_clients; c++)
+			if (r->lab->clients[c].addr.addr == m->in_addr)
+				who = r->lab->clients[c].name;
+		snprintf(bi, sizeof(bi), "%s:%u", in, m->in_port);
+		snprintf(bo, sizeof(bo), "%s:%u", out, m->out_port);
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:f}", "client", who, "inside",
+						   bi, "outside", bo, "t",
+						   round3(((double)m->t_ns - r->t0_ns) / 1e9)));
+	}
+	return a;
+}
+
+json_t *report_result(const struct run *r)
+{
+	json_t *res, *clients = json_array(), *counters = json_object();
+
+	for (size_t i = 0; i < r->lab->n_clients; i++)
+		json_array_append_new(clients, client_json(r, i));
+	for (size_t i = 0; r->before && r->after && i < r->n_nodes; i++) {
+		if (i == 1 && !r->lab->router.present)
+			continue;
+		json_object_set_new(counters, run_node_name(r, i),
+				    counters_delta_json(&r->before[i], &r->after[i]));
+	}
+	res = json_pack("{s:i, s:s, s:s, s:s, s:b, s:f, s:f, s:f, s:o, s:o, s:o, s:o}",
+			"schema", 1, "lab", r->lab->name, "topology", r->lab->file ? r->lab->file : "",
+			"kernel", r->kernel, "ok", 1, "duration_s", round3(r->duration_s),
+			"setup_s", round3(r->setup_s), "teardown_s", round3(r->teardown_s), "gate",
+			gate_json(r), "clients", clients, "counters", counters, "nat", nat_json(r));
+	if (res && r->err[0])
+		json_object_set_new(res, "error", json_string(r->err));
+	if (res && r->interrupted)
+		json_object_set_new(res, "interrupted", json_true());
+	return res;
+}
+
+static const char *client_name(const struct run *r, int c)
+{
+	return c >= 0 && (size_t)c < r->lab->n_clients ? r->lab->clients[c].name : "?";
+}
+
+/* the record event this drop was judged against: the last update for the same peer before */
+static const struct run_gate_event *recorded_by(const struct run *r, size_t i)
+{
+	const struct run_gate_event *g = &r->gev[i];
+
+	for (size_t k = i; k-- > 0;) {
+		const struct run_gate_event *e = &r->gev[k];
+
+		if (e->ev.kind == EV_RECORD_UPDATE && e->ev.saddr == g->ev.saddr &&
+		    e->ev.daddr == g->ev.daddr)
+			return e;
+	}
+	return NULL;
+}
+
+void report_drop_line(const struct run *r, size_t i, char *buf, size_t len)
+{
+	const struct run_gate_event *g = &r->gev[i], *rec = recorded_by(r, i);
+	char src[INET_ADDRSTRLEN], win[32];
+	uint32_t be = g->ev.saddr;
+
+	inet_ntop(AF_INET, &be, src, sizeof(src));
+	snprintf(win, sizeof(win), "%g s", r->lab->server.paws_msl_ms / 1000.0);
+	if (g->ev.verdict == RV_DROP_NO_TS)
+		snprintf(buf, len,
+			 "%s: SYN %s:%u dropped — it carries no timestamp and a record from %s is %.1f s old (window %s)",
+			 client_name(r, g->client), src, g->ev.sport,
+			 rec ? client_name(r, rec->client) : "this address", g->ev.rec_age_ns / 1e9,
+			 win);
+	else
+		snprintf(buf, len,
+			 "%s: SYN %s:%u dropped — TSval %u is %d behind the value recorded from %s %.1f s ago (window %s)",
+			 client_name(r, g->client), src, g->ev.sport, g->ev.tsval, g->behind,
+			 rec ? client_name(r, rec->client) : "this address", g->ev.rec_age_ns / 1e9,
+			 win);
+}
+
+struct line {
+	double t;
+	json_t *j;
+};
+
+static int cmp_line(const void *a, const void *b)
+{
+	return cmp_double(&((const struct line *)a)->t, &((const struct line *)b)->t);
+}
+
+int report_events(const struct run *r, const char *path)
+{
+	size_t n = r->n_att + r->n_gev, k = 0;
+	struct line *v = calloc(n + 1, sizeof(*v));
+	FILE *f;
+	int err = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n_att; i++) {
+		const struct attempt_rec *a = &r->att[i];
+		char addr[INET_ADDRSTRLEN], local[32];
+
+		ntoa(a->local_addr, addr);
+		snprintf(local, sizeof(local), "%s:%u", addr, a->local_port);
+		v[k].t = a->t_start_us / 1e6;
+		v[k++].j = json_pack("{s:f, s:s, s:s, s:i, s:s, s:s, s:f, s:f, s:i, s:i}", "t",
+				     round3(a->t_start_us / 1e6), "type", "attempt", "client",
+				     client_name(r, a->client), "seq", a->seq, "local", local,
+				     "outcome", agent_outcome_str(a->outcome), "connect_ms",
+				     round3(a->connect_us / 1e3), "end", round3(a->t_end_us / 1e6),
+				     "syn_retrans", a->syn_retrans, "errno", a->err);
+	}
+	for (size_t i = 0; i < r->n_gev; i++) {
+		const struct run_gate_event *g = &r->gev[i];
+		char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN], tuple[64];
+		uint32_t sb = g->ev.saddr, db = g->ev.daddr;
+		double t = ((double)g->ev.t_ns - r->t0_ns) / 1e9;
+		json_t *j;
+
+		inet_ntop(AF_INET, &sb, s, sizeof(s));
+		inet_ntop(AF_INET, &db, d, sizeof(d));
+		snprintf(tuple, sizeof(tuple), "%s:%u>%s:%u", s, g->ev.sport, d, g->ev.dport);
+		if (g->ev.kind == EV_SYN) {
+			j = json_pack("{s:f, s:s, s:s, s:s, s:s, s:s}", "t", round3(t), "type", "syn",
+				      "client", client_name(r, g->client), "tuple", tuple, "verdict",
+				      is_drop(&g->ev) ? "drop" : "pass", "reason",
+				      verdict_str(g->ev.verdict));
+			if (g->ev.has_ts)
+				json_object_set_new(j, "tsval", json_integer(g->ev.tsval));
+			if (g->ev.has_record) {
+				json_object_set_new(j, "record_ts", json_integer(g->ev.rec_ts));
+				json_object_set_new(j, "record_age_s",
+						    json_real(round3(g->ev.rec_age_ns / 1e9)));
+				if (g->ev.has_ts)
+					json_object_set_new(j, "behind", json_integer(g->behind));
+			}
+		} else {
+			j = json_pack("{s:f, s:s, s:s, s:s, s:s, s:I, s:I}", "t", round3(t), "type",
+				      "record", "client", client_name(r, g->client), "tuple", tuple,
+				      "action", g->ev.kind == EV_RECORD_UPDATE ? "update" : "keep",
+				      "ts_recent", (json_int_t)g->ev.tsval, "record_ts",
+				      (json_int_t)g->ev.rec_ts);
+		}
+		v[k].t = t;
+		v[k++].j = j;
+	}
+	qsort(v, k, sizeof(*v), cmp_line);
+	f = fopen(path, "we");
+	if (!f)
+		err = -errno;
+	for (size_t i = 0; i < k; i++) {
+		if (f && v[i].j && json_dumpf(v[i].j, f, JSON_COMPACT | JSON_REAL_PRECISION(6)) == 0)
+			fputc('\n', f);
+		json_decref(v[i].j);
+	}
+	if (f && fclose(f) && !err)
+		err = -errno;
+	free(v);
+	return err;
+}
+
+int report_write_json(json_t *j, const char *dir, const char *name)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return json_dump_file(j, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) ?
+		       -EIO : 0;
+}

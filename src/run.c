@@ -1,0 +1,611 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include "conntrack.h"
+#include "gate.h"
+#include "netns.h"
+#include "run.h"
+
+#define READY_TIMEOUT_MS 5000
+#define STOP_TIMEOUT_MS 3000
+#define PROGRESS_MS 250
+
+struct agent_proc {
+	pid_t pid;
+	int client;            /* -1 server */
+	bool done;
+	bool command;          /* a user command: stopped at the end of duration */
+};
+
+struct loop {
+	struct run *r;
+	struct agent_proc *procs;
+	size_t n_procs;
+	size_t clients_left;
+	int rec_fd;
+	struct ct_watch *ct;
+	uint32_t *progress_att, *progress_ok, *progress_drop;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+void run_init(struct run *r, struct lab_rt *rt, int sigfd)
+{
+	struct utsname u;
+
+	memset(r, 0, sizeof(*r));
+	r->rt = rt;
+	r->lab = rt->lab;
+	r->sigfd = sigfd;
+	r->n_nodes = 2 + rt->lab->n_clients;
+	if (!uname(&u))
+		snprintf(r->kernel, sizeof(r->kernel), "%s", u.release);
+}
+
+const char *run_node_name(const struct run *r, size_t i)
+{
+	if (i == 0)
+		return "server";
+	if (i == 1)
+		return "router";
+	return r->lab->clients[i - 2].name;
+}
+
+static int node_fd(const struct run *r, size_t i)
+{
+	if (i == 0)
+		return r->rt->server_fd;
+	if (i == 1)
+		return r->rt->router_fd;
+	return r->rt->client_fd[i - 2];
+}
+
+static int snapshot(struct run *r, struct counters **ret)
+{
+	struct counters *c = calloc(r->n_nodes, sizeof(*c));
+	int err = 0;
+
+	if (!c)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n_nodes && !err; i++) {
+		if (node_fd(r, i) < 0)
+			continue;
+		err = netns_enter(node_fd(r, i));
+		if (!err)
+			err = counters_read(&c[i]);
+	}
+	netns_enter_root();
+	if (err) {
+		for (size_t i = 0; i < r->n_nodes; i++)
+			counters_free(&c[i]);
+		free(c);
+		snprintf(r->err, sizeof(r->err), "cannot read counters: %s", strerror(-err));
+		return err;
+	}
+	*ret = c;
+	return 0;
+}
+
+static void *grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return v;
+	size_t nc = *cap ? *cap * 2 : 256;
+	void *nv = realloc(v, nc * size);
+
+	if (nv)
+		*cap = nc;
+	return nv;
+}
+
+struct server_arg {
+	struct agent_server_cfg cfg;
+	int ready_fd;
+};
+
+static int server_main(void *arg)
+{
+	struct server_arg *a = arg;
+
+	return agent_server_main(&a->cfg, a->ready_fd);
+}
+
+static int client_main(void *arg)
+{
+	struct { struct agent_client_cfg cfg; int fd; } *a = arg;
+
+	return agent_client_main(&a->cfg, a->fd);
+}
+
+/* A user command as the server: ready once something listens on the port. */
+static bool listening(int ns_fd, uint16_t port)
+{
+	char line[256];
+	bool found = false;
+	FILE *f;
+
+	if (netns_enter(ns_fd))
+		return false;
+	f = fopen("/proc/thread-self/net/tcp", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned int lport, state;
+
+		if (sscanf(line, " %*d: %*x:%x %*x:%*x %x", &lport, &state) == 2 && lport == port &&
+		    state == 0x0A)
+			found = true;
+	}
+	if (f)
+		fclose(f);
+	netns_enter_root();
+	return found;
+}
+
+int run_server_start(struct lab_rt *rt, pid_t *ret_pid, bool *ret_command, char *err,
+		     size_t errlen)
+{
+	const struct lab_server *s = &rt->lab->server;
+	struct server_arg a = { .cfg = { .addr = 0, .port = s->port, .close = s->close } };
+	uint64_t deadline = mono_ns() + READY_TIMEOUT_MS * 1000000ull;
+	struct pollfd pf;
+	int pfd[2], e, n;
+	char b;
+
+	*ret_command = s->command != NULL;
+	if (s->command) {
+		e = lab_spawn_command(rt, rt->server_fd, rt->server_ns, "server command",
+				      s->command, ret_pid);
+		if (e) {
+			snprintf(err, errlen, "%s", rt->err);
+			return e;
+		}
+		while (!listening(rt->server_fd, s->port)) {
+			if (mono_ns() >= deadline || waitpid(*ret_pid, NULL, WNOHANG) == *ret_pid) {
+				snprintf(err, errlen,
+					 "server command '%s' is not listening on port %u after %d ms",
+					 s->command_text, s->port, READY_TIMEOUT_MS);
+				return -ETIMEDOUT;
+			}
+			poll(NULL, 0, 10);	/* /proc has no readiness event to wait on */
+		}
+		return 0;
+	}
+	if (pipe2(pfd, O_CLOEXEC))
+		return -errno;
+	a.ready_fd = pfd[1];
+	e = lab_spawn(rt, rt->server_fd, rt->server_ns, "server agent", server_main, &a, ret_pid);
+	close(pfd[1]);
+	if (e) {
+		close(pfd[0]);
+		snprintf(err, errlen, "%s", rt->err);
+		return e;
+	}
+	/* the agent writes one byte once it listens; EOF first means it died */
+	pf = (struct pollfd){ .fd = pfd[0], .events = POLLIN };
+	n = poll(&pf, 1, READY_TIMEOUT_MS);
+	e = n == 1 && read(pfd[0], &b, 1) == 1 ? 0 : -ETIMEDOUT;
+	close(pfd[0]);
+	if (e)
+		snprintf(err, errlen, "the server agent in %s did not become ready in %d ms",
+			 rt->server_ns, READY_TIMEOUT_MS);
+	return e;
+}
+
+static int start_server(struct run *r, struct loop *l)
+{
+	struct agent_proc *p = &l->procs[l->n_procs];
+	int err = run_server_start(r->rt, &p->pid, &p->command, r->err, sizeof(r->err));
+
+	if (p->pid > 0) {
+		p->client = -1;
+		l->n_procs++;
+	}
+	return err;
+}
+
+static int start_clients(struct run *r, struct loop *l)
+{
+	struct lab_rt *rt = r->rt;
+	const struct lab *lab = r->lab;
+	struct { struct agent_client_cfg cfg; int fd; } a;
+	char ns[64];
+	int err;
+
+	for (size_t i = 0; i < lab->n_clients; i++) {
+		const struct lab_client *c = &lab->clients[i];
+		struct agent_proc *p = &l->procs[l->n_procs];
+
+		topo_netns_name(lab, c->name, ns, sizeof(ns));
+		p->client = i;
+		if (c->command) {
+			err = lab_spawn_command(rt, rt->client_fd[i], ns, "client command",
+						c->command, &p->pid);
+			p->command = true;
+		} else {
+			memset(&a, 0, sizeof(a));
+			a.cfg = (struct agent_client_cfg){
+				.index = i,
+				.server_addr = lab->server.addr.addr,
+				.server_port = lab->server.port,
+				.close = lab->server.close,
+				.t0_ns = r->t0_ns,
+				.start_ms = c->start_ms,
+				.every_ms = c->every_ms,
+				.connect_timeout_ms = c->connect_timeout_ms,
+				.count = c->count,
+				.end_ms = lab->duration_ms,
+			};
+			a.fd = l->rec_fd;
+			err = lab_spawn(rt, rt->client_fd[i], ns, "client agent", client_main, &a,
+					&p->pid);
+			l->clients_left++;
+		}
+		if (err) {
+			snprintf(r->err, sizeof(r->err), "%s", rt->err);
+			return err;
+		}
+		l->n_procs++;
+	}
+	return 0;
+}
+
+static void on_gate(const struct recycle_event *ev, void *ctx)
+{
+	struct run *r = ctx;
+	struct run_gate_event *g;
+
+	g = grow(r->gev, &r->cap_gev, r->n_gev, sizeof(*r->gev));
+	if (!g)
+		return;
+	r->gev = g;
+	g = &r->gev[r->n_gev++];
+	memset(g, 0, sizeof(*g));
+	g->ev = *ev;
+	g->client = -1;
+	g->behind = (int32_t)(ev->rec_ts - ev->tsval);
+}
+
+static void on_ct(const struct ct_entry *e, void *ctx)
+{
+	struct run *r = ctx;
+	struct run_nat_map *m = grow(r->nat, &r->cap_nat, r->n_nat, sizeof(*r->nat));
+
+	if (!m)
+		return;
+	r->nat = m;
+	r->nat[r->n_nat++] = (struct run_nat_map){
+		.in_addr = e->orig_src, .in_port = e->orig_sport,
+		.out_addr = e->reply_dst, .out_port = e->reply_dport, .t_ns = mono_ns(),
+	};
+}
+
+static void read_records(struct run *r, struct loop *l)
+{
+	struct attempt_rec rec;
+
+	while (read(l->rec_fd, &rec, sizeof(rec)) == sizeof(rec)) {
+		struct attempt_rec *v = grow(r->att, &r->cap_att, r->n_att, sizeof(*r->att));
+
+		if (!v)
+			return;
+		r->att = v;
+		r->att[r->n_att++] = rec;
+		if (rec.client < r->lab->n_clients) {
+			l->progress_att[rec.client]++;
+			if (rec.outcome == ATT_OK)
+				l->progress_ok[rec.client]++;
+		}
+	}
+}
+
+static void show_progress(struct run *r, struct loop *l, bool final)
+{
+	double el = (mono_ns() - r->t0_ns) / 1e9;
+	char line[160];
+	int n;
+
+	if (!r->progress)
+		return;
+	n = snprintf(line, sizeof(line), "\r[%5.1fs/%.1fs]", el < 0 ? 0 : el,
+		     r->lab->duration_ms / 1e3);
+	for (size_t i = 0; i < r->lab->n_clients && n < (int)sizeof(line) - 30; i++)
+		n += snprintf(line + n, sizeof(line) - n, " %s %u/%u", r->lab->clients[i].name,
+			      l->progress_ok[i], l->progress_att[i]);
+	if (r->lab->n_clients && n >= (int)sizeof(line) - 30)
+		n += snprintf(line + n, sizeof(line) - n, " ...");
+	fprintf(stdout, "%s\033[K%s", line, final ? "\n" : "");
+	fflush(stdout);
+}
+
+/* An agent ended: expected (done), or crashed. */
+static int reap(struct run *r, struct loop *l)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (size_t i = 0; i < l->n_procs; i++) {
+			struct agent_proc *p = &l->procs[i];
+			const char *who;
+
+			if (p->pid != pid)
+				continue;
+			p->done = true;
+			who = p->client < 0 ? "server" : r->lab->clients[p->client].name;
+			if (!p->command && p->client >= 0)
+				l->clients_left--;
+			if (p->command && p->client >= 0)
+				break;	/* a client command may end when it likes */
+			if (p->client >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+				break;
+			if (WIFSIGNALED(status))
+				snprintf(r->err, sizeof(r->err), "the %s agent %s (pid %d) died of signal %d",
+					 who, p->command ? "command" : "", pid, WTERMSIG(status));
+			else
+				snprintf(r->err, sizeof(r->err), "the %s %s (pid %d) exited with status %d",
+					 who, p->command ? "command" : "agent", pid,
+					 WEXITSTATUS(status));
+			return -ECHILD;
+		}
+	}
+	return 0;
+}
+
+static int loop_run(struct run *r, struct loop *l)
+{
+	const struct lab *lab = r->lab;
+	uint64_t max_to = 0, hard_end;
+	struct epoll_event ev[8];
+	struct itimerspec its = { .it_interval = { 0, PROGRESS_MS * 1000000 },
+				  .it_value = { 0, PROGRESS_MS * 1000000 } };
+	int ep = epoll_create1(EPOLL_CLOEXEC), tfd, err = 0;
+	int gfd = r->rt->gate ? gate_fd(r->rt->gate) : -1;
+	bool commands_stopped = false;
+
+	for (size_t i = 0; i < lab->n_clients; i++)
+		if (lab->clients[i].connect_timeout_ms > max_to)
+			max_to = lab->clients[i].connect_timeout_ms;
+	/* every wait is bounded: schedule + the longest attempt (connect + response) + margin */
+	hard_end = r->t0_ns + (lab->duration_ms + 2 * max_to + 5000) * 1000000ull;
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (ep < 0 || tfd < 0)
+		return -errno;
+	timerfd_settime(tfd, 0, &its, NULL);
+	epoll_ctl(ep, EPOLL_CTL_ADD, r->sigfd, &(struct epoll_event){ .events = EPOLLIN, .data.fd = r->sigfd });
+	epoll_ctl(ep, EPOLL_CTL_ADD, l->rec_fd, &(struct epoll_event){ .events = EPOLLIN, .data.fd = l->rec_fd });
+	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &(struct epoll_event){ .events = EPOLLIN, .data.fd = tfd });
+	if (gfd >= 0)
+		epoll_ctl(ep, EPOLL_CTL_ADD, gfd, &(struct epoll_event){ .events = EPOLLIN, .data.fd = gfd });
+	if (l->ct)
+		epoll_ctl(ep, EPOLL_CTL_ADD, ct_watch_fd(l->ct),
+			  &(struct epoll_event){ .events = EPOLLIN, .data.fd = ct_watch_fd(l->ct) });
+
+	while (!err) {
+		uint64_t now = mono_ns();
+		bool sched_over = now >= r->t0_ns + lab->duration_ms * 1000000ull;
+		int n;
+
+		if (sched_over && !commands_stopped) {
+			/* client commands run for the lab's duration */
+			for (size_t i = 0; i < l->n_procs; i++)
+				if (l->procs[i].command && l->procs[i].client >= 0 && !l->procs[i].done)
+					kill(l->procs[i].pid, SIGTERM);
+			commands_stopped = true;
+		}
+		if (l->clients_left == 0 && sched_over)
+			break;
+		if (now >= hard_end) {
+			snprintf(r->err, sizeof(r->err), "client agents still running %.1f s after the schedule ended",
+				 (now - r->t0_ns) / 1e9 - lab->duration_ms / 1e3);
+			err = -ETIMEDOUT;
+			break;
+		}
+		n = epoll_wait(ep, ev, 8, 100);
+		for (int i = 0; i < n && !err; i++) {
+			int fd = ev[i].data.fd;
+
+			if (fd == r->sigfd) {
+				struct signalfd_siginfo si;
+
+				while (read(r->sigfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGCHLD) {
+						read_records(r, l);
+						err = reap(r, l);
+					} else {
+						r->interrupted = true;
+						err = -EINTR;
+					}
+				}
+			} else if (fd == l->rec_fd) {
+				read_records(r, l);
+			} else if (fd == gfd) {
+				gate_consume(r->rt->gate, on_gate, r);
+			} else if (l->ct && fd == ct_watch_fd(l->ct)) {
+				ct_watch_read(l->ct, on_ct, r);
+			} else if (fd == tfd) {
+				uint64_t x;
+
+				if (read(tfd, &x, sizeof(x)) > 0)
+					show_progress(r, l, false);
+			}
+		}
+	}
+	read_records(r, l);
+	show_progress(r, l, true);
+	close(tfd);
+	close(ep);
+	return err;
+}
+
+static void stop_agents(struct loop *l)
+{
+	uint64_t deadline = mono_ns() + STOP_TIMEOUT_MS * 1000000ull;
+
+	for (size_t i = 0; i < l->n_procs; i++)
+		if (!l->procs[i].done)
+			kill(l->procs[i].pid, SIGTERM);
+	for (size_t i = 0; i < l->n_procs; i++) {
+		while (!l->procs[i].done) {
+			if (waitpid(l->procs[i].pid, NULL, WNOHANG) != 0) {
+				l->procs[i].done = true;
+				break;
+			}
+			if (mono_ns() >= deadline) {
+				kill(l->procs[i].pid, SIGKILL);
+				waitpid(l->procs[i].pid, NULL, 0);
+				l->procs[i].done = true;
+				break;
+			}
+			poll(NULL, 0, 1);
+		}
+	}
+}
+
+/* Tie each gate decision to the inside client that sent it. Without NAT the server sees the
+ * client's own address; with it, the router's conntrack events say which inside address became
+ * the address:port the gate saw. If a mapping was reused, the newest one seen by the time of
+ * the decision wins (events are stamped when read, hence the slack). */
+#define ATTRIB_SLACK_NS (100 * 1000000ull)
+static void attribute(struct run *r)
+{
+	const struct lab *lab = r->lab;
+	bool nat = lab->router.present && lab->router.nat != NAT_NONE;
+
+	for (size_t i = 0; i < r->n_gev; i++) {
+		struct run_gate_event *g = &r->gev[i];
+		uint32_t in = ntohl(g->ev.saddr);
+		const struct run_nat_map *best = NULL;
+
+		for (size_t k = 0; nat && k < r->n_nat; k++) {
+			const struct run_nat_map *m = &r->nat[k];
+			bool before = m->t_ns <= g->ev.t_ns + ATTRIB_SLACK_NS;
+
+			if (m->out_addr != in || m->out_port != g->ev.sport)
+				continue;
+			if (!best || (before && m->t_ns > best->t_ns) ||
+			    (!before && best->t_ns > g->ev.t_ns + ATTRIB_SLACK_NS &&
+			     m->t_ns < best->t_ns))
+				best = m;
+		}
+		if (nat && !best)
+			continue;
+		if (best)
+			in = best->in_addr;
+		for (size_t c = 0; c < lab->n_clients; c++)
+			if (lab->clients[c].addr.addr == in)
+				g->client = c;
+	}
+}
+
+int run_exec(struct run *r)
+{
+	struct lab_rt *rt = r->rt;
+	struct loop l = { .r = r, .rec_fd = -1 };
+	int pfd[2] = { -1, -1 }, err;
+
+	l.procs = calloc(r->lab->n_clients + 1, sizeof(*l.procs));
+	l.progress_att = calloc(r->lab->n_clients + 1, sizeof(uint32_t));
+	l.progress_ok = calloc(r->lab->n_clients + 1, sizeof(uint32_t));
+	if (!l.procs || !l.progress_att || !l.progress_ok) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = snapshot(r, &r->before);
+	if (err)
+		goto out;
+	err = lab_gate_attach(rt);
+	if (err) {
+		snprintf(r->err, sizeof(r->err), "%s", rt->err);
+		goto out;
+	}
+	if (rt->router_fd >= 0 && r->lab->router.nat != NAT_NONE) {
+		err = netns_enter(rt->router_fd);
+		if (!err)
+			err = ct_watch_open(&l.ct);
+		netns_enter_root();
+		if (err) {
+			snprintf(r->err, sizeof(r->err), "cannot watch conntrack in %s: %s",
+				 rt->router_ns, strerror(-err));
+			goto out;
+		}
+	}
+	/* Packet mode: each attempt record is one whole read. */
+	if (pipe2(pfd, O_CLOEXEC | O_DIRECT)) {
+		err = -errno;
+		goto out;
+	}
+	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+	l.rec_fd = pfd[1];
+	err = start_server(r, &l);
+	if (err)
+		goto stop;
+	r->t0_ns = mono_ns();
+	err = start_clients(r, &l);
+	close(pfd[1]);
+	pfd[1] = -1;
+	l.rec_fd = pfd[0];
+	if (!err)
+		err = loop_run(r, &l);
+stop:
+	stop_agents(&l);
+	if (l.rec_fd >= 0)
+		read_records(r, &l);
+	if (rt->gate) {
+		gate_consume(rt->gate, on_gate, r);
+		gate_stats(rt->gate, r->gate_stats);
+	}
+	if (l.ct)
+		ct_watch_read(l.ct, on_ct, r);
+	r->duration_s = r->t0_ns ? (mono_ns() - r->t0_ns) / 1e9 : 0;
+	attribute(r);
+	{
+		int e = snapshot(r, &r->after);
+
+		if (!err)
+			err = e;
+	}
+out:
+	if (l.ct)
+		ct_watch_close(l.ct);
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	free(l.procs);
+	free(l.progress_att);
+	free(l.progress_ok);
+	return err;
+}
+
+void run_free(struct run *r)
+{
+	for (size_t i = 0; i < r->n_nodes; i++) {
+		if (r->before)
+			counters_free(&r->before[i]);
+		if (r->after)
+			counters_free(&r->after[i]);
+	}
+	free(r->before);
+	free(r->after);
+	free(r->att);
+	free(r->gev);
+	free(r->nat);
+}
