@@ -54,6 +54,7 @@ BPFT := $(patsubst tests/bpf/%.c,$(B)/tests/%,$(wildcard tests/bpf/test_*.c))
 HELPERS := $(patsubst tests/net/%.c,$(B)/tests/%,$(wildcard tests/net/*.c))
 
 build-all: twlab
+.SECONDARY: $(SKELS) $(patsubst %.skel.h,%.bpf.o,$(SKELS))
 build-tests: $(UNIT) $(BPFT) $(HELPERS)
 
 $(B) $(B)/tests:

@@ -8,7 +8,7 @@ build_pkgs=(make gcc clang llvm pkg-config
 	libnl-3-dev libnl-route-3-dev libnl-nf-3-dev
 	libbpf-dev bpftool libnftables-dev libpcap-dev libinih-dev libjansson-dev
 	iproute2 nftables)
-test_pkgs=(libcmocka-dev ethtool tshark procps psmisc)
+test_pkgs=(libcmocka-dev ethtool tshark procps psmisc jq time util-linux)
 
 case "${1:-all}" in
 build) want=("${build_pkgs[@]}") ;;

@@ -9,6 +9,11 @@
 #ifndef TWLAB_TSCLOCK_H
 #define TWLAB_TSCLOCK_H
 
+/* Shared with bpf/tsclock.bpf.c, which includes this header under -target bpf. */
+#define TSCLOCK_MAX_CLIENTS 16384
+enum tsclock_stat { TSC_EGRESS, TSC_INGRESS, TSC__MAX };
+
+#ifndef __bpf__
 #include <stdint.h>
 
 struct tsclock;
@@ -22,5 +27,8 @@ int tsclock_attach(struct tsclock *t, int ifindex);
 int tsclock_stats(const struct tsclock *t, uint64_t *ret_egress, uint64_t *ret_ingress);
 /* Frees user-space state; attached programs stay until their netns goes. */
 void tsclock_free(struct tsclock *t);
+/* Program fds (egress, ingress), for BPF_PROG_TEST_RUN and benchmarks. */
+int tsclock_prog_fds(const struct tsclock *t, int *ret_egress, int *ret_ingress);
+#endif
 
 #endif

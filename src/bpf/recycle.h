@@ -8,12 +8,8 @@
 #ifndef TWLAB_RECYCLE_H
 #define TWLAB_RECYCLE_H
 
-#ifdef __bpf__
 #include <linux/types.h>
-#else
-#include <linux/types.h>
-#include <stdbool.h>
-#endif
+#include <stdbool.h>	/* clang's freestanding one under -target bpf */
 
 /* One per (server address, peer address): tcp_metrics' tcpm_ts / tcpm_ts_stamp (§a.1). */
 struct recycle_record {
@@ -61,9 +57,68 @@ enum recycle_stat {
 	RS_PAWS_PASSIVE, RS_LISTEN_DROPS, RS_TW_ENTERED, RS_TW_HITS, RS_EVENTS_LOST, RS__MAX
 };
 
-/* ---- the two decisions (to be implemented here as static inline functions) ----
- * recycle_should_update(): §a.2 tcp_remember_stamp
- * recycle_syn_verdict():   §a.4 tcp_conn_request, recycle branch
+/*
+ * Time: CLOCK_MONOTONIC ns (bpf_ktime_get_ns()). The kernel keeps ts_recent_stamp and
+ * tcpm_ts_stamp in whole seconds of wall time (get_seconds(), §a.0), so "> 60" there means at
+ * least 61 s elapsed and "< 60" at most 59.x s; here both compare nanoseconds with paws_msl_ns.
+ * A stamp of 0 means "never": the kernel's fresh record {0, 0} (§a.1) is stamped 1970, so it is
+ * always stale; in monotonic time 0 is only paws_msl old once the host has been up that long
+ * (a guest just booted for `verify --kernel` is not), so it is tested explicitly.
+ * Ages are signed, so a stamp taken a few ns "after" now on another CPU counts as fresh.
  */
+static inline bool recycle_stale(const struct recycle_record *r, __u64 now_ns,
+				 __u64 paws_msl_ns, bool strict)
+{
+	__s64 age = (__s64)(now_ns - r->stamp_ns);
+
+	if (!r->stamp_ns)
+		return true;
+	/* §a.2 tests "(now - stamp) > TCP_PAWS_MSL", §a.4 "(now - stamp) < TCP_PAWS_MSL" */
+	return strict ? age > (__s64)paws_msl_ns : age >= (__s64)paws_msl_ns;
+}
+
+/*
+ * §a.2 tcp_remember_stamp(): the server enters TIME_WAIT on a connection whose peer's last
+ * accepted TSval was ts_recent, received at ts_recent_stamp_ns. True when record r (a fresh one
+ * is {0, 0}) must take {ts_recent, ts_recent_stamp_ns}. Not to be called at all when
+ * ts_recent_stamp_ns == 0 (no timestamps on the connection: no record, §a.2).
+ */
+static inline bool recycle_should_update(const struct recycle_record *r, __u32 ts_recent,
+					 __u64 ts_recent_stamp_ns, __u64 now_ns,
+					 __u64 paws_msl_ns)
+{
+	if ((__s32)(r->ts - ts_recent) <= 0)
+		return true;
+	return recycle_stale(r, now_ns, paws_msl_ns, true) && r->stamp_ns <= ts_recent_stamp_ns;
+}
+
+/*
+ * §a.4 tcp_conn_request(), recycle branch (3.18 .. 4.11), for a SYN without ACK.
+ * r: the record of (server addr, peer addr), or NULL. tw_hit: the SYN matched a live emulated
+ * TIME_WAIT 4-tuple, the kernel's isn != 0, which skips the check. Both drop verdicts are
+ * silent and count PAWSPassive and ListenDrops (§a.7).
+ */
+static inline enum recycle_verdict recycle_syn_verdict(const struct recycle_record *r,
+						       bool tw_hit, bool has_ts, __u32 tsval,
+						       __u64 now_ns, __u64 paws_msl_ns,
+						       __s32 paws_window)
+{
+	if (tw_hit)
+		return RV_PASS_TW_HIT;
+	if (!r)
+		return RV_PASS_NO_RECORD;
+	if (recycle_stale(r, now_ns, paws_msl_ns, false))
+		return RV_PASS_STALE;
+	if (!has_ts)
+		return RV_DROP_NO_TS;
+	if ((__s32)(r->ts - tsval) > paws_window)
+		return RV_DROP_PAWS;
+	return RV_PASS_IN_WINDOW;
+}
+
+static inline bool recycle_verdict_drops(enum recycle_verdict v)
+{
+	return v == RV_DROP_PAWS || v == RV_DROP_NO_TS;
+}
 
 #endif

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The recycle gate: Linux 3.18 .. 4.11 with tcp_tw_recycle = 1, emulated by tc programs on the
+ * server's link (ingress = towards the server, egress = from it). Spec: shared/spec/tw_recycle.md.
+ *
+ * Per connection (4-tuple) we follow what the server's stack would know: ts_recent and its
+ * stamp (§a.2), who sent FIN first, and the emulated TIME_WAIT. When the server enters
+ * TIME_WAIT the per-peer record is updated by recycle_should_update() (§a.2); every pure SYN to
+ * server_port is judged by recycle_syn_verdict() (§a.4) and dropped silently when it says so.
+ */
+#include <linux/pkt_cls.h>
+#include "tcpopt.h"
+#include "recycle.h"
+
+#define TCP_TIMEWAIT_LEN_NS	(60ULL * 1000000000ULL)	/* §a.0, §a.3: TW without recycle */
+
+const volatile __u64 paws_msl_ns = 60ULL * 1000000000ULL;	/* TCP_PAWS_MSL, §a.0 */
+const volatile __s32 paws_window = 1;				/* TCP_PAWS_WINDOW, §a.0 */
+const volatile __u16 server_port = 8080;
+const volatile __u64 tw_len_ns = 700ULL * 1000000ULL;		/* 3.5 x RTO_MIN, §a.3 */
+
+/* the server's side is "l" */
+struct conn_key {
+	__u32 laddr, raddr;
+	__u16 lport, rport;
+};
+
+enum {
+	C_SYN_TS = 1 << 0,	/* the peer's SYN had a timestamp */
+	C_TS_OK = 1 << 1,	/* ... and the server's SYN-ACK too: timestamps negotiated */
+	C_WUP = 1 << 2,		/* rcv_wup is known */
+	C_SRV_FIN = 1 << 3,	/* the server sent FIN first */
+	C_PEER_FIN = 1 << 4,	/* the peer sent FIN first: server goes LAST_ACK, no TW (P3) */
+	C_TW = 1 << 5,		/* emulated TIME_WAIT until tw_until_ns */
+};
+
+struct conn {
+	__u64 ts_recent_stamp_ns;	/* 0: no TSval stored yet */
+	__u64 tw_until_ns;
+	__u32 ts_recent;
+	__u32 rcv_wup;			/* ack number of the server's last segment */
+	__u32 flags;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct conn_key);
+	__type(value, struct conn);
+} conns SEC(".maps");
+
+/* tcp_metrics is bounded and reclaims old entries too (§a.1) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct recycle_key);
+	__type(value, struct recycle_record);
+} records SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RS__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+static __always_inline void stat_inc(__u32 idx)
+{
+	__u64 *n = bpf_map_lookup_elem(&stats, &idx);
+
+	if (n)
+		(*n)++;
+}
+
+static __always_inline void emit(const struct tcp_pkt *p, __u8 kind, __u8 verdict, __u32 tsval,
+				 const struct recycle_record *rec, __u32 rec_ts, __u64 now)
+{
+	struct recycle_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		stat_inc(RS_EVENTS_LOST);
+		return;
+	}
+	e->t_ns = now;
+	e->rec_age_ns = rec ? now - rec->stamp_ns : 0;
+	e->saddr = p->saddr;
+	e->daddr = p->daddr;
+	e->sport = p->sport;
+	e->dport = p->dport;
+	e->tsval = tsval;
+	e->rec_ts = rec_ts;
+	e->kind = kind;
+	e->verdict = verdict;
+	e->has_record = rec != NULL;
+	e->has_ts = p->ts_off > 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* §a.4: a SYN without ACK towards the server. */
+static __always_inline int on_syn(const struct tcp_pkt *p, const struct conn_key *ck, __u64 now)
+{
+	struct conn *c = bpf_map_lookup_elem(&conns, ck);
+	bool tw_hit = c && (c->flags & C_TW) && (__s64)(c->tw_until_ns - now) > 0;
+	bool has_ts = p->ts_off > 0;
+	struct conn nc = {};
+
+	if (p->dport == server_port) {
+		struct recycle_key rk = { .laddr = p->daddr, .raddr = p->saddr };
+		struct recycle_record *rec = bpf_map_lookup_elem(&records, &rk);
+		enum recycle_verdict v;
+
+		v = recycle_syn_verdict(rec, tw_hit, has_ts, p->tsval, now, paws_msl_ns,
+					paws_window);
+		stat_inc(RS_SYN_SEEN);
+		if (tw_hit)
+			stat_inc(RS_TW_HITS);
+		emit(p, EV_SYN, v, p->tsval, rec, rec ? rec->ts : 0, now);
+		if (recycle_verdict_drops(v)) {
+			/* tcp_conn_request() drop_and_release: no SYN-ACK, no RST (§a.4, §a.7) */
+			stat_inc(RS_SYN_DROPPED);
+			stat_inc(RS_PAWS_PASSIVE);
+			stat_inc(RS_LISTEN_DROPS);
+			return TC_ACT_SHOT;
+		}
+		stat_inc(RS_SYN_PASSED);
+	}
+	/* A new connection (a TW hit destroys the old TW bucket: TCP_TW_SYN, §c.2). The SYN's
+	 * TSval becomes the child's ts_recent; the kernel stamps it at the handshake's end. */
+	if (has_ts) {
+		nc.flags = C_SYN_TS;
+		nc.ts_recent = p->tsval;
+		nc.ts_recent_stamp_ns = now;
+	}
+	bpf_map_update_elem(&conns, ck, &nc, BPF_ANY);
+	return TC_ACT_OK;
+}
+
+/* §a.2, §a.3: the server closed first and the peer's FIN arrived: tcp_time_wait(). */
+static __always_inline void enter_time_wait(const struct tcp_pkt *p, struct conn *c, __u64 now)
+{
+	struct recycle_key rk = { .laddr = p->daddr, .raddr = p->saddr };
+	struct recycle_record cur = {}, *rec;
+	__u64 len = TCP_TIMEWAIT_LEN_NS;
+
+	/* recycle_ok needs ts_recent_stamp != 0: without timestamps, no record and a 60 s TW */
+	if ((c->flags & C_TS_OK) && c->ts_recent_stamp_ns) {
+		rec = bpf_map_lookup_elem(&records, &rk);
+		if (rec)
+			cur = *rec;
+		if (recycle_should_update(&cur, c->ts_recent, c->ts_recent_stamp_ns, now,
+					  paws_msl_ns)) {
+			struct recycle_record nr = {
+				.ts = c->ts_recent,
+				.stamp_ns = c->ts_recent_stamp_ns,
+			};
+
+			bpf_map_update_elem(&records, &rk, &nr, BPF_ANY);
+			stat_inc(RS_RECORDS_UPDATED);
+			emit(p, EV_RECORD_UPDATE, 0, c->ts_recent, rec ? &cur : NULL, nr.ts, now);
+		} else {
+			stat_inc(RS_RECORDS_KEPT);
+			emit(p, EV_RECORD_KEEP, 0, c->ts_recent, &cur, cur.ts, now);
+		}
+		len = tw_len_ns;
+	}
+	c->flags |= C_TW;
+	c->tw_until_ns = now + len;
+	stat_inc(RS_TW_ENTERED);
+}
+
+SEC("tc")
+int recycle_ingress(struct __sk_buff *skb)
+{
+	struct tcp_pkt p;
+	struct conn_key ck;
+	struct conn *c;
+	__u64 now;
+
+	if (tcp_pkt_parse(skb, &p))
+		return TC_ACT_OK;
+	now = bpf_ktime_get_ns();
+	ck.laddr = p.daddr;
+	ck.raddr = p.saddr;
+	ck.lport = p.dport;
+	ck.rport = p.sport;
+	if ((p.flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == TCPF_SYN)
+		return on_syn(&p, &ck, now);
+
+	c = bpf_map_lookup_elem(&conns, &ck);
+	if (!c || (c->flags & C_TW))
+		return TC_ACT_OK;
+	if (p.flags & TCPF_RST) {
+		bpf_map_delete_elem(&conns, &ck);
+		return TC_ACT_OK;
+	}
+	/*
+	 * tcp_replace_ts_recent(): an ACK-carrying segment whose seq is not beyond rcv_wup and
+	 * which passes tcp_paws_check(.., 0) stores its TSval. rcv_wup is the ack number the
+	 * server last sent (tcp_select_window() sets it to rcv_nxt on every segment), read on
+	 * egress; the 24-day staleness escape is left out. That makes "in order": the segment
+	 * starts at or before the point the server has acknowledged.
+	 */
+	if (p.ts_off > 0 && (p.flags & TCPF_ACK) && (c->flags & C_TS_OK) && (c->flags & C_WUP) &&
+	    (__s32)(p.seq - c->rcv_wup) <= 0 &&
+	    ((__s32)(c->ts_recent - p.tsval) <= 0 || !c->ts_recent)) {
+		c->ts_recent = p.tsval;
+		c->ts_recent_stamp_ns = now;
+	}
+	if (p.flags & TCPF_FIN) {
+		if (c->flags & C_SRV_FIN)
+			enter_time_wait(&p, c, now);
+		else
+			c->flags |= C_PEER_FIN;
+	}
+	return TC_ACT_OK;
+}
+
+SEC("tc")
+int recycle_egress(struct __sk_buff *skb)
+{
+	struct tcp_pkt p;
+	struct conn_key ck;
+	struct conn *c;
+
+	if (tcp_pkt_parse(skb, &p))
+		return TC_ACT_OK;
+	ck.laddr = p.saddr;
+	ck.raddr = p.daddr;
+	ck.lport = p.sport;
+	ck.rport = p.dport;
+	c = bpf_map_lookup_elem(&conns, &ck);
+	if (!c || (c->flags & C_TW))
+		return TC_ACT_OK;
+	if (p.flags & TCPF_RST) {
+		bpf_map_delete_elem(&conns, &ck);
+		return TC_ACT_OK;
+	}
+	if ((p.flags & TCPF_SYN) && p.ts_off > 0 && (c->flags & C_SYN_TS))
+		c->flags |= C_TS_OK;
+	if (p.flags & TCPF_ACK) {
+		c->rcv_wup = p.ack_seq;
+		c->flags |= C_WUP;
+	}
+	if ((p.flags & TCPF_FIN) && !(c->flags & C_PEER_FIN))
+		c->flags |= C_SRV_FIN;
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Locate IPv4/TCP in an Ethernet frame and find the TCP timestamp option, for tc programs.
+ * Shared by tsclock.bpf.c and recycle.bpf.c. Anything that is not a well-formed first (or only)
+ * fragment of an IPv4/TCP packet is reported as "not ours" and must be passed untouched.
+ */
+#ifndef TWLAB_TCPOPT_H
+#define TWLAB_TCPOPT_H
+
+#include <stdbool.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/in.h>
+#include <linux/tcp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+/* Not in uapi <linux/tcp.h>. */
+#define TCPOPT_EOL		0
+#define TCPOPT_NOP		1
+#define TCPOPT_TIMESTAMP	8
+#define TCPOLEN_TIMESTAMP	10
+
+#define TCPF_FIN	0x01
+#define TCPF_SYN	0x02
+#define TCPF_RST	0x04
+#define TCPF_ACK	0x10
+
+#define IP_FRAG_OFFSET	0x1fff
+
+struct tcp_pkt {
+	__u32 saddr, daddr;	/* network order */
+	__u16 sport, dport;	/* host order */
+	__u32 seq, ack_seq;	/* host order */
+	__u32 tsval, tsecr;	/* host order, valid when ts_off > 0 */
+	__u32 l4off;		/* frame offset of the TCP header */
+	__u32 hlen;		/* doff * 4 */
+	int ts_off;		/* frame offset of the timestamp option's kind byte, or -1 */
+	__u8 flags;		/* TCP flags byte */
+};
+
+/*
+ * Make the first len bytes linear. Egress TCP skbs keep only the headers in the linear area
+ * and are clones of the socket's copy: pulling copies the head, so only pull when needed.
+ */
+static __always_inline int tcpopt_linear(struct __sk_buff *skb, __u32 len)
+{
+	if ((long)skb->data + len <= (long)skb->data_end)
+		return 0;
+	if (len > skb->len)
+		return -1;	/* truncated packet */
+	return bpf_skb_pull_data(skb, len);
+}
+
+/*
+ * Frame offset of the kind byte of the first well-formed timestamp option, or -1.
+ * Follows tcp_parse_options(): stop at EOL or at a length < 2 or running past doff * 4 (those
+ * are malformed and the kernel stops there too); a timestamp option of the wrong length is
+ * skipped. Unlike the kernel, the first valid timestamp wins, not the last.
+ *
+ * Verifier (clang 14): the loop variable must be the option offset itself, bounded by hlen
+ * (<= 60 from the 4-bit doff). A separate "for (i = 0; i < 40; i++)" counter is precise, so
+ * states never prune and the NOP/option branches multiply to over a million insns.
+ */
+static __always_inline int tcpopt_find_ts(struct __sk_buff *skb, __u32 l4off, __u32 hlen)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u8 *th = data + l4off;
+	__u32 off = sizeof(struct tcphdr);
+
+	while (off < hlen) {
+		__u8 *p = th + off;
+		__u8 kind, len;
+
+		if ((void *)(p + 1) > data_end)
+			return -1;
+		kind = p[0];
+		if (kind == TCPOPT_EOL)
+			return -1;
+		if (kind == TCPOPT_NOP) {
+			off++;
+			continue;
+		}
+		if ((void *)(p + 2) > data_end)
+			return -1;
+		len = p[1];
+		if (len < 2 || off + len > hlen)
+			return -1;
+		if (kind == TCPOPT_TIMESTAMP && len == TCPOLEN_TIMESTAMP) {
+			if ((void *)(p + TCPOLEN_TIMESTAMP) > data_end)
+				return -1;
+			return l4off + off;
+		}
+		off += len;
+	}
+	return -1;
+}
+
+/*
+ * Fill p from the frame. 0 if it is an IPv4 TCP segment we may look at, -1 otherwise.
+ * May pull (bpf_skb_pull_data), which invalidates every packet pointer the caller holds.
+ */
+static __always_inline int tcp_pkt_parse(struct __sk_buff *skb, struct tcp_pkt *p)
+{
+	void *data, *data_end;
+	struct ethhdr *eth;
+	struct iphdr *iph;
+	struct tcphdr *th;
+	__u32 l4off, hlen;
+
+	if (tcpopt_linear(skb, ETH_HLEN + sizeof(*iph)))
+		return -1;
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	eth = data;
+	iph = data + ETH_HLEN;
+	if ((void *)(iph + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return -1;
+	if (iph->version != 4 || iph->ihl < 5 || iph->protocol != IPPROTO_TCP ||
+	    (iph->frag_off & bpf_htons(IP_FRAG_OFFSET)))
+		return -1;
+	p->saddr = iph->saddr;
+	p->daddr = iph->daddr;
+	l4off = ETH_HLEN + iph->ihl * 4;
+
+	if (tcpopt_linear(skb, l4off + sizeof(*th)))
+		return -1;
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	th = data + l4off;
+	if ((void *)(th + 1) > data_end)
+		return -1;
+	hlen = th->doff * 4;
+	if (hlen < sizeof(*th))
+		return -1;
+	p->sport = bpf_ntohs(th->source);
+	p->dport = bpf_ntohs(th->dest);
+	p->seq = bpf_ntohl(th->seq);
+	p->ack_seq = bpf_ntohl(th->ack_seq);
+	p->flags = ((__u8 *)th)[13];
+	p->l4off = l4off;
+	p->hlen = hlen;
+	p->ts_off = -1;
+	if (hlen == sizeof(*th))
+		return 0;
+
+	if (tcpopt_linear(skb, l4off + hlen))
+		return 0;	/* options cut off: treat as "no timestamp", touch nothing */
+	p->ts_off = tcpopt_find_ts(skb, l4off, hlen);
+	if (p->ts_off > 0) {
+		__u32 v[2];
+
+		if (bpf_skb_load_bytes(skb, p->ts_off + 2, v, sizeof(v))) {
+			p->ts_off = -1;
+			return 0;
+		}
+		p->tsval = bpf_ntohl(v[0]);
+		p->tsecr = bpf_ntohl(v[1]);
+	}
+	return 0;
+}
+
+#endif

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Core lab: real namespaces, veths, nftables SNAT and TCP; every test ends with a leak check.
+source "$(dirname "$0")/lib.sh"
+require_root "core"
+
+# ---- TCP through SNAT: every attempt connects and the server sees the router's address ----
+t=$(topo tsnat <<'T'
+[lab]
+duration = 2s
+[server]
+close = server
+[router]
+nat = masquerade
+[client a]
+every = 100ms
+replicas = 3
+T
+)
+"$TWLAB" run "$t" --out "$TMP/snat" -q; rc=$?
+att=$(jget "$TMP/snat/result.json" '[.clients[].attempts] | add')
+failed=$(jget "$TMP/snat/result.json" '[.clients[].failed] | add')
+outs=$(jget "$TMP/snat/result.json" '[.nat[].outside | split(":")[0]] | unique | join(",")')
+[ $rc -eq 0 ] && [ "$att" -ge 45 ] && [ "$failed" -eq 0 ] && [ "$outs" = "198.51.100.1" ]
+log_test $? "snat: $att attempts through masquerade, all connected" "rc=$rc failed=$failed outside=$outs"
+check_no_leaks tsnat "snat" && log_test 0 "snat: nothing left behind"
+
+# The same lab kept up: a real connection from inside, seen by the server as the router.
+"$TWLAB" up "$t" >/dev/null; defer "$TWLAB" down tsnat
+reply=$("$TWLAB" exec tsnat a1 -- bash -c 'exec 3<>/dev/tcp/198.51.100.2/8080; printf "GET twlab\n" >&3; read -r l <&3; echo "$l"')
+peer=$("$TWLAB" exec tsnat server -- ss -Htn state time-wait | awk '{print $4}' | cut -d: -f1 | sort -u)
+[ "$reply" = "OK twlab" ] && [ "$peer" = "198.51.100.1" ]
+log_test $? "up/exec: server answers and holds TIME_WAIT towards 198.51.100.1" "reply='$reply' peer='$peer'"
+"$TWLAB" ls | grep -q "^tsnat .* up "
+log_test $? "ls lists the lab as up"
+"$TWLAB" down tsnat >/dev/null
+check_no_leaks tsnat "down" && log_test 0 "down: nothing left behind"
+
+# ---- direct topology: no router, each client its own address on the server's network ----
+t=$(topo tdirect <<'T'
+[lab]
+duration = 2s
+[server]
+close = server
+[client d]
+every = 100ms
+replicas = 3
+[expect]
+clients.failed = == 0
+T
+)
+tdirect=$t
+"$TWLAB" up "$t" >/dev/null; defer "$TWLAB" down tdirect
+for i in 1 2 3; do
+	"$TWLAB" exec tdirect d$i -- bash -c 'exec 3<>/dev/tcp/100.64.0.1/8080; printf "GET twlab\n" >&3; read -r l <&3' || true
+done
+peers=$("$TWLAB" exec tdirect server -- ss -Htn state time-wait | awk '{print $4}' | cut -d: -f1 | sort -u | tr '\n' ' ')
+"$TWLAB" down tdirect >/dev/null
+[ "$peers" = "100.64.0.2 100.64.0.3 100.64.0.4 " ]
+log_test $? "direct: the server sees each client's own address" "peers='$peers'"
+"$TWLAB" run "$t" --out "$TMP/direct" -q
+rc=$?; log_test $rc "direct: every attempt connects"
+check_no_leaks tdirect "direct" && log_test 0 "direct: nothing left behind"
+
+# ---- bad input: exit 2, file:line:key, nothing created ----
+t=$(topo tbad <<'T'
+[lab]
+duration = 2s
+[server]
+port = 99999
+[client a]
+T
+)
+msg=$("$TWLAB" run "$t" 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "tbad.ini:4: key 'port'" <<<"$msg" && [ -z "$(leftovers tbad)" ]
+log_test $? "bad topology: exit 2, message names file:line and key" "rc=$rc msg=$msg"
+
+# ---- not root: exit 3 with a clear message ----
+msg=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$TWLAB" run "$TOP/topologies/nat-recycle.ini" --out /tmp 2>&1); rc=$?
+[ $rc -eq 3 ] && grep -q "root" <<<"$msg"
+log_test $? "not root: exit 3 naming the reason" "rc=$rc msg=$msg"
+
+# ---- the host namespace is not touched ----
+host_state() {
+	ip -o addr; ip route; ip -6 route; nft list ruleset; tc qdisc show
+	for s in net.ipv4.ip_forward net.ipv4.tcp_timestamps net.ipv4.tcp_tw_reuse \
+		net.ipv6.conf.default.disable_ipv6 net.ipv4.conf.all.forwarding net.ipv4.tcp_rfc1337; do
+		sysctl -n $s
+	done
+}
+host_state >"$TMP/host.before" 2>&1
+"$TWLAB" run "$TOP/topologies/nat-recycle.ini" --out "$TMP/host" -q --name thost >/dev/null
+host_state >"$TMP/host.after" 2>&1
+diff -q "$TMP/host.before" "$TMP/host.after" >/dev/null
+log_test $? "host namespace unchanged (addresses, routes, nftables, qdiscs, sysctls)" "$(diff "$TMP/host.before" "$TMP/host.after" | head -5)"
+
+# ---- two labs with different names at the same time ----
+"$TWLAB" run "$TOP/topologies/nat-recycle.ini" --name tpar1 --out "$TMP/p1" -q & p1=$!
+"$TWLAB" run "$TOP/topologies/nat-recycle.ini" --name tpar2 --out "$TMP/p2" -q & p2=$!
+wait $p1; r1=$?; wait $p2; r2=$?
+[ $r1 -eq 0 ] && [ $r2 -eq 0 ]
+log_test $? "two labs at once both run to their expectations" "rc=$r1,$r2"
+check_no_leaks tpar1 "parallel" && check_no_leaks tpar2 "parallel" && log_test 0 "two labs: nothing left behind"
+
+# ---- a second lab with a taken name is refused, and the first is untouched ----
+"$TWLAB" up "$tdirect" >/dev/null; defer "$TWLAB" down tdirect
+msg=$("$TWLAB" up "$tdirect" 2>&1); rc=$?
+[ $rc -eq 3 ] && grep -q "already exists" <<<"$msg" && ip netns list | grep -q twl-tdirect-server
+log_test $? "a lab name in use is refused, the running lab is kept" "rc=$rc"
+"$TWLAB" down tdirect >/dev/null
+
+# ---- a crashed agent ends the run with exit 4 and leaves nothing ----
+t=$(topo tcrash <<'T'
+[lab]
+duration = 20s
+[server]
+[router]
+[client a]
+every = 100ms
+T
+)
+"$TWLAB" run "$t" --out "$TMP/crash" -q 2>"$TMP/crash.err" & pid=$!
+wait_for 10 grep -q '"server agent"' /run/twlab/tcrash.json
+spid=$(grep '"server agent"' /run/twlab/tcrash.json | jq -r .pid)
+kill -SEGV "$spid"
+wait $pid; rc=$?
+[ $rc -eq 4 ] && grep -q "server agent" "$TMP/crash.err"
+log_test $? "a crashed server agent: exit 4, message names it" "rc=$rc $(cat "$TMP/crash.err")"
+check_no_leaks tcrash "crash" && log_test 0 "crash: nothing left behind"
+
+exit $RET
