@@ -21,6 +21,8 @@
 #include "tsclock.h"
 
 #define HUB_TIMEOUT_MS 5000
+#define CLIENT_ETH_IFINDEX 2
+#define HUB_FIRST_IFINDEX 1000
 
 struct up_ctx {
 	struct lab_rt *rt;
@@ -240,7 +242,7 @@ static int up_router(struct up_ctx *c)
 		return fail(rt, err, "cannot enable ip_forward in %s", rt->router_ns);
 	trace(rt, "ip -n %s link add out0 type veth peer name eth0 netns %s", rt->router_ns,
 	      rt->server_ns);
-	err = nl_veth_add(c->rsk, "out0", "eth0", rt->server_fd, 0);
+	err = nl_veth_add(c->rsk, "out0", 0, "eth0", 0, rt->server_fd, 0);
 	if (err)
 		return fail(rt, err, "cannot create veth out0 in %s", rt->router_ns);
 	err = push_inner(rt, UNDO_LINK, rt->router_ns, "out0");
@@ -287,25 +289,28 @@ static int up_client(struct up_ctx *c, struct lab_client *cl)
 		return err;
 	snprintf(dev, sizeof(dev), "c%d", cl->index);
 	trace(rt, "ip -n %s link add %s type veth peer name eth0 netns %s", hub_ns, dev, ns);
-	err = nl_veth_add(hub, dev, "eth0", rt->client_fd[cl->index], direct ? c->hub_master : 0);
+	/* eth0 follows lo (1) in the fresh namespace; hub ends sit above the hub's own links */
+	eth = CLIENT_ETH_IFINDEX;
+	hidx = HUB_FIRST_IFINDEX + cl->index;
+	err = nl_veth_add(hub, dev, hidx, "eth0", eth, rt->client_fd[cl->index],
+			  direct ? c->hub_master : 0);
 	if (err) {
 		fail(rt, err, "cannot create veth %s in %s", dev, hub_ns);
 		goto out;
 	}
 	err = push_inner(rt, UNDO_LINK, hub_ns, dev);
-	if (!err)
-		err = link_up(rt, csk, ns, "eth0", &eth);
+	if (!err) {
+		trace(rt, "ip -n %s link set eth0 up", ns);
+		err = nl_link_up(csk, eth);
+		if (err)
+			fail(rt, err, "cannot bring eth0 up in %s", ns);
+	}
 	if (!err)
 		err = add_addr(rt, csk, ns, "eth0", eth, cl->addr);
 	if (!err && cl->gw)
 		err = add_route(rt, csk, ns, 0, 0, cl->gw, eth);
-	if (!err && cl->peer_addr.addr) {
-		err = nl_ifindex(hub, dev, &hidx);
-		if (err)
-			fail(rt, err, "cannot find %s in %s", dev, hub_ns);
-		else
-			err = add_addr(rt, hub, hub_ns, dev, hidx, cl->peer_addr);
-	}
+	if (!err && cl->peer_addr.addr)
+		err = add_addr(rt, hub, hub_ns, dev, hidx, cl->peer_addr);
 	if (!err && cl->ts_mode == TS_OFFSET) {
 		uint32_t off = topo_client_ts_offset(rt->lab, cl, rt->up_ns / 1000000);
 

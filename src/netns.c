@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include "netns.h"
 
@@ -158,14 +159,65 @@ static bool ino_in(uint64_t ino, const uint64_t *inos, size_t n)
 	return false;
 }
 
-/* One pass over /proc: kill what lives in one of inos; return how many were found. */
-static int kill_pass(const uint64_t *inos, size_t n, bool reap)
+int proc_pidfd(int pid, uint64_t start)
+{
+	uint64_t st;
+	int fd = syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd < 0)
+		return -errno;
+	/* The pidfd pins this pid; if its start time matches, it is the process we mean. */
+	if (start && (proc_starttime(pid, &st) || st != start)) {
+		close(fd);
+		return -ESRCH;
+	}
+	return fd;
+}
+
+int proc_kill_wait(const int *pidfds, const int *pids, size_t n, int timeout_ms)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+	struct pollfd *pf = calloc(n + 1, sizeof(*pf));
+	size_t left = 0;
+	int err = 0;
+
+	if (!pf)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		syscall(SYS_pidfd_send_signal, pidfds[i], SIGKILL, NULL, 0);
+		pf[i] = (struct pollfd){ .fd = pidfds[i], .events = POLLIN };
+	}
+	/* A pidfd turns readable when its process has exited (zombie or reaped). */
+	do {
+		int ms = (int)(deadline - now_ms());
+
+		if (ms <= 0 || poll(pf, n, ms) < 0) {
+			err = -ETIMEDOUT;
+			break;
+		}
+		left = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (pf[i].fd < 0)
+				continue;
+			if (pf[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+				waitpid(pids[i], NULL, WNOHANG);	/* ours: reap it */
+				pf[i].fd = -1;
+			} else {
+				left++;
+			}
+		}
+	} while (left);
+	free(pf);
+	return err;
+}
+
+int netns_kill_procs(const uint64_t *inos, size_t n, int timeout_ms)
 {
 	char path[64];
 	struct dirent *de;
 	struct stat st;
-	int found = 0;
 	pid_t self = getpid();
+	int *fds = NULL, *pids = NULL, found = 0, cap = 0, err = 0;
 	DIR *d = opendir("/proc");
 
 	if (!d)
@@ -173,39 +225,37 @@ static int kill_pass(const uint64_t *inos, size_t n, bool reap)
 	while ((de = readdir(d))) {
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
+		int fd;
 
 		if (*end || pid <= 0 || pid == self)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
 		if (stat(path, &st) || !ino_in(st.st_ino, inos, n))
 			continue;
-		found++;
-		kill(pid, SIGKILL);
+		fd = proc_pidfd(pid, 0);
+		if (fd < 0)
+			continue;	/* gone meanwhile */
+		if (found == cap) {
+			cap = cap ? cap * 2 : 32;
+			fds = realloc(fds, cap * sizeof(int));
+			pids = realloc(pids, cap * sizeof(int));
+			if (!fds || !pids) {
+				close(fd);
+				err = -ENOMEM;
+				break;
+			}
+		}
+		fds[found] = fd;
+		pids[found++] = pid;
 	}
 	closedir(d);
-	/* Our own children become zombies that still show in /proc with no ns: reap them. */
-	if (reap)
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
-	return found;
-}
-
-int netns_kill_procs(const uint64_t *inos, size_t n, int timeout_ms)
-{
-	uint64_t deadline = now_ms() + timeout_ms;
-	int first = kill_pass(inos, n, true), left = first;
-
-	if (first < 0)
-		return first;
-	while (left > 0) {
-		if (now_ms() >= deadline)
-			return -ETIMEDOUT;
-		poll(NULL, 0, 2);	/* a dying process leaves /proc on its own schedule */
-		left = kill_pass(inos, n, true);
-		if (left < 0)
-			return left;
-	}
-	return first;
+	if (!err && found)
+		err = proc_kill_wait(fds, pids, found, timeout_ms);
+	for (int i = 0; i < found; i++)
+		close(fds[i]);
+	free(fds);
+	free(pids);
+	return err ? err : found;
 }
 
 int proc_starttime(int pid, uint64_t *ret)

@@ -31,6 +31,11 @@ int netns_delete(const char *name, uint64_t ino);
 /* SIGKILL every process whose netns is one of inos and wait (bounded) until they are gone;
  * our own children are reaped. Returns the number killed or a negative errno (-ETIMEDOUT). */
 int netns_kill_procs(const uint64_t *inos, size_t n, int timeout_ms);
+/* A pidfd for pid, if its start time is start (0: any). -ESRCH if it is another process. */
+int proc_pidfd(int pid, uint64_t start);
+/* SIGKILL each process (by pidfd) and wait, bounded, until all have exited; reap our
+ * children. 0 or -ETIMEDOUT. */
+int proc_kill_wait(const int *pidfds, const int *pids, size_t n, int timeout_ms);
 /* Start time of pid (field 22 of /proc/PID/stat), to tell a pid from a reused one. */
 int proc_starttime(int pid, uint64_t *ret);
 

@@ -89,8 +89,8 @@ int nl_link_up(struct nl_sock *sk, int ifindex)
 	return nl_errno(err);
 }
 
-int nl_veth_add(struct nl_sock *sk, const char *name, const char *peer_name, int peer_ns_fd,
-		int master_ifindex)
+int nl_veth_add(struct nl_sock *sk, const char *name, int ifindex, const char *peer_name,
+		int peer_ifindex, int peer_ns_fd, int master_ifindex)
 {
 	struct rtnl_link *veth = rtnl_link_veth_alloc(), *peer;
 	int err;
@@ -99,6 +99,11 @@ int nl_veth_add(struct nl_sock *sk, const char *name, const char *peer_name, int
 		return -ENOMEM;
 	peer = rtnl_link_veth_get_peer(veth);
 	rtnl_link_set_name(veth, name);
+	/* Asking for the ifindexes spares a lookup round trip per end afterwards. */
+	if (ifindex > 0)
+		rtnl_link_set_ifindex(veth, ifindex);
+	if (peer_ifindex > 0)
+		rtnl_link_set_ifindex(peer, peer_ifindex);
 	rtnl_link_set_flags(veth, IFF_UP);
 	if (master_ifindex > 0)
 		rtnl_link_set_master(veth, master_ifindex);

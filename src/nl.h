@@ -16,11 +16,12 @@ int nl_open(struct nl_sock **ret_sk);
 void nl_close(struct nl_sock *sk);
 int nl_ifindex(struct nl_sock *sk, const char *name, int *ret_ifindex);
 int nl_link_up(struct nl_sock *sk, int ifindex);
-/* A veth pair: name stays in sk's netns, peer_name is created straight in peer_ns_fd's netns.
- * master_ifindex > 0 enslaves name to that bridge. name is brought up; the peer is not (the
- * kernel refuses IFF_UP on a peer in the create request, see reference/NOTES.md). */
-int nl_veth_add(struct nl_sock *sk, const char *name, const char *peer_name, int peer_ns_fd,
-		int master_ifindex);
+/* A veth pair: name stays in sk's netns, peer_name is created straight in peer_ns_fd's netns,
+ * each with the given ifindex (0: the kernel picks). master_ifindex > 0 enslaves name to that
+ * bridge. name is brought up; the peer is not (the kernel refuses IFF_UP on a peer in the
+ * create request, see reference/NOTES.md). */
+int nl_veth_add(struct nl_sock *sk, const char *name, int ifindex, const char *peer_name,
+		int peer_ifindex, int peer_ns_fd, int master_ifindex);
 int nl_bridge_add(struct nl_sock *sk, const char *name);
 /* addr in host order. */
 int nl_addr_add(struct nl_sock *sk, int ifindex, uint32_t addr, uint8_t prefix);

@@ -223,20 +223,13 @@ static uint64_t mono_ms(void)
 
 static int kill_proc(const struct undo_entry *e, int timeout_ms)
 {
-	uint64_t st, deadline = mono_ms() + timeout_ms;
-	pid_t pid = e->id;
+	int pid = e->id, fd = proc_pidfd(pid, e->start), err;
 
-	if (proc_starttime(pid, &st) || (e->start && st != e->start))
+	if (fd < 0)
 		return 0;	/* gone already, or the pid now belongs to someone else */
-	kill(pid, SIGKILL);
-	while (mono_ms() < deadline) {
-		pid_t r = waitpid(pid, NULL, WNOHANG);
-
-		if (r == pid || (r < 0 && errno == ECHILD && proc_starttime(pid, &st)))
-			return 0;
-		poll(NULL, 0, 1);
-	}
-	return -ETIMEDOUT;
+	err = proc_kill_wait(&fd, &pid, 1, timeout_ms);
+	close(fd);
+	return err;
 }
 
 /* The namespaces of deleted clients go away asynchronously (cleanup_net): their veth ends in
