@@ -124,8 +124,10 @@ static int make_ns(struct lab_rt *rt, const char *node, const struct topo_sysctl
 	}
 	/* No IPv6 on lab links: no router solicitations or DAD in captures and counters. */
 	err = sysctl_set("net.ipv6.conf.default.disable_ipv6", "1");
-	if (err == -ENOENT)
+	if (err == -ENOENT)	/* a kernel without IPv6 */
 		err = 0;
+	if (err)
+		fail(rt, err, "cannot set net.ipv6.conf.default.disable_ipv6 in %s", ns);
 	if (!err && timestamps >= 0) {
 		snprintf(val, sizeof(val), "%d", timestamps);
 		trace(rt, "sysctl -n %s net.ipv4.tcp_timestamps=%s", ns, val);
@@ -246,8 +248,11 @@ static int up_router(struct up_ctx *c)
 	if (err)
 		return fail(rt, err, "cannot create veth out0 in %s", rt->router_ns);
 	err = push_inner(rt, UNDO_LINK, rt->router_ns, "out0");
-	if (!err)
-		err = nl_ifindex(c->rsk, "out0", &out) ? fail(rt, -ENODEV, "no out0") : 0;
+	if (!err) {
+		err = nl_ifindex(c->rsk, "out0", &out);
+		if (err)
+			fail(rt, err, "cannot find out0 in %s", rt->router_ns);
+	}
 	if (!err)
 		err = add_addr(rt, c->rsk, rt->router_ns, "out0", out, r->out_addr);
 	if (!err)
