@@ -1,26 +1,61 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Install, with apt, only the Debian 12 packages twlab needs that are missing. Idempotent.
-# usage: scripts/install-deps.sh [build|test|all]   (default: all)
+# usage: scripts/install-deps.sh [build|test|vm|all]   (default: all)
+# test, vm and all also fetch Debian 12's kernel for `twlab verify --kernel` (see fetch_vm_kernel).
 set -euo pipefail
 
 build_pkgs=(make gcc clang llvm pkg-config
 	libnl-3-dev libnl-route-3-dev libnl-nf-3-dev
 	libbpf-dev bpftool libnftables-dev libpcap-dev libinih-dev libjansson-dev
 	iproute2 nftables)
-test_pkgs=(libcmocka-dev ethtool tshark procps psmisc jq time util-linux)
+test_pkgs=(libcmocka-dev ethtool tshark procps psmisc jq time util-linux bc)
+# twlab verify --kernel: QEMU, a static busybox for the guest's initramfs, cpio to pack it
+vm_pkgs=(qemu-system-x86 busybox-static cpio zstd)
+VM_CACHE=${TWLAB_VM_CACHE:-/var/cache/twlab/vm}
+
+# Debian 12's generic kernel (it has 9p; the cloud flavour does not), unpacked into $VM_CACHE
+# for `twlab verify --kernel`, never installed into /boot. Idempotent: a finished unpack leaves
+# $VM_CACHE/<package>/.done and a "current" symlink.
+fetch_vm_kernel() {
+	local pkg dir tmp
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-6\.1\..*-amd64$/ { print $2; exit }')
+	if [ -z "$pkg" ]; then
+		echo "twlab: cannot find Debian's linux-image-6.1.*-amd64 (apt-cache depends linux-image-amd64)" >&2
+		return 3
+	fi
+	dir=$VM_CACHE/$pkg
+	if [ ! -e "$dir/.done" ]; then
+		echo "twlab: fetching $pkg into $dir (not installed)"
+		mkdir -p "$VM_CACHE"
+		tmp=$(mktemp -d "$VM_CACHE/.fetch.XXXXXX")
+		chown _apt "$tmp" 2>/dev/null || true	# apt-get download drops to _apt
+		(cd "$tmp" && apt-get download -qq "$pkg" >/dev/null) &&
+			rm -rf "$dir" && dpkg-deb -x "$tmp"/"$pkg"_*.deb "$dir" && touch "$dir/.done"
+		local rc=$?
+		rm -rf "$tmp"
+		[ $rc -eq 0 ] || { echo "twlab: could not fetch $pkg" >&2; return 3; }
+	fi
+	ln -sfn "$pkg" "$VM_CACHE/current"
+}
 
 case "${1:-all}" in
 build) want=("${build_pkgs[@]}") ;;
-test | all) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
-*) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+test | all) want=("${build_pkgs[@]}" "${test_pkgs[@]}" "${vm_pkgs[@]}") ;;
+vm) want=("${vm_pkgs[@]}") ;;
+*) echo "usage: $0 [build|test|vm|all]" >&2; exit 2 ;;
 esac
+vm_kernel() { case "${1:-all}" in test | all | vm) [ "$(id -u)" -eq 0 ] && fetch_vm_kernel ;; esac; return 0; }
 
 missing=()
 for p in "${want[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+	vm_kernel "${1:-all}"
+	exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "twlab: missing packages: ${missing[*]}; run as root (sudo make ...) to install them" >&2
@@ -32,3 +67,4 @@ export DEBIAN_FRONTEND=noninteractive
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+vm_kernel "${1:-all}"

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: how fast twlab builds and removes a lab of N clients behind one router, against
+# the same topology built by scripts/ip-baseline.sh (one ip/nft process per command) and the
+# bare floor (the same number of namespaces and nothing else). Median of RUNS runs each.
+# Then the BPF per-packet costs and the gate's connection-rate cost (scripts/bench-gate.sh).
+# env: SIZES="100 1000" RUNS=5 BASELINE_RUNS=RUNS
+set -eu
+cd "$(dirname "$0")/.."
+SIZES=${SIZES:-100 1000}
+RUNS=${RUNS:-5}
+BASELINE_RUNS=${BASELINE_RUNS:-$RUNS}
+TMP=$(mktemp -d /tmp/twlab-bench.XXXXXX)
+trap 'ip netns list | awk "/^twl-(bench|ipbase|floor)/ {print \$1}" | xargs -r -n1 ip netns del; rm -rf $TMP' EXIT
+
+now() { date +%s.%N; }
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+printf '%-8s %-5s %10s %12s %10s %11s %12s\n' clients phase twlab ip-baseline floor "ip/twlab" "twlab/floor"
+for n in $SIZES; do
+	printf '[lab]\nname = bench\n[server]\n[router]\n[client c]\nreplicas = %d\n' "$n" >"$TMP/t.ini"
+	: >"$TMP/tu"; : >"$TMP/td"; : >"$TMP/iu"; : >"$TMP/id"; : >"$TMP/fu"; : >"$TMP/fd"; : >"$TMP/rss"
+	for ((r = 0; r < RUNS; r++)); do
+		/usr/bin/time -o "$TMP/time" -f '%e %M' ./twlab up "$TMP/t.ini" >/dev/null
+		read -r e m <"$TMP/time"; echo "$e" >>"$TMP/tu"; echo "$m" >>"$TMP/rss"
+		/usr/bin/time -o "$TMP/time" -f '%e %M' ./twlab down bench >/dev/null
+		read -r e m <"$TMP/time"; echo "$e" >>"$TMP/td"; echo "$m" >>"$TMP/rss"
+		t0=$(now); build/tests/nsfloor up "$n" twl-floor; t1=$(now)
+		build/tests/nsfloor down "$n" twl-floor; t2=$(now)
+		echo "$t1 - $t0" | bc -l >>"$TMP/fu"; echo "$t2 - $t1" | bc -l >>"$TMP/fd"
+	done
+	for ((r = 0; r < BASELINE_RUNS; r++)); do
+		t0=$(now); scripts/ip-baseline.sh up "$n" twl-ipbase; t1=$(now)
+		scripts/ip-baseline.sh down "$n" twl-ipbase; t2=$(now)
+		echo "$t1 - $t0" | bc -l >>"$TMP/iu"; echo "$t2 - $t1" | bc -l >>"$TMP/id"
+	done
+	for ph in up down; do
+		k=${ph:0:1}
+		tw=$(median <"$TMP/t$k"); ib=$(median <"$TMP/i$k"); fl=$(median <"$TMP/f$k")
+		printf '%-8s %-5s %9.3fs %11.3fs %9.3fs %10.1fx %11.1fx\n' "$n" "$ph" "$tw" "$ib" "$fl" \
+			"$(echo "$ib / $tw" | bc -l)" "$(echo "$tw / $fl" | bc -l)"
+	done
+	printf '%-8s peak RSS of twlab: %.1f MB (max over up and down runs)\n' "$n" \
+		"$(sort -n "$TMP/rss" | tail -1 | awk '{print $1 / 1024}')"
+done
+echo "(median of $RUNS runs; ip-baseline median of $BASELINE_RUNS)"
+
+if [ -x build/tests/bench_bpf ]; then
+	echo; echo "BPF programs, ns per packet (BPF_PROG_TEST_RUN):"
+	build/tests/bench_bpf
+fi
+if [ -x scripts/bench-gate.sh ]; then
+	echo; scripts/bench-gate.sh
+fi
