@@ -11,13 +11,22 @@
 #include "expect.h"
 #include "lab.h"
 #include "report.h"
+#include "report_html.h"
 #include "run.h"
 
 static const char usage[] =
-	"usage: twlab run TOPOLOGY [--out DIR] [--seed N] [--name NAME] [--quiet] [-v]\n"
-	"  Build the lab, run its schedule, tear it down, and write DIR/result.json and\n"
-	"  DIR/events.jsonl (default DIR: out/<lab>). Exit 0 when every [expect] held, 1 when\n"
-	"  one failed, 2 bad topology, 3 environment, 4 anything else.\n";
+	"usage: twlab run TOPOLOGY [--out DIR] [--capture[=all]] [--seed N] [--name NAME]\n"
+	"                          [--quiet] [-v]\n"
+	"  Build the lab, run its schedule, tear it down, and write DIR/result.json,\n"
+	"  DIR/events.jsonl and DIR/report.html (default DIR: out/<lab>).\n"
+	"  --capture      pcap files of the server's link and the router's outside (after NAT)\n"
+	"                 in DIR/pcap/; --capture=all adds every client's veth (before NAT)\n"
+	"  --seed N       overrides [lab] seed (ts_offset = random)\n"
+	"  --name NAME    overrides the lab name (namespaces twl-NAME-*)\n"
+	"  --quiet        no summary and no progress line\n"
+	"  -v             print every kernel action\n"
+	"  Exit 0 when every [expect] held, 1 when one failed, 2 bad topology,\n"
+	"  3 environment, 4 anything else.\n";
 
 static double now_s(void)
 {
@@ -49,11 +58,12 @@ int cmd_run(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' }, { "seed", required_argument, NULL, 's' },
 		{ "name", required_argument, NULL, 'n' }, { "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },	  { "help", no_argument, NULL, 'h' },
+		{ "capture", optional_argument, NULL, 'c' },
 		{}
 	};
 	const char *out = NULL, *name = NULL, *seed = NULL;
-	bool quiet = false, verbose = false, all_ok = true;
-	char outbuf[512], path[600];
+	bool quiet = false, verbose = false, all_ok = true, capture = false, capture_all = false;
+	char outbuf[512], path[600], capdir[600], html[600];
 	struct lab *lab;
 	struct lab_rt rt;
 	struct run run;
@@ -68,6 +78,14 @@ int cmd_run(int argc, char **argv)
 		case 'n': name = optarg; break;
 		case 'q': quiet = true; break;
 		case 'v': verbose = true; break;
+		case 'c':
+			capture = true;
+			if (optarg && strcmp(optarg, "all")) {
+				cmd_err("--capture takes no value or =all, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			capture_all = optarg != NULL;
+			break;
 		case 'h': fputs(usage, stdout); return EXIT_DONE;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
@@ -103,6 +121,12 @@ int cmd_run(int argc, char **argv)
 		code = EXIT_OTHER;
 		goto free_lab;
 	}
+	snprintf(capdir, sizeof(capdir), "%.500s/pcap", out);
+	if (capture && (err = mkdirs(capdir))) {
+		cmd_err("cannot create %s: %s", capdir, strerror(-err));
+		code = EXIT_OTHER;
+		goto free_lab;
+	}
 	err = cmd_signals(&sigfd);
 	if (err) {
 		cmd_err("cannot set up signal handling: %s", strerror(-err));
@@ -133,6 +157,8 @@ int cmd_run(int argc, char **argv)
 	run_init(&run, &rt, sigfd);
 	run.setup_s = now_s() - t;
 	run.progress = !quiet && isatty(STDOUT_FILENO);
+	run.capture_dir = capture ? capdir : NULL;
+	run.capture_clients = capture_all;
 	err = run_exec(&run);
 	t = now_s();
 	c = lab_down(&rt);
@@ -146,13 +172,19 @@ int cmd_run(int argc, char **argv)
 	json_object_set_new(res, "ok", json_boolean(all_ok && !err));
 	if (report_write_json(res, out, "result.json"))
 		cmd_err("cannot write %s/result.json", out);
-	snprintf(path, sizeof(path), "%s/events.jsonl", out);
+	snprintf(path, sizeof(path), "%.500s/events.jsonl", out);
 	if (report_events(&run, path))
 		cmd_err("cannot write %s", path);
+	snprintf(html, sizeof(html), "%.500s/report.html", out);
+	if (report_html(res, path, html))
+		cmd_err("cannot write %s", html);
 	if (!quiet) {
 		report_text(&run, res, stdout);
-		printf("  results in %s/ (result.json, events.jsonl)\n", out);
+		printf("  results in %s/: report.html, result.json, events.jsonl%s\n", out,
+		       capture ? ", pcap/" : "");
 	}
+	if (run.capture_drops)
+		cmd_err("captures lost %u packets (the ring was full)", run.capture_drops);
 	json_decref(res);
 	if (err == -EINTR) {
 		cmd_err("interrupted; lab %s removed", lab->name);

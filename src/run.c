@@ -14,6 +14,7 @@
 #include <sys/timerfd.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include "capture.h"
 #include "conntrack.h"
 #include "gate.h"
 #include "netns.h"
@@ -22,6 +23,7 @@
 #define READY_TIMEOUT_MS 5000
 #define STOP_TIMEOUT_MS 3000
 #define PROGRESS_MS 250
+#define CAP_TAG (1ull << 40)	/* epoll data of capture fds: tag | index */
 
 struct agent_proc {
 	pid_t pid;
@@ -30,8 +32,12 @@ struct agent_proc {
 	bool command;          /* a user command: stopped at the end of duration */
 };
 
+#define MAX_CAPTURES 64
+
 struct loop {
 	struct run *r;
+	struct capture *cap[MAX_CAPTURES];
+	int n_cap;
 	struct agent_proc *procs;
 	size_t n_procs;
 	size_t clients_left;
@@ -397,6 +403,9 @@ static int loop_run(struct run *r, struct loop *l)
 	if (l->ct)
 		epoll_ctl(ep, EPOLL_CTL_ADD, ct_watch_fd(l->ct),
 			  &(struct epoll_event){ .events = EPOLLIN, .data.fd = ct_watch_fd(l->ct) });
+	for (int i = 0; i < l->n_cap; i++)
+		epoll_ctl(ep, EPOLL_CTL_ADD, capture_fd(l->cap[i]),
+			  &(struct epoll_event){ .events = EPOLLIN, .data.u64 = CAP_TAG | i });
 
 	while (!err) {
 		uint64_t now = mono_ns();
@@ -421,6 +430,11 @@ static int loop_run(struct run *r, struct loop *l)
 		n = epoll_wait(ep, ev, 8, 100);
 		for (int i = 0; i < n && !err; i++) {
 			int fd = ev[i].data.fd;
+
+			if ((ev[i].data.u64 & CAP_TAG) == CAP_TAG) {
+				capture_dispatch(l->cap[ev[i].data.u64 & 0xffff]);
+				continue;
+			}
 
 			if (fd == r->sigfd) {
 				struct signalfd_siginfo si;
@@ -515,6 +529,44 @@ static void attribute(struct run *r)
 	}
 }
 
+static int open_capture(struct run *r, struct loop *l, int ns_fd, const char *node,
+			const char *dev)
+{
+	char path[4096];
+	int err;
+
+	if (l->n_cap == MAX_CAPTURES)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s-%s.pcap", r->capture_dir, node, dev);
+	err = netns_enter(ns_fd);
+	/* libpcap binds its socket in the current netns: open it from inside the node */
+	if (!err)
+		err = capture_open(dev, path, &l->cap[l->n_cap]);
+	netns_enter_root();
+	if (err) {
+		snprintf(r->err, sizeof(r->err), "cannot capture %s in %s into %.300s: %s", dev,
+			 node, path, strerror(-err));
+		return err;
+	}
+	l->n_cap++;
+	return 0;
+}
+
+static int open_captures(struct run *r, struct loop *l)
+{
+	struct lab_rt *rt = r->rt;
+	int err;
+
+	if (!r->capture_dir)
+		return 0;
+	err = open_capture(r, l, rt->server_fd, "server", r->lab->router.present ? "eth0" : "br0");
+	if (!err && rt->router_fd >= 0)
+		err = open_capture(r, l, rt->router_fd, "router", "out0");
+	for (size_t i = 0; !err && r->capture_clients && i < r->lab->n_clients; i++)
+		err = open_capture(r, l, rt->client_fd[i], r->lab->clients[i].name, "eth0");
+	return err;
+}
+
 int run_exec(struct run *r)
 {
 	struct lab_rt *rt = r->rt;
@@ -547,6 +599,9 @@ int run_exec(struct run *r)
 			goto out;
 		}
 	}
+	err = open_captures(r, &l);
+	if (err)
+		goto out;
 	/* Packet mode: each attempt record is one whole read. */
 	if (pipe2(pfd, O_CLOEXEC | O_DIRECT)) {
 		err = -errno;
@@ -583,6 +638,13 @@ stop:
 			err = e;
 	}
 out:
+	for (int i = 0; i < l.n_cap; i++) {
+		unsigned recv, drop;
+
+		if (!capture_stats(l.cap[i], &recv, &drop))
+			r->capture_drops += drop;
+		capture_close(l.cap[i]);
+	}
 	if (l.ct)
 		ct_watch_close(l.ct);
 	if (pfd[0] >= 0)

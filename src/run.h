@@ -34,6 +34,11 @@ struct run {
 	struct lab_rt *rt;
 	int sigfd;                     /* SIGINT, SIGTERM, SIGCHLD (blocked by the caller) */
 	bool progress;                 /* live status line on stdout */
+	/* --capture: pcap of the server's link and the router's outside (after NAT) into
+	 * capture_dir; with capture_clients also every client's veth (before NAT) */
+	const char *capture_dir;
+	bool capture_clients;
+	unsigned capture_drops;
 	uint64_t t0_ns;                /* clients' time zero, CLOCK_MONOTONIC */
 	double setup_s, duration_s, teardown_s;
 	bool interrupted;

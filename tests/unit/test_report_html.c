@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/* report_html: the page built from a small result.json and events.jsonl. */
+/* MODULES: report_html */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "report_html.h"
+
+struct fx {
+	char dir[64];
+	char events[96];
+	char out[96];
+};
+
+static const char *const two_clients =
+	"{\"schema\":1,\"lab\":\"nat-recycle\",\"kernel\":\"6.18.44\",\"ok\":true,"
+	"\"duration_s\":2.0,"
+	"\"gate\":{\"enabled\":true,\"syn_seen\":3,\"syn_passed\":1,\"syn_dropped\":2,"
+	"\"records_updated\":2,\"paws_msl_s\":60.0,\"paws_window\":1,\"PAWSPassive\":2},"
+	"\"clients\":["
+	"{\"name\":\"alice\",\"address\":\"100.64.0.2\",\"ts_mode\":\"offset\",\"attempts\":1,"
+	"\"connected\":1,\"failed\":0,\"syn_dropped\":0,\"syn_retransmits\":0,"
+	"\"connect_ms\":{\"p50\":0.3,\"p99\":0.4,\"max\":0.4}},"
+	"{\"name\":\"b<&>ob\",\"address\":\"100.64.0.6\",\"ts_mode\":\"offset\",\"attempts\":1,"
+	"\"connected\":0,\"failed\":1,\"syn_dropped\":2,\"syn_retransmits\":1,"
+	"\"connect_ms\":{\"p50\":null,\"p99\":null,\"max\":null}}],"
+	"\"counters\":{\"server\":{\"TcpExtTW\":1,\"IpInReceives\":9},\"router\":{},"
+	"\"alice\":{},\"b<&>ob\":{\"TcpExtTCPSynRetrans\":1}},"
+	"\"nat\":[{\"client\":\"alice\",\"inside\":\"100.64.0.2:40000\","
+	"\"outside\":\"198.51.100.1:40000\",\"t\":0.0}],"
+	"\"expect\":[{\"check\":\"client.b<&>ob.syn_dropped > 0\",\"ok\":true,\"actual\":2}]}";
+
+/* alice connects and leaves a record; bob's SYN and its retransmit are dropped */
+static const char *const events =
+	"{\"t\":0.0,\"type\":\"attempt\",\"client\":\"alice\",\"seq\":0,"
+	"\"local\":\"100.64.0.2:40000\",\"outcome\":\"ok\",\"connect_ms\":0.3,\"end\":0.01,"
+	"\"syn_retrans\":0,\"errno\":0}\n"
+	"{\"t\":0.0,\"type\":\"syn\",\"client\":\"alice\","
+	"\"tuple\":\"198.51.100.1:40000>198.51.100.2:8080\",\"verdict\":\"pass\","
+	"\"reason\":\"no-record\",\"tsval\":864000000}\n"
+	"{\"t\":0.01,\"type\":\"record\",\"client\":\"alice\","
+	"\"tuple\":\"198.51.100.1:40000>198.51.100.2:8080\",\"action\":\"update\","
+	"\"ts_recent\":863997000,\"record_ts\":863997000}\n"
+	"{\"t\":0.2,\"type\":\"record\",\"client\":\"alice\","
+	"\"tuple\":\"198.51.100.1:40000>198.51.100.2:8080\",\"action\":\"update\","
+	"\"ts_recent\":863997000,\"record_ts\":863997000}\n"
+	"not json: skipped\n"
+	"{\"t\":0.4,\"type\":\"attempt\",\"client\":\"b<&>ob\",\"seq\":0,"
+	"\"local\":\"100.64.0.6:40312\",\"outcome\":\"timeout\",\"connect_ms\":0.0,\"end\":1.9,"
+	"\"syn_retrans\":1,\"errno\":110}\n"
+	"{\"t\":0.6,\"type\":\"syn\",\"client\":\"b<&>ob\","
+	"\"tuple\":\"198.51.100.1:40312>198.51.100.2:8080\",\"verdict\":\"drop\",\"reason\":\"paws\","
+	"\"tsval\":3600412,\"record_ts\":863997000,\"record_age_s\":0.4,\"behind\":860396588}\n"
+	"{\"t\":1.6,\"type\":\"syn\",\"client\":\"b<&>ob\","
+	"\"tuple\":\"198.51.100.1:40312>198.51.100.2:8080\",\"verdict\":\"drop\",\"reason\":\"paws\","
+	"\"tsval\":3601412,\"record_ts\":863997000,\"record_age_s\":1.4,\"behind\":860395588}\n";
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	strcpy(fx->dir, "/tmp/twl-test-html.XXXXXX");
+	if (!mkdtemp(fx->dir)) {
+		free(fx);
+		return -1;
+	}
+	snprintf(fx->events, sizeof(fx->events), "%s/events.jsonl", fx->dir);
+	snprintf(fx->out, sizeof(fx->out), "%s/report.html", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	unlink(fx->events);
+	unlink(fx->out);
+	rmdir(fx->dir);
+	free(fx);
+	return 0;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static char *read_all(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc(n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, n, f), (size_t)n);
+	buf[n] = 0;
+	fclose(f);
+	return buf;
+}
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+static json_t *load(const char *text)
+{
+	json_t *j = json_loads(text, 0, NULL);
+
+	assert_non_null(j);
+	return j;
+}
+
+static void test_lanes_drops_record(void **state)
+{
+	struct fx *fx = *state;
+	json_t *res = load(two_clients);
+	char *html;
+
+	write_file(fx->events, events);
+	assert_int_equal(report_html(res, fx->events, fx->out), 0);
+	html = read_all(fx->out);
+	assert_int_equal(count(html, "<g class=\"lane\""), 2);
+	assert_int_equal(count(html, "class=\"mark drop\""), 2);
+	assert_int_equal(count(html, "class=\"mark ok\""), 1);
+	assert_int_equal(count(html, "class=\"mark timeout\""), 1);
+	assert_int_equal(count(html, "class=\"mark update\""), 2);
+	/* the reason, on hover, is the text report's sentence, escaped */
+	assert_non_null(strstr(html, "<title>b&lt;&amp;&gt;ob: SYN 198.51.100.1:40312 dropped — "
+				     "TSval 3600412 is 860396588 behind the value recorded from "
+				     "alice 0.4 s ago (window 60 s)</title>"));
+	/* the server's record as one step line over the TSval chart */
+	assert_int_equal(count(html, "<path class=\"record-step\" d=\"M"), 1);
+	assert_int_equal(count(html, "class=\"pt drop\""), 2);
+	assert_int_equal(count(html, "class=\"pt pass\""), 1);
+	assert_non_null(strstr(html, "b&lt;&amp;&gt;ob: 2 SYNs dropped by the recycle rule; alice "
+				     "never."));
+	/* the hostile name never appears raw, anywhere */
+	assert_null(strstr(html, "b<&>ob"));
+	assert_non_null(strstr(html, "✓ ok"));
+	assert_non_null(strstr(html, "TcpExtTW"));
+	assert_null(strstr(html, "<script"));
+	assert_null(strstr(html, "http"));
+	free(html);
+	json_decref(res);
+}
+
+static void test_empty_events(void **state)
+{
+	struct fx *fx = *state;
+	json_t *res = load(two_clients);
+	char *html;
+
+	write_file(fx->events, "");
+	assert_int_equal(report_html(res, fx->events, fx->out), 0);
+	html = read_all(fx->out);
+	assert_int_equal(count(html, "<g class=\"lane\""), 2);
+	assert_int_equal(count(html, "class=\"mark "), 0);
+	assert_null(strstr(html, "class=\"record-step\""));
+	assert_non_null(strstr(html, "No events were recorded"));
+	assert_non_null(strstr(html, "</html>"));
+	free(html);
+	json_decref(res);
+}
+
+static void test_no_gate_no_router(void **state)
+{
+	struct fx *fx = *state;
+	json_t *res = load("{\"lab\":\"plain\",\"ok\":false,\"gate\":{\"enabled\":false},"
+			   "\"clients\":[{\"name\":\"c\",\"attempts\":0}],\"counters\":{},"
+			   "\"nat\":[],\"expect\":[{\"check\":\"x > 0\",\"ok\":false}]}");
+	char *html;
+
+	assert_int_equal(report_html(res, NULL, fx->out), 0);
+	html = read_all(fx->out);
+	assert_int_equal(count(html, "<g class=\"lane\""), 1);
+	assert_null(strstr(html, "lane-record"));
+	assert_non_null(strstr(html, "✗ expectation failed"));
+	assert_non_null(strstr(html, "The gate was off"));
+	assert_non_null(strstr(html, "No NAT mapping"));
+	free(html);
+	json_decref(res);
+}
+
+static void test_many_clients_capped(void **state)
+{
+	struct fx *fx = *state;
+	json_t *res = load("{\"lab\":\"many\",\"ok\":true,\"gate\":{\"enabled\":false},"
+			   "\"clients\":[],\"counters\":{}}");
+	json_t *clients = json_object_get(res, "clients");
+	char *html;
+
+	for (int i = 0; i < 1000; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "c%d", i);
+		json_array_append_new(clients,
+				      json_pack("{s:s, s:i}", "name", name, "attempts", 1));
+	}
+	write_file(fx->events, "{\"t\":0.5,\"type\":\"attempt\",\"client\":\"c999\","
+			       "\"outcome\":\"refused\",\"end\":0.6}\n");
+	assert_int_equal(report_html(res, fx->events, fx->out), 0);
+	html = read_all(fx->out);
+	assert_int_equal(count(html, "<g class=\"lane\""), REPORT_HTML_MAX_LANES);
+	assert_non_null(strstr(html, "960 more are not drawn"));
+	/* c999 has no lane: its mark is not drawn, but it is in the table */
+	assert_int_equal(count(html, "class=\"mark "), 0);
+	assert_non_null(strstr(html, "<td>c999</td>"));
+	free(html);
+	json_decref(res);
+}
+
+static void test_errors(void **state)
+{
+	struct fx *fx = *state;
+	json_t *arr = json_array(), *res = load(two_clients);
+	char bad[128];
+
+	assert_int_equal(report_html(arr, NULL, fx->out), -EINVAL);
+	snprintf(bad, sizeof(bad), "%s/missing.jsonl", fx->dir);
+	assert_int_equal(report_html(res, bad, fx->out), -ENOENT);
+	snprintf(bad, sizeof(bad), "%s/no/such/dir/report.html", fx->dir);
+	assert_int_equal(report_html(res, NULL, bad), -ENOENT);
+	assert_int_equal(access(fx->out, F_OK), -1);
+	json_decref(arr);
+	json_decref(res);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_lanes_drops_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_gate_no_router, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_clients_capped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
