@@ -8,7 +8,7 @@
 
 int nat_script(const struct lab_router *r, const char *out_if, char *buf, size_t len)
 {
-	char ports[32] = "", addr[INET_ADDRSTRLEN], target[64];
+	char ports[32] = "", addr[INET_ADDRSTRLEN], target[64], plain[64];
 	const char *flags[] = { [PORT_KEEP] = "", [PORT_RANDOM] = " random",
 				[PORT_FULLY_RANDOM] = " fully-random" };
 	uint32_t be = htonl(r->out_addr.addr);
@@ -23,18 +23,34 @@ int nat_script(const struct lab_router *r, const char *out_if, char *buf, size_t
 		snprintf(ports, sizeof(ports), r->port_lo == r->port_hi ? ":%u" : ":%u-%u",
 			 r->port_lo, r->port_hi);
 	inet_ntop(AF_INET, &be, addr, sizeof(addr));
-	if (r->nat == NAT_SNAT)
+	if (r->nat == NAT_SNAT) {
 		snprintf(target, sizeof(target), "snat to %s%s", addr, ports);
-	else
+		snprintf(plain, sizeof(plain), "snat to %s", addr);
+	} else {
 		snprintf(target, sizeof(target), "masquerade%s%s", *ports ? " to " : "", ports);
-	n = snprintf(buf, len,
-		     "table ip " NAT_TABLE " {\n"
-		     "\tchain postrouting {\n"
-		     "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-		     "\t\toifname \"%s\" %s%s\n"
-		     "\t}\n"
-		     "}\n",
-		     out_if, target, flags[r->port_mode]);
+		snprintf(plain, sizeof(plain), "masquerade");
+	}
+	/* A port range needs a transport protocol match first ("transport protocol mapping is only
+	 * valid after transport protocol match"); everything else (ICMP) is still translated. */
+	if (*ports)
+		n = snprintf(buf, len,
+			     "table ip " NAT_TABLE " {\n"
+			     "\tchain postrouting {\n"
+			     "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+			     "\t\toifname \"%s\" meta l4proto { tcp, udp } %s%s\n"
+			     "\t\toifname \"%s\" %s\n"
+			     "\t}\n"
+			     "}\n",
+			     out_if, target, flags[r->port_mode], out_if, plain);
+	else
+		n = snprintf(buf, len,
+			     "table ip " NAT_TABLE " {\n"
+			     "\tchain postrouting {\n"
+			     "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+			     "\t\toifname \"%s\" %s%s\n"
+			     "\t}\n"
+			     "}\n",
+			     out_if, target, flags[r->port_mode]);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }
 
