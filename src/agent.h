@@ -22,7 +22,9 @@ struct agent_server_cfg {
 };
 
 /* Listen, write one byte to ready_fd (then close it), serve until SIGTERM/SIGINT.
- * Returns 0 on a clean stop or a negative errno. */
+ * Returns 0 on a clean stop or a negative errno. ready_fd is closed in every case, so a
+ * parent reading it sees EOF without a byte when listening failed. Leaves SIGTERM, SIGINT
+ * and SIGPIPE blocked (it is the body of a child that exits when it returns). */
 int agent_server_main(const struct agent_server_cfg *cfg, int ready_fd);
 
 enum attempt_outcome { ATT_OK, ATT_TIMEOUT, ATT_REFUSED, ATT_RESET, ATT_ERROR, ATT__MAX };
@@ -56,9 +58,22 @@ struct agent_client_cfg {
 
 /* Run the schedule, writing one struct attempt_rec per attempt to rec_fd. Returns after the
  * last attempt has an outcome (bounded by end_ms + connect_timeout + a response deadline),
- * or early on SIGTERM/SIGINT. 0 or a negative errno. */
+ * or early on SIGTERM/SIGINT (0; in-flight attempts are recorded as ATT_ERROR/EINTR).
+ * 0 or a negative errno: -EINVAL for a schedule without end (count = 0 with end_ms = 0 or
+ * every_ms = 0); end_ms = 0 with count > 0 means no time bound. A response deadline of
+ * connect_timeout_ms applies after connecting, and again to the server's FIN for
+ * CLOSE_SERVER (a server that never closes gives ATT_TIMEOUT). Signals as for the server. */
 int agent_client_main(const struct agent_client_cfg *cfg, int rec_fd);
 
 const char *agent_outcome_str(enum attempt_outcome o);
+
+/* Shared by the two agents (agent.c). */
+/* CLOCK_MONOTONIC in ns. */
+uint64_t agent_now_ns(void);
+/* Block SIGTERM, SIGINT and SIGPIPE and return a non-blocking signalfd for SIGTERM/SIGINT,
+ * or a negative errno. */
+int agent_signalfd(void);
+/* Raise RLIMIT_NOFILE's soft limit to the hard one (best effort: many sockets at once). */
+void agent_raise_nofile(void);
 
 #endif

@@ -17,13 +17,13 @@ struct counter {
 };
 
 struct counters {
-	struct counter *v;
+	struct counter *v;   /* sorted by name (counters_get and the deltas rely on it) */
 	size_t n;
 };
 
 /* Parse the text of /proc/net/netstat and /proc/net/snmp (header line + value line pairs;
  * either may be NULL). Pure. 0 or -EINVAL (a value line that does not match its header) or
- * -ENOMEM. */
+ * -ENOMEM. A negative value (Tcp MaxConn -1) is stored in two's complement. */
 int counters_parse(const char *netstat, const char *snmp, struct counters *ret);
 /* Snapshot of the calling thread's netns (/proc/thread-self/net/...). */
 int counters_read(struct counters *ret);

@@ -16,8 +16,14 @@
 #include <jansson.h>
 #include "topo.h"
 
-/* Look up path in result (borrowed reference) or NULL. */
+/* Look up path in result (borrowed reference) or NULL. Only what is in result: client.NAME
+ * is mapped, but the computed values (an absent counter's 0, clients.FIELD sums) are NULL
+ * here; expect_resolve gives those too. */
 json_t *expect_lookup(json_t *result, const char *path);
+/* The value path stands for, with every convenience, as a new reference in *ret.
+ * 0, -ENOENT (does not resolve), -EINVAL (a bad path, or a clients.FIELD sum over a value
+ * that is not a number) or -ENOMEM. */
+int expect_resolve(json_t *result, const char *path, json_t **ret);
 /* Evaluate e against result. *ret_ok is the verdict; on a false verdict or an unresolvable
  * path, why gets a one-line reason ("client.bob.syn_dropped is 0, wanted > 0").
  * Returns 0, or -ENOENT when the path does not resolve (then *ret_ok = false). */

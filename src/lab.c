@@ -476,14 +476,17 @@ static int spawn(struct lab_rt *rt, int ns_fd, const char *ns_name, const char *
 		} else {
 			setsid();
 		}
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
 		if (netns_enter(ns_fd))
 			_exit(126);
 		if (argv) {
+			/* a user's program gets the default signal mask back */
+			sigemptyset(&none);
+			sigprocmask(SIG_SETMASK, &none, NULL);
 			execvp(argv[0], argv);
 			_exit(127);
 		}
+		/* Agents keep SIGTERM/SIGINT blocked and read them from a signalfd: no gap in which
+		 * a stop request could kill one before it is ready for it. */
 		_exit(fn(arg) < 0 ? 1 : 0);
 	}
 	e.id = pid;
