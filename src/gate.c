@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "gate.h"
+#include "tc.h"
 #include "recycle.skel.h"
 
 #define GATE_TC_HANDLE 1
@@ -15,7 +16,7 @@
 struct gate {
 	struct recycle_bpf *skel;
 	struct ring_buffer *rb;
-	struct bpf_tc_hook hook;
+	int ifindex;
 	gate_event_fn fn;
 	void *ctx;
 };
@@ -29,15 +30,6 @@ static int on_sample(void *ctx, void *data, size_t len)
 	if (g->fn)
 		g->fn(data, g->ctx);
 	return 0;
-}
-
-static int attach_one(struct gate *g, enum bpf_tc_attach_point where, int prog_fd)
-{
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = GATE_TC_HANDLE, .priority = GATE_TC_PRIO,
-		    .prog_fd = prog_fd);
-
-	g->hook.attach_point = where;
-	return bpf_tc_attach(&g->hook, &opts);
 }
 
 int gate_attach(int ifindex, const struct gate_cfg *cfg, struct gate **ret_gate)
@@ -67,24 +59,17 @@ int gate_attach(int ifindex, const struct gate_cfg *cfg, struct gate **ret_gate)
 		goto err_skel;
 	}
 
-	/* libbpf opens its netlink socket per call, in the calling thread's netns */
-	g->hook.sz = sizeof(g->hook);
-	g->hook.ifindex = ifindex;
-	g->hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-	err = bpf_tc_hook_create(&g->hook);
-	if (err && err != -EEXIST)
+	g->ifindex = ifindex;
+	err = tc_attach(ifindex, bpf_program__fd(g->skel->progs.recycle_ingress),
+			bpf_program__fd(g->skel->progs.recycle_egress), GATE_TC_HANDLE, GATE_TC_PRIO,
+			false);
+	if (err) {
+		tc_detach(ifindex);
 		goto err_rb;
-	err = attach_one(g, BPF_TC_INGRESS, bpf_program__fd(g->skel->progs.recycle_ingress));
-	if (!err)
-		err = attach_one(g, BPF_TC_EGRESS, bpf_program__fd(g->skel->progs.recycle_egress));
-	if (err)
-		goto err_hook;
+	}
 	*ret_gate = g;
 	return 0;
 
-err_hook:
-	g->hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-	bpf_tc_hook_destroy(&g->hook);
 err_rb:
 	ring_buffer__free(g->rb);
 err_skel:
@@ -113,30 +98,7 @@ int gate_consume(struct gate *g, gate_event_fn fn, void *ctx)
 
 int gate_stats(const struct gate *g, uint64_t stats[RS__MAX])
 {
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t sum[RS__MAX] = { 0 };
-	uint64_t *v;
-
-	if (ncpu < 0)
-		return ncpu;
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (uint32_t k = 0; k < RS__MAX; k++) {
-		int err = bpf_map__lookup_elem(g->skel->maps.stats, &k, sizeof(k), v,
-					       ncpu * sizeof(*v), 0);
-
-		if (err) {
-			free(v);
-			return err;
-		}
-		for (int c = 0; c < ncpu; c++)
-			sum[k] += v[c];
-	}
-	free(v);
-	for (int k = 0; k < RS__MAX; k++)
-		stats[k] = sum[k];
-	return 0;
+	return tc_percpu_sum(g->skel->maps.stats, RS__MAX, stats);
 }
 
 void gate_free(struct gate *g)
@@ -144,8 +106,7 @@ void gate_free(struct gate *g)
 	if (!g)
 		return;
 	/* both points at once: deletes the clsact qdisc with its filters */
-	g->hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-	bpf_tc_hook_destroy(&g->hook);
+	tc_detach(g->ifindex);
 	ring_buffer__free(g->rb);
 	recycle_bpf__destroy(g->skel);
 	free(g);

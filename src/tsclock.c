@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "tc.h"
 #include "tsclock.h"
 #include "tsclock.skel.h"
 
@@ -51,54 +52,20 @@ int tsclock_set(struct tsclock *t, uint32_t addr, uint32_t offset)
 				    sizeof(offset), BPF_ANY);
 }
 
-static int attach_one(struct bpf_tc_hook *hook, enum bpf_tc_attach_point where, int prog_fd)
-{
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TSCLOCK_TC_HANDLE, .priority = TSCLOCK_TC_PRIO,
-		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
-
-	hook->attach_point = where;
-	return bpf_tc_attach(hook, &opts);
-}
-
 int tsclock_attach(struct tsclock *t, int ifindex)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-	int err;
-
-	/* libbpf opens its netlink socket per call, in the calling thread's netns */
-	err = bpf_tc_hook_create(&hook);
-	if (err && err != -EEXIST)
-		return err;
-	err = attach_one(&hook, BPF_TC_EGRESS, bpf_program__fd(t->skel->progs.tsclock_egress));
-	if (err)
-		return err;
-	return attach_one(&hook, BPF_TC_INGRESS, bpf_program__fd(t->skel->progs.tsclock_ingress));
+	return tc_attach(ifindex, bpf_program__fd(t->skel->progs.tsclock_ingress),
+			 bpf_program__fd(t->skel->progs.tsclock_egress), TSCLOCK_TC_HANDLE,
+			 TSCLOCK_TC_PRIO, true);
 }
 
 int tsclock_stats(const struct tsclock *t, uint64_t *ret_egress, uint64_t *ret_ingress)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t sum[TSC__MAX] = { 0 };
-	uint64_t *v;
+	uint64_t sum[TSC__MAX];
+	int err = tc_percpu_sum(t->skel->maps.tsc_stats, TSC__MAX, sum);
 
-	if (ncpu < 0)
-		return ncpu;
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (uint32_t k = 0; k < TSC__MAX; k++) {
-		int err = bpf_map__lookup_elem(t->skel->maps.tsc_stats, &k, sizeof(k), v,
-					       ncpu * sizeof(*v), 0);
-
-		if (err) {
-			free(v);
-			return err;
-		}
-		for (int c = 0; c < ncpu; c++)
-			sum[k] += v[c];
-	}
-	free(v);
+	if (err)
+		return err;
 	*ret_egress = sum[TSC_EGRESS];
 	*ret_ingress = sum[TSC_INGRESS];
 	return 0;
