@@ -103,18 +103,16 @@ static json_t *client_json(const struct run *r, size_t ci)
 static json_t *gate_json(const struct run *r)
 {
 	const struct lab_server *s = &r->lab->server;
-	const uint64_t *st = r->gate_stats;
+	const uint64_t *st = r->gate_stats;	/* all zero when the gate is off */
 	size_t unattributed = 0;
 
 	for (size_t i = 0; i < r->n_gev; i++)
 		if (r->gev[i].client < 0 && is_drop(&r->gev[i].ev))
 			unattributed++;
-	if (!s->recycle)
-		return json_pack("{s:b, s:i, s:i, s:i, s:i}", "enabled", 0, "syn_seen", 0,
-				 "syn_passed", 0, "syn_dropped", 0, "records_updated", 0);
+	/* the same keys whether the gate is on or off: scripts rely on the shape */
 	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:f, s:i, s:I, s:I, s:I, s:I, s:I}",
-			 "enabled", 1, "syn_seen", (json_int_t)st[RS_SYN_SEEN], "syn_passed",
-			 (json_int_t)st[RS_SYN_PASSED], "syn_dropped",
+			 "enabled", s->recycle, "syn_seen", (json_int_t)st[RS_SYN_SEEN],
+			 "syn_passed", (json_int_t)st[RS_SYN_PASSED], "syn_dropped",
 			 (json_int_t)st[RS_SYN_DROPPED], "records_updated",
 			 (json_int_t)st[RS_RECORDS_UPDATED], "records_kept",
 			 (json_int_t)st[RS_RECORDS_KEPT], "paws_msl_s", s->paws_msl_ms / 1000.0,
