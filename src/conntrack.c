@@ -9,7 +9,9 @@
 #include <netlink/netlink.h>
 #include <netlink/netfilter/nfnl.h>
 #include <netlink/netfilter/ct.h>
+#include <stdio.h>
 #include "conntrack.h"
+#include "evidence.h"
 #include "nl.h"
 
 struct ct_watch {
@@ -163,4 +165,76 @@ const char *ct_state_str(uint8_t s)
 	};
 
 	return s < sizeof(names) / sizeof(names[0]) && names[s] ? names[s] : "?";
+}
+
+int ct_stats_parse(const char *text, struct counters *ret)
+{
+	char *copy = strdup(text), *save = NULL, *line, *names[64];
+	struct counters c = { 0 };
+	size_t n = 0;
+	int err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	line = strtok_r(copy, "\n", &save);
+	{
+		char *s2 = NULL, *t = line ? strtok_r(line, " \t", &s2) : NULL;
+
+		for (; t && n < 64; t = strtok_r(NULL, " \t", &s2))
+			names[n++] = t;
+	}
+	if (!n) {
+		free(copy);
+		return -EINVAL;
+	}
+	c.v = calloc(n, sizeof(*c.v));
+	if (!c.v) {
+		free(copy);
+		return -ENOMEM;
+	}
+	c.n = n;
+	for (size_t i = 0; i < n; i++)
+		snprintf(c.v[i].name, sizeof(c.v[i].name), "%s", names[i]);
+	for (int row = 0; (line = strtok_r(NULL, "\n", &save)); row++) {
+		char *s2 = NULL, *t, *end;
+		size_t i = 0;
+
+		for (t = strtok_r(line, " \t", &s2); t; t = strtok_r(NULL, " \t", &s2), i++) {
+			unsigned long long v = strtoull(t, &end, 16);
+
+			if (i >= n || *end) {
+				err = -EINVAL;
+				break;
+			}
+			if (!strcmp(c.v[i].name, "entries") && row > 0)
+				continue;	/* global, repeated on every CPU's line */
+			c.v[i].value += v;
+		}
+		if (!err && i != n)
+			err = -EINVAL;
+		if (err)
+			break;
+	}
+	free(copy);
+	if (err) {
+		free(c.v);
+		return err;
+	}
+	qsort(c.v, c.n, sizeof(*c.v), counters_cmp);
+	*ret = c;
+	return 0;
+}
+
+int ct_stats_read(struct counters *ret)
+{
+	char buf[16384];
+	size_t len;
+	FILE *f = fopen("/proc/thread-self/net/stat/nf_conntrack", "re");
+
+	if (!f)
+		return -errno;
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = 0;
+	return ct_stats_parse(buf, ret);
 }

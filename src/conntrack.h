@@ -32,4 +32,11 @@ void ct_watch_close(struct ct_watch *w);
 int ct_dump(ct_fn fn, void *ctx);
 const char *ct_state_str(uint8_t s);
 
+struct counters;
+/* /proc/net/stat/nf_conntrack: a header of names and one line of hex values per CPU. The
+ * per-CPU values are summed ("entries" is global and taken once). Pure. */
+int ct_stats_parse(const char *text, struct counters *ret);
+/* The same for the calling thread's netns; -ENOENT when conntrack is not loaded there. */
+int ct_stats_read(struct counters *ret);
+
 #endif

@@ -150,7 +150,7 @@ static int parse_text(struct vec *vec, const char *text)
 	}
 }
 
-static int counter_cmp(const void *a, const void *b)
+int counters_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct counter *)a)->name, ((const struct counter *)b)->name);
 }
@@ -168,7 +168,7 @@ int counters_parse(const char *netstat, const char *snmp, struct counters *ret)
 		return r;
 	}
 	if (vec.n)
-		qsort(vec.v, vec.n, sizeof(*vec.v), counter_cmp);
+		qsort(vec.v, vec.n, sizeof(*vec.v), counters_cmp);
 	ret->v = vec.v;
 	ret->n = vec.n;
 	return 0;
@@ -253,7 +253,7 @@ static const struct counter *find(const struct counters *c, const char *name)
 	if (!c || !c->n || len >= sizeof(key.name))
 		return NULL;
 	memcpy(key.name, name, len + 1);
-	return bsearch(&key, c->v, c->n, sizeof(*c->v), counter_cmp);
+	return bsearch(&key, c->v, c->n, sizeof(*c->v), counters_cmp);
 }
 
 uint64_t counters_get(const struct counters *c, const char *name)

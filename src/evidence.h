@@ -28,6 +28,8 @@ int counters_parse(const char *netstat, const char *snmp, struct counters *ret);
 /* Snapshot of the calling thread's netns (/proc/thread-self/net/...). */
 int counters_read(struct counters *ret);
 void counters_free(struct counters *c);
+/* Order of struct counters.v (by name): whoever fills one sorts it with this. */
+int counters_cmp(const void *a, const void *b);
 /* Value of name in c, 0 when absent. */
 uint64_t counters_get(const struct counters *c, const char *name);
 /* {"Name": after-before, ...} for every counter whose value changed (signed difference; a

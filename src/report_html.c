@@ -1522,6 +1522,51 @@ static void nat_table(FILE *f, const struct model *m)
 	free(s);
 }
 
+/* The router's conntrack: what changed in its statistics, and its table at the end. */
+static void conntrack_table(FILE *f, const struct model *m)
+{
+	json_t *ct = json_object_get(m->res, "conntrack"), *stats, *table, *e, *v;
+	const char *k;
+	size_t i;
+
+	if (!ct)
+		return;
+	stats = json_object_get(ct, "stats");
+	table = json_object_get(ct, "table");
+	fputs("<section id=\"conntrack\"><h2>The router's conntrack</h2>\n<p>", f);
+	if (!json_object_size(stats)) {
+		fputs("No conntrack statistic changed.", f);
+	} else {
+		fputs("Statistics that changed during the run (/proc/net/stat/nf_conntrack):", f);
+		json_object_foreach(stats, k, v) {
+			fputs(" <b>", f);
+			esc(f, k);
+			fprintf(f, "</b> %lld", (long long)json_integer_value(v));
+		}
+		fputs(". <code>insert_failed</code> and <code>drop</code> count SYNs dropped at the "
+		      "router because their NAT mapping clashed with an existing entry.",
+		      f);
+	}
+	fprintf(f, "</p>\n<details><summary>table at the end of the run (%zu entries)</summary>\n"
+		   "<table><thead><tr><th>client</th><th>inside</th><th>outside</th><th>state</th>"
+		   "<th>expires in (s)</th></tr></thead><tbody>\n",
+		json_array_size(table));
+	json_array_foreach(table, i, e) {
+		if (i == MAX_NAT_ROWS)
+			break;
+		fputs("<tr><td>", f);
+		esc(f, jstr(e, "client", "?"));
+		fputs("</td><td>", f);
+		esc(f, jstr(e, "inside", ""));
+		fputs("</td><td>", f);
+		esc(f, jstr(e, "outside", ""));
+		fputs("</td><td>", f);
+		esc(f, jstr(e, "state", ""));
+		fprintf(f, "</td><td class=\"n\">%.0f</td></tr>\n", jnum(e, "timeout_s", 0));
+	}
+	fputs("</tbody></table></details></section>\n", f);
+}
+
 static void page(FILE *f, struct model *m)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
@@ -1537,6 +1582,7 @@ static void page(FILE *f, struct model *m)
 	gate_table(f, m);
 	counters_table(f, m);
 	nat_table(f, m);
+	conntrack_table(f, m);
 	fputs("<footer class=\"note\"><p>Made by twlab from result.json and events.jsonl in the "
 	      "same folder. Hover a mark for details.</p></footer>\n</body></html>\n",
 	      f);

@@ -146,6 +146,33 @@ static json_t *nat_json(const struct run *r)
 	return a;
 }
 
+/* The router's conntrack: statistics that changed (insert_failed and drop tell NAT clashes)
+ * and the table as the run left it. */
+static json_t *conntrack_json(const struct run *r)
+{
+	json_t *table = json_array();
+
+	for (size_t i = 0; i < r->n_ct_end; i++) {
+		const struct ct_entry *e = &r->ct_end[i];
+		char in[INET_ADDRSTRLEN], out[INET_ADDRSTRLEN], bi[32], bo[32];
+		const char *who = "?";
+
+		ntoa(e->orig_src, in);
+		ntoa(e->reply_dst, out);
+		for (size_t c = 0; c < r->lab->n_clients; c++)
+			if (r->lab->clients[c].addr.addr == e->orig_src)
+				who = r->lab->clients[c].name;
+		snprintf(bi, sizeof(bi), "%s:%u", in, e->orig_sport);
+		snprintf(bo, sizeof(bo), "%s:%u", out, e->reply_dport);
+		json_array_append_new(table, json_pack("{s:s, s:s, s:s, s:s, s:i}", "client", who,
+						       "inside", bi, "outside", bo, "state",
+						       ct_state_str(e->tcp_state), "timeout_s",
+						       (int)e->timeout));
+	}
+	return json_pack("{s:o, s:o}", "stats",
+			 counters_delta_json(&r->ct_before, &r->ct_after), "table", table);
+}
+
 json_t *report_result(const struct run *r)
 {
 	json_t *res, *clients = json_array(), *counters = json_object();
@@ -163,6 +190,8 @@ json_t *report_result(const struct run *r)
 			"kernel", r->kernel, "ok", 1, "duration_s", round3(r->duration_s),
 			"setup_s", round3(r->setup_s), "teardown_s", round3(r->teardown_s), "gate",
 			gate_json(r), "clients", clients, "counters", counters, "nat", nat_json(r));
+	if (res && r->lab->router.present)
+		json_object_set_new(res, "conntrack", conntrack_json(r));
 	if (res && r->err[0])
 		json_object_set_new(res, "error", json_string(r->err));
 	if (res && r->interrupted)

@@ -85,7 +85,32 @@ static int node_fd(const struct run *r, size_t i)
 	return r->rt->client_fd[i - 2];
 }
 
-static int snapshot(struct run *r, struct counters **ret)
+static void *grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return v;
+	size_t nc = *cap ? *cap * 2 : 256;
+	void *nv = realloc(v, nc * size);
+
+	if (nv)
+		*cap = nc;
+	return nv;
+}
+
+static void on_ct_end(const struct ct_entry *e, void *ctx)
+{
+	struct run *r = ctx;
+	struct ct_entry *v = grow(r->ct_end, &r->cap_ct_end, r->n_ct_end, sizeof(*v));
+
+	if (!v)
+		return;
+	r->ct_end = v;
+	r->ct_end[r->n_ct_end++] = *e;
+}
+
+/* Counters of every node; in the router also conntrack's statistics (and, at the end, its
+ * table). */
+static int snapshot(struct run *r, struct counters **ret, bool end)
 {
 	struct counters *c = calloc(r->n_nodes, sizeof(*c));
 	int err = 0;
@@ -98,6 +123,12 @@ static int snapshot(struct run *r, struct counters **ret)
 		err = netns_enter(node_fd(r, i));
 		if (!err)
 			err = counters_read(&c[i]);
+		if (!err && i == 1) {
+			/* absent until the NAT rules loaded conntrack: then there is nothing */
+			ct_stats_read(end ? &r->ct_after : &r->ct_before);
+			if (end)
+				ct_dump(on_ct_end, r);
+		}
 	}
 	netns_enter_root();
 	if (err) {
@@ -111,17 +142,6 @@ static int snapshot(struct run *r, struct counters **ret)
 	return 0;
 }
 
-static void *grow(void *v, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return v;
-	size_t nc = *cap ? *cap * 2 : 256;
-	void *nv = realloc(v, nc * size);
-
-	if (nv)
-		*cap = nc;
-	return nv;
-}
 
 struct server_arg {
 	struct agent_server_cfg cfg;
@@ -580,7 +600,7 @@ int run_exec(struct run *r)
 		err = -ENOMEM;
 		goto out;
 	}
-	err = snapshot(r, &r->before);
+	err = snapshot(r, &r->before, false);
 	if (err)
 		goto out;
 	err = lab_gate_attach(rt);
@@ -632,7 +652,7 @@ stop:
 	r->duration_s = r->t0_ns ? (mono_ns() - r->t0_ns) / 1e9 : 0;
 	attribute(r);
 	{
-		int e = snapshot(r, &r->after);
+		int e = snapshot(r, &r->after, true);
 
 		if (!err)
 			err = e;
@@ -667,6 +687,9 @@ void run_free(struct run *r)
 	}
 	free(r->before);
 	free(r->after);
+	counters_free(&r->ct_before);
+	counters_free(&r->ct_after);
+	free(r->ct_end);
 	free(r->att);
 	free(r->gev);
 	free(r->nat);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "agent.h"
+#include "conntrack.h"
 #include "bpf/recycle.h"
 #include "evidence.h"
 #include "lab.h"
@@ -51,6 +52,10 @@ struct run {
 	uint64_t gate_stats[RS__MAX];
 	struct run_nat_map *nat;
 	size_t n_nat, cap_nat;
+	/* the router's conntrack statistics before and after, its table at the end */
+	struct counters ct_before, ct_after;
+	struct ct_entry *ct_end;
+	size_t n_ct_end, cap_ct_end;
 	/* counters per node: index 0 server, 1 router, 2 + i client i */
 	struct counters *before, *after;
 	size_t n_nodes;
