@@ -24,6 +24,7 @@
 #define SERVER_IDLE_NS (10ull * 1000000000ull)
 #define SERVER_PAUSE_NS (100ull * 1000000ull)  /* accept paused on EMFILE: retry after */
 #define SERVER_MAX_LINE 256                      /* a request line longer than this: closed */
+#define SERVER_ACCEPT_BATCH 64                   /* accepts per listener event, see do_accept() */
 
 enum conn_state { CONN_REQUEST, CONN_RESPONSE, CONN_WAIT_EOF };
 
@@ -206,13 +207,19 @@ static void conn_event(struct server *s, struct conn *c, uint32_t events)
 	conn_read(s, c);
 }
 
+/* Accept at most SERVER_ACCEPT_BATCH connections, then go back to epoll_wait() (the listener
+ * is level-triggered: what is left is reported again). Draining the queue until EAGAIN
+ * starves the connections already held: one accepted before its request came waits for an
+ * event, and under saturation the queue never empties, so it would wait until the load
+ * stops, long after its client gave up. */
 static void do_accept(struct server *s)
 {
 	struct epoll_event ev;
+	unsigned int i;
 	struct conn *c;
 	int fd;
 
-	for (;;) {
+	for (i = 0; i < SERVER_ACCEPT_BATCH; i++) {
 		if (s->n >= SERVER_MAX_CONNS) {
 			listen_pause(s);
 			return;

@@ -23,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 
@@ -335,6 +336,155 @@ static void test_count_close_client(void **state)
 	stop_server(srv);
 }
 
+/* The server's socket of the connection server_port <-> peer_port has been accept()ed: in
+ * /proc/net/tcp a connection still in the accept queue has no inode yet. */
+static bool accepted(uint16_t server_port, uint16_t peer_port)
+{
+	FILE *f = fopen("/proc/net/tcp", "re");
+	unsigned int la, lp, ra, rp, st;
+	unsigned long ino;
+	bool found = false;
+	char line[512];
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " %*u: %x:%x %x:%x %x %*x:%*x %*x:%*x %*x %*u %*u %lu", &la, &lp,
+			   &ra, &rp, &st, &ino) != 6)
+			continue;
+		if (lp == server_port && rp == peer_port && st == 0x01 && ino)
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* The process's state letter in /proc/PID/stat ('S' sleeping, 'T' stopped, ...). */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	assert_non_null(p);
+	return p[2];
+}
+
+static bool wait_state(pid_t pid, char state)
+{
+	int i;
+
+	for (i = 0; i < 600; i++) {
+		if (proc_state(pid) == state)
+			return true;
+		poll(NULL, 0, 5);
+	}
+	return false;
+}
+
+/* A connection with SO_TIMESTAMPNS: each received segment carries its arrival time. */
+static int connect_ts(uint16_t port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(LOOPBACK),
+	};
+
+	assert_true(fd >= 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)), 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	return fd;
+}
+
+static uint16_t local_port(int fd)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	return ntohs(sin.sin_port);
+}
+
+/* Read the whole response (bounded wait), return when its segment arrived, in ns. */
+static uint64_t recv_response_ts(int fd)
+{
+	char buf[sizeof(AGENT_RESPONSE) - 1], ctl[CMSG_SPACE(sizeof(struct timespec))];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct cmsghdr *cm;
+	struct timespec ts = { 0 };
+	ssize_t n;
+
+	assert_int_equal(poll(&p, 1, 5000), 1);
+	n = recvmsg(fd, &msg, MSG_WAITALL);
+	assert_int_equal(n, sizeof(buf));
+	assert_memory_equal(buf, AGENT_RESPONSE, sizeof(buf));
+	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS)
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+	assert_true(ts.tv_sec != 0);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+#define FLOOD 512
+
+/* A server kept busy accepting still serves the connections it already holds. A connection
+ * accepted before its request came waits for an epoll event; if the server drained its
+ * accept queue in one go, a queue that never empties (saturation) would starve it until the
+ * load stops, and its client would time out with the response never sent. Here: A is
+ * accepted and idle, the server is stopped, FLOOD connections with their requests are queued
+ * behind the listener, then A sends its request. Once resumed, the server must answer A
+ * long before it has worked through the whole queue. */
+static void test_server_accept_fairness(void **state)
+{
+	uint16_t port = free_port();
+	pid_t srv = start_server(port, CLOSE_SERVER);
+	static const char req[] = AGENT_REQUEST;
+	int a, flood[FLOOD], i, later = 0;
+	uint64_t t_a;
+
+	agent_raise_nofile();
+	a = connect_ts(port);
+	for (i = 0; i < 600 && !accepted(port, local_port(a)); i++)
+		poll(NULL, 0, 5);
+	assert_true(accepted(port, local_port(a)));
+	/* it read nothing from A and waits in epoll_wait() for more */
+	assert_true(wait_state(srv, 'S'));
+	assert_int_equal(kill(srv, SIGSTOP), 0);
+	assert_true(wait_state(srv, 'T'));
+
+	for (i = 0; i < FLOOD; i++) {
+		flood[i] = connect_ts(port);
+		assert_int_equal(send(flood[i], req, sizeof(req) - 1, 0), sizeof(req) - 1);
+	}
+	assert_int_equal(send(a, req, sizeof(req) - 1, 0), sizeof(req) - 1);
+	assert_int_equal(kill(srv, SIGCONT), 0);
+
+	/* compare arrival times, not when this test got to look */
+	t_a = recv_response_ts(a);
+	for (i = 0; i < FLOOD; i++) {
+		if (recv_response_ts(flood[i]) > t_a)
+			later++;
+		close(flood[i]);
+	}
+	close(a);
+	/* draining the queue first answers A last (later == 0); A must be near the front */
+	assert_true(later >= FLOOD / 2);
+	stop_server(srv);
+}
+
 static void test_refused(void **state)
 {
 	struct attempt_rec recs[MAX_RECS];
@@ -575,6 +725,7 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_server_sigterm),
 		cmocka_unit_test(test_server_idle_peer_and_many),
+		cmocka_unit_test(test_server_accept_fairness),
 		cmocka_unit_test(test_until_end),
 		cmocka_unit_test(test_overlap_and_response_timeout),
 		cmocka_unit_test(test_connect_timeout),
