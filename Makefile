@@ -99,5 +99,5 @@ $(B)/fuzz_topo: tests/fuzz/fuzz_topo.c src/topo.c | $(B)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc \
 		$(shell pkg-config --cflags inih) -o $@ $^ $(shell pkg-config --libs inih)
 
--include $(wildcard $(B)/*.d)
+-include $(wildcard $(B)/*.d $(B)/tests/*.d)
 endif

@@ -27,8 +27,12 @@ check_no_leaks tsnat "snat" && log_test 0 "snat: nothing left behind"
 
 # The same lab kept up: a real connection from inside, seen by the server as the router.
 "$TWLAB" up "$t" >/dev/null; defer "$TWLAB" down tsnat
-reply=$("$TWLAB" exec tsnat a1 -- bash -c 'exec 3<>/dev/tcp/198.51.100.2/8080; printf "GET twlab\n" >&3; read -r l <&3; echo "$l"')
-peer=$("$TWLAB" exec tsnat server -- ss -Htn state time-wait | awk '{print $4}' | cut -d: -f1 | sort -u)
+reply=$("$TWLAB" exec tsnat a1 -- bash -c 'exec 3<>/dev/tcp/198.51.100.2/8080; printf "GET twlab\n" >&3; read -r l <&3; cat <&3 >/dev/null; echo "$l"')
+tw_peers() { "$TWLAB" exec "$1" server -- ss -Htn state time-wait | awk '{print $4}' | cut -d: -f1 | sort -u | tr '\n' ' '; }
+# TIME_WAIT begins when the client's FIN arrives, a moment after the reply: wait for it
+tw_peers_are() { [ "$(tw_peers "$1")" = "$2" ]; }
+wait_for 5 tw_peers_are tsnat "198.51.100.1 "
+peer=$(tw_peers tsnat | tr -d ' ')
 [ "$reply" = "OK twlab" ] && [ "$peer" = "198.51.100.1" ]
 log_test $? "up/exec: server answers and holds TIME_WAIT towards 198.51.100.1" "reply='$reply' peer='$peer'"
 "$TWLAB" ls | grep -q "^tsnat .* up "
@@ -52,9 +56,10 @@ T
 tdirect=$t
 "$TWLAB" up "$t" >/dev/null; defer "$TWLAB" down tdirect
 for i in 1 2 3; do
-	"$TWLAB" exec tdirect d$i -- bash -c 'exec 3<>/dev/tcp/100.64.0.1/8080; printf "GET twlab\n" >&3; read -r l <&3' || true
+	"$TWLAB" exec tdirect d$i -- bash -c 'exec 3<>/dev/tcp/100.64.0.1/8080; printf "GET twlab\n" >&3; read -r l <&3; cat <&3 >/dev/null' || true
 done
-peers=$("$TWLAB" exec tdirect server -- ss -Htn state time-wait | awk '{print $4}' | cut -d: -f1 | sort -u | tr '\n' ' ')
+wait_for 5 tw_peers_are tdirect "100.64.0.2 100.64.0.3 100.64.0.4 "
+peers=$(tw_peers tdirect)
 "$TWLAB" down tdirect >/dev/null
 [ "$peers" = "100.64.0.2 100.64.0.3 100.64.0.4 " ]
 log_test $? "direct: the server sees each client's own address" "peers='$peers'"
