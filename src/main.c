@@ -16,6 +16,7 @@ static const struct {
 	{ "down", cmd_down, "remove a lab" },
 	{ "ls", cmd_ls, "list the labs on this machine" },
 	{ "clean", cmd_clean, "remove every lab whose twlab is gone" },
+	{ "verify", cmd_verify, "conformance suite: TIME_WAIT/PAWS/timestamp/NAT behaviour of a kernel" },
 };
 
 static void usage(FILE *f)

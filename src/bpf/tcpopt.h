@@ -71,9 +71,17 @@ static __always_inline int tcpopt_find_ts(struct __sk_buff *skb, __u32 l4off, __
 	__u32 off = sizeof(struct tcphdr);
 
 	while (off < hlen) {
-		__u8 *p = th + off;
+		__u8 *p;
 		__u8 kind, len;
 
+		/* Same as off < hlen <= 60, but against a constant: verifiers before ~6.8 learn no
+		 * bounds from a register-register compare, lose off's range and reject the load
+		 * of p[0] (Debian 12's 6.1 in `twlab verify --kernel`). The empty asm keeps clang
+		 * from proving the test redundant and dropping it. */
+		asm volatile("" : "+r"(off));
+		if (off >= 60)
+			return -1;
+		p = th + off;
 		if ((void *)(p + 1) > data_end)
 			return -1;
 		kind = p[0];

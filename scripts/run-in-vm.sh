@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot a kernel in QEMU, share this host's root read-only over 9p, and run one command inside
+# it (chrooted into the shared root, same working directory). OUTDIR is shared writable at the
+# same path in the guest; the guest leaves there:
+#   guest.log (the command's stdout and stderr), rc (its exit status), and the host writes
+#   console.log (the serial console).
+# `twlab verify --kernel` uses this to run the suite on another kernel.
+#
+# usage: scripts/run-in-vm.sh [--modules DIR] [--timeout S] [--mem MB] [--cpus N]
+#                             VMLINUZ OUTDIR -- CMD [ARGS...]
+#   --modules DIR  the kernel's lib/modules/VERSION (default: ../lib/modules/VERSION next to
+#                  a boot/vmlinuz-VERSION, as Debian's packages unpack)
+#   --timeout S    kill the VM after S seconds (default 600); exit 124 then
+# Exit: the command's status; 3 environment (no qemu, no modules, ...); 4 the VM gave no result.
+#
+# The initramfs holds a static busybox and the modules needed before the root is mounted
+# (virtio, 9p) plus what twlab's labs need (veth, bridge, nftables NAT, conntrack, tc BPF),
+# with their dependencies; /sbin/modprobe is busybox, so the kernel can load them on demand.
+# Tested with Debian 12's linux-image-6.1.*-amd64 (the cloud flavour has no 9p).
+set -euo pipefail
+
+MODULES="" TIMEOUT=600 MEM=1024 CPUS=$(nproc)
+[ "$CPUS" -gt 4 ] && CPUS=4
+die() { echo "run-in-vm: $1" >&2; exit "${2:-3}"; }
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--modules) MODULES=$2; shift 2 ;;
+	--timeout) TIMEOUT=$2; shift 2 ;;
+	--mem) MEM=$2; shift 2 ;;
+	--cpus) CPUS=$2; shift 2 ;;
+	--) break ;;
+	-*) die "unknown option $1" 2 ;;
+	*) break ;;
+	esac
+done
+[ $# -ge 4 ] && [ "$3" = "--" ] || die "usage: $0 [--modules DIR] [--timeout S] VMLINUZ OUTDIR -- CMD [ARGS...]" 2
+KERNEL=$(realpath "$1") OUT=$(realpath "$2")
+shift 3
+
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (apt-get install qemu-system-x86; scripts/install-deps.sh vm)"
+BUSYBOX=$(command -v busybox) || die "busybox missing (apt-get install busybox-static)"
+file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
+	{ [ -x /bin/busybox ] && BUSYBOX=/bin/busybox; }
+command -v cpio >/dev/null || die "cpio missing (apt-get install cpio)"
+[ -r "$KERNEL" ] || die "cannot read $KERNEL"
+[ -d "$OUT" ] || die "no folder $OUT"
+
+if [ -z "$MODULES" ]; then
+	ver=$(basename "$KERNEL"); ver=${ver#vmlinuz-}
+	MODULES=$(dirname "$KERNEL")/../lib/modules/$ver
+fi
+[ -d "$MODULES/kernel" ] || die "no kernel modules in $MODULES (give --modules DIR: the kernel's lib/modules/VERSION)"
+MODULES=$(realpath "$MODULES")
+KVER=$(basename "$MODULES")
+
+# Modules, in load order; a missing one is fine when it is built in.
+WANT="virtio virtio_ring virtio_pci netfs fscache 9pnet 9pnet_virtio 9p
+	veth bridge crc32c_generic crc32c_intel libcrc32c nfnetlink nf_conntrack nf_nat nf_tables nft_chain_nat nft_masq nft_nat nft_ct
+	nf_conntrack_netlink sch_ingress cls_bpf act_bpf"
+
+STAGE=$(mktemp -d /tmp/twlab-initrd.XXXXXX)
+trap 'rm -rf "$STAGE"' EXIT
+mkdir -p "$STAGE"/{bin,sbin,proc,sys,dev,mnt,lib/modules/$KVER}
+
+# name -> path of every module of this kernel (names use _ for -)
+declare -A KO
+while IFS= read -r f; do
+	n=${f##*/}; n=${n%%.ko*}; KO[${n//-/_}]=$f
+done < <(find "$MODULES/kernel" -name '*.ko*')
+
+copy_mod() { # NAME: copy it and its dependencies (modinfo "depends=") into the initramfs
+	local n=${1//-/_} f dst deps d
+	f=${KO[$n]:-}
+	[ -n "$f" ] || return 0
+	dst=$STAGE/lib/modules/$KVER/${f#"$MODULES"/}
+	dst=${dst%.xz}; dst=${dst%.zst}; dst=${dst%.gz}
+	[ -e "$dst" ] && return 0
+	mkdir -p "$(dirname "$dst")"
+	case "$f" in
+	*.xz) xz -dc "$f" >"$dst" ;;
+	*.zst) zstd -qdc "$f" >"$dst" ;;
+	*.gz) gzip -dc "$f" >"$dst" ;;
+	*) cp "$f" "$dst" ;;
+	esac
+	deps=$(tr '\0' '\n' <"$dst" | sed -n 's/^depends=//p' | head -1)
+	for d in ${deps//,/ }; do copy_mod "$d"; done
+}
+for m in $WANT; do copy_mod "$m"; done
+for f in modules.order modules.builtin modules.builtin.modinfo; do
+	[ -e "$MODULES/$f" ] && cp "$MODULES/$f" "$STAGE/lib/modules/$KVER/"
+done
+"$BUSYBOX" depmod -b "$STAGE" "$KVER" || die "depmod failed for $KVER"
+
+cp "$BUSYBOX" "$STAGE/bin/busybox"
+for a in sh mount umount modprobe insmod mkdir cat echo chroot poweroff sync uname sleep; do
+	ln -s busybox "$STAGE/bin/$a"
+done
+ln -s ../bin/busybox "$STAGE/sbin/modprobe"
+
+CWD=$(pwd)
+CMD=$(printf '%q ' "$@")
+cat >"$STAGE/init" <<EOF
+#!/bin/sh
+export PATH=/bin:/sbin
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+echo /sbin/modprobe >/proc/sys/kernel/modprobe
+for m in $(echo $WANT); do
+	[ -d /sys/module/\$m ] || modprobe \$m || echo "twlab-vm: no module \$m"
+done
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose hostroot /mnt; then
+	echo "twlab-vm: cannot mount the host root over 9p"; poweroff -f
+fi
+for m in "proc proc /mnt/proc" "sysfs sys /mnt/sys" "devtmpfs dev /mnt/dev" "tmpfs run /mnt/run" \
+	 "tmpfs tmp /mnt/tmp"; do
+	set -- \$m
+	mount -t \$1 \$2 \$3 || echo "twlab-vm: cannot mount \$1 on \$3"
+done
+mount -t bpf bpf /mnt/sys/fs/bpf 2>/dev/null
+mkdir -p /mnt$OUT
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 twout /mnt$OUT || echo "twlab-vm: cannot mount $OUT"
+echo "twlab-vm: kernel \$(uname -r), running: $CMD"
+chroot /mnt /bin/sh -c 'cd "$CWD" && exec $CMD' >/mnt$OUT/guest.log 2>&1
+echo \$? >/mnt$OUT/rc
+echo "twlab-vm: done, status \$(cat /mnt$OUT/rc)"
+sync; umount /mnt$OUT
+poweroff -f
+EOF
+chmod +x "$STAGE/init"
+(cd "$STAGE" && find . | cpio -o -H newc --quiet) | gzip -1 >"$OUT/initrd.gz"
+
+ACCEL="tcg,thread=multi" CPU=max
+# KVM only where it really works (NOTES: /dev/kvm may exist without VMX/SVM under nesting)
+if [ -w /dev/kvm ] && grep -qE '\b(vmx|svm)\b' /proc/cpuinfo; then ACCEL=kvm CPU=host; fi
+rm -f "$OUT/rc" "$OUT/guest.log"
+echo "run-in-vm: booting $KERNEL ($KVER, accel ${ACCEL%%,*}, ${CPUS} cpus, ${MEM} MB, timeout ${TIMEOUT} s)" >&2
+start=$(date +%s%N)
+set +e
+timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu "$CPU" -smp "$CPUS" -m "$MEM" \
+	-kernel "$KERNEL" -initrd "$OUT/initrd.gz" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=4" \
+	-display none -monitor none -serial "file:$OUT/console.log" -nic none -no-reboot \
+	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
+	-virtfs "local,path=$OUT,mount_tag=twout,security_model=none"
+qrc=$?
+set -e
+rm -f "$OUT/initrd.gz"
+echo "run-in-vm: VM ran $((($(date +%s%N) - start) / 1000000)) ms" >&2
+if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
+	echo "run-in-vm: timed out after $TIMEOUT s; console: $OUT/console.log" >&2
+	exit 124
+fi
+if [ ! -e "$OUT/rc" ]; then
+	echo "run-in-vm: the guest did not finish (qemu status $qrc); last console lines:" >&2
+	tail -n 20 "$OUT/console.log" >&2 || true
+	exit 4
+fi
+exit "$(cat "$OUT/rc")"

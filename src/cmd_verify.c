@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "cmd.h"
+#include "verify.h"
+
+static const char usage[] =
+	"usage: twlab verify [--format ktap|json] [--out FILE] [--only PREFIX] [--quick]\n"
+	"                    [--topologies DIR] [--kernel VMLINUZ [--modules DIR] [--timeout S]]\n"
+	"       twlab verify --compare A.json B.json\n"
+	"  Run the conformance suite: TIME_WAIT, PAWS, timestamp and NAT behaviour of the running\n"
+	"  kernel (spec M1-M9, the 2026 NAT regression), the emulated tcp_tw_recycle (P1-P8) and\n"
+	"  every topology in DIR (default topologies/verify). Prints KTAP (or JSON); --out also\n"
+	"  writes the JSON to FILE. --kernel boots VMLINUZ in QEMU with the host root shared\n"
+	"  read-only and runs the same suite inside (scripts/run-in-vm.sh; modules from DIR, by\n"
+	"  default the lib/modules next to the image). --compare prints two results side by side.\n"
+	"  Exit 0 when no test failed, 1 when one did, 2 usage, 3 environment, 4 anything else.\n";
+
+static double now_s(void)
+{
+	return vnet_now_ms() / 1e3;
+}
+
+/* The folder the twlab binary is in (the source tree when run from it). */
+static void exe_dir(char *buf, size_t len)
+{
+	char p[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", p, sizeof(p) - 1);
+
+	if (n <= 0) {
+		snprintf(buf, len, ".");
+		return;
+	}
+	p[n] = 0;
+	snprintf(buf, len, "%s", dirname(p));
+}
+
+static bool progress_on;
+
+static void progress(const struct verify_test *t)
+{
+	if (!progress_on)
+		return;
+	fprintf(stderr, "  %-4s %-28s %6.1f s  %s\n",
+		t->status == VS_PASS ? "ok" : t->status == VS_FAIL ? "FAIL" : "skip", t->name,
+		t->secs, t->behaviour[0] ? t->behaviour : "");
+}
+
+static int load_json(const char *path, struct verify_suite *s)
+{
+	json_error_t je;
+	json_t *j = json_load_file(path, 0, &je);
+	char why[256];
+	int err;
+
+	if (!j) {
+		cmd_err("cannot read %s: %s (line %d)", path, je.text, je.line);
+		return EXIT_USAGE;
+	}
+	err = verify_from_json(j, s, why, sizeof(why));
+	json_decref(j);
+	if (err) {
+		cmd_err("%s: %s", path, why);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int output(struct verify_suite *s, bool json, const char *out)
+{
+	size_t p, f, k;
+	json_t *j = verify_json(s);
+
+	if (out && json_dump_file(j, out, JSON_INDENT(2) | JSON_REAL_PRECISION(6)))
+		cmd_err("cannot write %s", out);
+	if (json) {
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+		fputc('\n', stdout);
+	} else {
+		verify_ktap(s, stdout);
+	}
+	json_decref(j);
+	verify_counts(s, &p, &f, &k);
+	return f ? EXIT_EXPECT : EXIT_DONE;
+}
+
+/* --kernel: scripts/run-in-vm.sh boots it and runs this same binary inside; the guest writes
+ * its JSON into a folder shared writable with the VM. */
+static int in_vm(const char *kernel, const char *modules, int timeout_s, char **guest_args,
+		 int n_guest, bool json, const char *out)
+{
+	char dir[PATH_MAX], script[PATH_MAX + 32], self[PATH_MAX + 16], tmp[] = "/tmp/twlab-vm.XXXXXX";
+	char res[PATH_MAX + 32], tos[16];
+	char *argv[48];
+	int n = 0, status, code;
+	struct verify_suite s;
+	pid_t pid;
+
+	exe_dir(dir, sizeof(dir));
+	snprintf(script, sizeof(script), "%s/scripts/run-in-vm.sh", dir);
+	snprintf(self, sizeof(self), "%s/twlab", dir);
+	if (access(script, X_OK)) {
+		cmd_err("cannot run %s: %s", script, strerror(errno));
+		return EXIT_ENV;
+	}
+	if (access(kernel, R_OK)) {
+		cmd_err("cannot read kernel image %s: %s", kernel, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (!mkdtemp(tmp)) {
+		cmd_err("cannot create a temporary folder: %s", strerror(errno));
+		return EXIT_OTHER;
+	}
+	snprintf(res, sizeof(res), "%s/verify.json", tmp);
+	snprintf(tos, sizeof(tos), "%d", timeout_s);
+	argv[n++] = script;
+	argv[n++] = "--timeout";
+	argv[n++] = tos;
+	if (modules) {
+		argv[n++] = "--modules";
+		argv[n++] = (char *)modules;
+	}
+	argv[n++] = (char *)kernel;
+	argv[n++] = tmp;
+	argv[n++] = "--";
+	argv[n++] = self;
+	argv[n++] = "verify";
+	argv[n++] = "--format";
+	argv[n++] = "json";
+	argv[n++] = "--out";
+	argv[n++] = res;
+	for (int i = 0; i < n_guest && n < 46; i++)
+		argv[n++] = guest_args[i];
+	argv[n] = NULL;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		cmd_err("cannot fork: %s", strerror(errno));
+		return EXIT_OTHER;
+	}
+	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		dup2(STDERR_FILENO, STDOUT_FILENO);	/* stdout stays the suite's */
+		execv(script, argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (access(res, R_OK)) {
+		cmd_err("the VM run left no result (%s exited with %d); see %s/console.log",
+			script, WIFEXITED(status) ? WEXITSTATUS(status) : -1, tmp);
+		return WIFEXITED(status) && WEXITSTATUS(status) == EXIT_ENV ? EXIT_ENV : EXIT_OTHER;
+	}
+	code = load_json(res, &s);
+	if (code)
+		return EXIT_OTHER;
+	code = output(&s, json, out);
+	verify_suite_free(&s);
+	/* keep the folder (console log) only when something went wrong */
+	if (code == EXIT_DONE) {
+		char p[PATH_MAX + 32];
+
+		for (const char *f = "verify.json\0console.log\0guest.log\0rc\0"; *f; f += strlen(f) + 1) {
+			snprintf(p, sizeof(p), "%s/%s", tmp, f);
+			unlink(p);
+		}
+		rmdir(tmp);
+	} else {
+		fprintf(stderr, "twlab: VM logs kept in %s\n", tmp);
+	}
+	return code;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' }, { "kernel", required_argument, NULL, 'k' },
+		{ "modules", required_argument, NULL, 'm' }, { "compare", no_argument, NULL, 'c' },
+		{ "out", required_argument, NULL, 'o' },     { "only", required_argument, NULL, 'O' },
+		{ "quick", no_argument, NULL, 'q' },         { "topologies", required_argument, NULL, 'T' },
+		{ "timeout", required_argument, NULL, 't' }, { "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },          {}
+	};
+	const char *kernel = NULL, *modules = NULL, *out = NULL;
+	char topo_dir[PATH_MAX + 32], release[128], *guest[8];
+	struct verify_opts o = { .sigfd = -1 };
+	bool json = false, compare = false;
+	struct verify_suite s;
+	struct verify_kver kv;
+	int c, code, err, timeout_s = 600, n_guest = 0;
+	double t0;
+
+	exe_dir(topo_dir, sizeof(topo_dir));
+	strcat(topo_dir, "/topologies/verify");
+	while ((c = getopt_long(argc, argv, "f:k:m:co:O:qT:t:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (strcmp(optarg, "ktap") && strcmp(optarg, "json")) {
+				cmd_err("--format: ktap or json, not %s", optarg);
+				return EXIT_USAGE;
+			}
+			json = !strcmp(optarg, "json");
+			break;
+		case 'k': kernel = optarg; break;
+		case 'm': modules = optarg; break;
+		case 'c': compare = true; break;
+		case 'o': out = optarg; break;
+		case 'O':
+			o.only = optarg;
+			guest[n_guest++] = "--only";
+			guest[n_guest++] = optarg;
+			break;
+		case 'q':
+			o.quick = true;
+			guest[n_guest++] = "--quick";
+			break;
+		case 'T': snprintf(topo_dir, sizeof(topo_dir), "%s", optarg); break;
+		case 't':
+			timeout_s = atoi(optarg);
+			if (timeout_s <= 0) {
+				cmd_err("--timeout: a number of seconds, not %s", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'v': o.verbose = true; break;
+		case 'h': fputs(usage, stdout); return EXIT_DONE;
+		default: fputs(usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (compare) {
+		struct verify_suite a, b;
+
+		if (optind + 2 != argc || kernel) {
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
+		code = load_json(argv[optind], &a);
+		if (code)
+			return code;
+		code = load_json(argv[optind + 1], &b);
+		if (code) {
+			verify_suite_free(&a);
+			return code;
+		}
+		verify_compare(&a, &b, stdout);
+		verify_suite_free(&a);
+		verify_suite_free(&b);
+		return EXIT_DONE;
+	}
+	if (optind != argc || (modules && !kernel)) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	code = cmd_need_root();
+	if (code)
+		return code;
+	progress_on = o.verbose || isatty(STDERR_FILENO);
+	if (kernel)
+		return in_vm(kernel, modules, timeout_s, guest, n_guest, json, out);
+
+	err = cmd_signals(&o.sigfd);
+	if (err) {
+		cmd_err("cannot set up signal handling: %s", strerror(-err));
+		return EXIT_OTHER;
+	}
+	cmd_libbpf_log(o.verbose);
+	o.topo_dir = topo_dir;
+	o.interrupted = cmd_interrupted;
+	o.progress = progress;
+	verify_kernel(release, sizeof(release), &kv);
+	verify_suite_init(&s, release);
+	if (progress_on)
+		fprintf(stderr, "twlab verify: kernel %s (timeline as %d.%d.%d)\n", release, kv.major,
+			kv.minor, kv.patch);
+	t0 = now_s();
+	verify_probes(&s, &kv, &o);
+	if (!cmd_interrupted()) {
+		err = verify_gate(&s, &kv, &o);
+		if (err)
+			cmd_err("cannot read %s: %s (scenario files skipped)", topo_dir, strerror(-err));
+	}
+	s.secs = now_s() - t0;
+	if (cmd_interrupted()) {
+		cmd_err("interrupted; every lab made so far was removed");
+		verify_suite_free(&s);
+		return EXIT_OTHER;
+	}
+	code = output(&s, json, out);
+	verify_suite_free(&s);
+	return code;
+}

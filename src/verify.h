@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * verify: the conformance suite behind `twlab verify`. A suite is a list of tests, one per
+ * behaviour of shared/spec/tw_recycle.md (§c, predictions M1-M9 on the real kernel, P1-P8
+ * through the recycle gate, the 2026 NAT regression, and every topologies/verify/ file).
+ *
+ * This header has two halves:
+ *  - pure (verify.c): the suite model, KTAP and JSON output, reading a JSON result back,
+ *    the side-by-side comparison, and the kernel-version timeline of spec §(b) that says which
+ *    version-dependent behaviour a kernel should have;
+ *  - the probes (verify_probe.c: real sockets in lab namespaces; verify_gate.c: the gate and
+ *    the topology files), which need root.
+ */
+#ifndef TWLAB_VERIFY_H
+#define TWLAB_VERIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <jansson.h>
+
+enum verify_status { VS_PASS, VS_FAIL, VS_SKIP };
+
+struct verify_test {
+	char name[48];        /* "m2_tw_older_ts" */
+	char what[200];       /* one line: what the test checks */
+	enum verify_status status;
+	char behaviour[200];  /* which version-dependent behaviour the kernel has ("" if none) */
+	char detail[400];     /* why it failed or was skipped; what was measured otherwise */
+	double secs;
+	json_t *data;         /* measurements (owned; may be NULL) */
+};
+
+struct verify_suite {
+	char kernel[128];     /* uname -r of the kernel the suite ran on */
+	double secs;
+	struct verify_test *t;
+	size_t n, cap;
+};
+
+/* ---- pure ---- */
+
+void verify_suite_init(struct verify_suite *s, const char *kernel);
+void verify_suite_free(struct verify_suite *s);
+/* Append a test (status VS_PASS, empty texts); NULL on ENOMEM. */
+struct verify_test *verify_add(struct verify_suite *s, const char *name, const char *what);
+void verify_set(struct verify_test *t, enum verify_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void verify_behaviour(struct verify_test *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void verify_counts(const struct verify_suite *s, size_t *ret_pass, size_t *ret_fail,
+		   size_t *ret_skip);
+const char *verify_status_str(enum verify_status st);
+
+/* KTAP version 1: the plan, then per test "# behaviour/detail" lines and "ok N name # what"
+ * ("not ok", "# SKIP reason"). */
+void verify_ktap(const struct verify_suite *s, FILE *out);
+/* {"schema":1,"kernel":..,"duration_s":..,"summary":{..},"tests":[..]} (new reference). */
+json_t *verify_json(const struct verify_suite *s);
+/* The inverse of verify_json (for --compare and the VM run). 0 or -EINVAL with why. */
+int verify_from_json(json_t *j, struct verify_suite *ret, char *why, size_t len);
+/* Side-by-side table of two suites' results, one row per test name (union, a's order first);
+ * a '*' marks rows whose status or behaviour differ. */
+void verify_compare(const struct verify_suite *a, const struct verify_suite *b, FILE *out);
+
+/* A kernel release as the timeline needs it. */
+struct verify_kver {
+	int major, minor, patch;
+};
+
+/* "6.18.44-fc-v595" -> 6.18.44; "6.1.0-56-amd64" gives 6.1.0 (Debian's ABI name, see
+ * verify_kver_from_version for the real patch level). 0 or -EINVAL. */
+int verify_kver_parse(const char *release, struct verify_kver *ret);
+/* Debian and others keep the ABI name in uname -r and the real version in uname -v
+ * ("#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2026-..)"): take "Debian X.Y.Z" or
+ * "Ubuntu X.Y.Z" from it when it has the same major.minor. Returns true when it did. */
+bool verify_kver_from_version(const char *version, struct verify_kver *kv);
+/* <0, 0, >0 as kv is older than, equal to, newer than major.minor.patch. */
+int verify_kver_cmp(const struct verify_kver *kv, int major, int minor, int patch);
+
+/* The timestamp-offset granularity of tcp_timestamps=1 (spec §a.6, §c.1, §b). */
+enum verify_tsoff { TSOFF_NONE = 1, TSOFF_HOST_PAIR = 2, TSOFF_4TUPLE = 4 };
+const char *verify_tsoff_str(enum verify_tsoff t);
+/* The set (bitmask of enum verify_tsoff) consistent with kv, and a note naming the rule. */
+unsigned verify_tsoff_allowed(const struct verify_kver *kv, const char **ret_note);
+/* "PAWSTimewait" (6.16+) or "PAWSEstab": where a PAWS reject in TIME_WAIT is counted. */
+const char *verify_paws_tw_counter(const struct verify_kver *kv);
+/* SYN resend after an unacceptable ACK in SYN_SENT: true = ~2 jiffies (5.6+), false = ~1 s. */
+bool verify_quick_syn_resend(const struct verify_kver *kv);
+/* SNAT may evict a closing conntrack on a port clash (6.5+, 4589725502871). */
+bool verify_nat_evicts(const struct verify_kver *kv);
+/* tcp_tw_recycle exists (< 4.12). */
+bool verify_has_tw_recycle(const struct verify_kver *kv);
+/* Default net.ipv4.tcp_tw_reuse: 2 from 4.19, else 0. */
+int verify_tw_reuse_default(const struct verify_kver *kv);
+/* Classify TS offsets from samples: offs[i] = (u32)(TSval_i - monotonic_ms_i) of SYNs sent
+ * with tcp_timestamps=1 from one host to one server over different source ports.
+ * tol is the clock-reading tolerance in ms. */
+enum verify_tsoff verify_tsoff_classify(const unsigned *offs, size_t n, unsigned tol);
+/* SYN resend delay class: "~2 jiffies" (< 200 ms), "~1 s" (0.8..1.5 s) or NULL (neither). */
+const char *verify_resend_class(double delay_ms);
+
+/* ---- probes (root) ---- */
+
+struct verify_opts {
+	const char *topo_dir;   /* topologies/verify */
+	const char *only;       /* run only tests whose name starts with this (NULL: all) */
+	bool quick;             /* fewer trials (for CI on slow machines) */
+	bool verbose;
+	int sigfd;              /* cmd_signals(): SIGCHLD for the run engine */
+	bool (*interrupted)(void);
+	void (*progress)(const struct verify_test *t);   /* after each test, or NULL */
+};
+
+/* The kernel under test: uname -r and the version the timeline uses. */
+void verify_kernel(char *release, size_t len, struct verify_kver *ret);
+/* M1-M9 and the NAT regression on the running kernel. */
+int verify_probes(struct verify_suite *s, const struct verify_kver *kv,
+		  const struct verify_opts *o);
+/* P1-P8 through the gate: every topologies/verify/ *.ini (pass = every [expect] held) plus
+ * the predictions the gate does not emulate, reported as skips with a reason. */
+int verify_gate(struct verify_suite *s, const struct verify_kver *kv,
+		const struct verify_opts *o);
+
+/* ---- shared by the verify_*.c files (not a public interface) ---- */
+
+#include <stdint.h>
+#include "evidence.h"
+
+/* A TCP/IPv4 segment seen by an AF_PACKET socket (verify_net.c). */
+struct vnet_pkt {
+	double t_ms;             /* kernel receive stamp, ms (CLOCK_REALTIME: for deltas only) */
+	uint32_t saddr, daddr;   /* host order */
+	uint16_t sport, dport;
+	uint8_t flags;           /* TH_SYN ... */
+	bool out;                /* sent by the namespace that captures */
+	bool has_ts;
+	uint32_t seq, ack, tsval, tsecr;
+};
+
+struct vnet_cap {
+	int fd;
+	struct vnet_pkt *v;
+	size_t n, cap;
+};
+
+/* Capture TCP on ifindex of namespace ns_fd from now on. */
+int vnet_cap_open(int ns_fd, int ifindex, struct vnet_cap *ret);
+/* Read what is queued (non-blocking). */
+void vnet_cap_drain(struct vnet_cap *c);
+void vnet_cap_close(struct vnet_cap *c);
+
+/* A TCP socket of namespace ns_fd, non-blocking. */
+int vnet_socket(int ns_fd, int *ret_fd);
+int vnet_listen(int ns_fd, uint16_t port, int *ret_fd);
+struct vnet_conn {
+	int fd;                  /* -1 when the connect failed (closed) */
+	int err;                 /* 0 or the errno of the failed connect */
+	uint16_t lport;
+	double t0_ms;            /* CLOCK_MONOTONIC ms when connect() was called */
+	double connect_ms;       /* until established or failed */
+};
+/* Connect from ns_fd (bound to lport when non-zero, SO_REUSEADDR) to dst:dport within
+ * timeout_ms; syncnt > 0 sets TCP_SYNCNT. 0 when the attempt ran (c->err says how it ended) or
+ * a negative errno when it could not be made. */
+int vnet_connect(int ns_fd, uint16_t lport, uint32_t dst, uint16_t dport, int timeout_ms,
+		 int syncnt, struct vnet_conn *c);
+/* Accept one connection within timeout_ms. */
+int vnet_accept(int lfd, int timeout_ms, int *ret_fd);
+/* Wait until fd reads EOF (or an error), bounded. */
+int vnet_wait_eof(int fd, int timeout_ms);
+/* The active closer first closes `first`; the peer reads EOF and closes `second`. */
+int vnet_close_pair(int first, int second, int timeout_ms);
+/* State (TCP_* numbering, 6 = TIME_WAIT) and timer left in ms of the socket lport <-> rport in
+ * ns_fd's /proc/net/tcp; -ENOENT if none. */
+int vnet_sock_state(int ns_fd, uint16_t lport, uint16_t rport, int *ret_state, int *ret_timer_ms);
+/* Poll until the socket lport <-> rport of ns_fd is in TIME_WAIT (want) or gone, bounded. */
+int vnet_wait_tw(int ns_fd, uint16_t lport, uint16_t rport, int timeout_ms);
+int vnet_sysctl_set(int ns_fd, const char *name, const char *value);
+int vnet_sysctl_get(int ns_fd, const char *name, char *buf, size_t len);
+int vnet_counters(int ns_fd, struct counters *ret);
+/* after - before for name (signed). */
+long vnet_delta(const struct counters *before, const struct counters *after, const char *name);
+/* Sum of a column of ns_fd's /proc/net/stat/nf_conntrack (hex, one line per CPU). */
+int vnet_ct_stat(int ns_fd, const char *column, uint64_t *ret);
+double vnet_now_ms(void);
+
+#endif
