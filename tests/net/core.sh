@@ -67,6 +67,32 @@ log_test $? "direct: the server sees each client's own address" "peers='$peers'"
 rc=$?; log_test $rc "direct: every attempt connects"
 check_no_leaks tdirect "direct" && log_test 0 "direct: nothing left behind"
 
+# ---- command = ...: a user program runs in the node instead of the agent ----
+t=$(topo tcmd <<'T'
+[lab]
+duration = 2s
+[server]
+[client a]
+command = bash -c 'for i in 1 2 3; do exec 3<>/dev/tcp/100.64.0.1/8080; printf "GET twlab\n" >&3; read -r l <&3; cat <&3 >/dev/null; exec 3>&-; done'
+[expect]
+counters.server.TcpPassiveOpens = == 3
+T
+)
+"$TWLAB" run "$t" --out "$TMP/cmd" -q
+log_test $? "a client command runs in its namespace (3 connections seen by the server)"
+t=$(topo tcmd2 <<'T'
+[lab]
+duration = 2s
+[server]
+command = sleep 30
+[client a]
+T
+)
+msg=$("$TWLAB" run "$t" --out "$TMP/cmd2" -q 2>&1); rc=$?
+[ $rc -eq 4 ] && grep -q "is not listening on port 8080" <<<"$msg"
+log_test $? "a server command that never listens: exit 4, says so" "rc=$rc $msg"
+check_no_leaks tcmd2 "commands" && log_test 0 "commands: nothing left behind"
+
 # ---- bad input: exit 2, file:line:key, nothing created ----
 t=$(topo tbad <<'T'
 [lab]
