@@ -62,17 +62,24 @@ static __always_inline int tcpopt_linear(struct __sk_buff *skb, __u32 len)
  * Verifier (clang 14): the loop variable must be the option offset itself, bounded by hlen
  * (<= 60 from the 4-bit doff). A separate "for (i = 0; i < 40; i++)" counter is precise, so
  * states never prune and the NOP/option branches multiply to over a million insns.
+ * The verifier sees the walk end only because off's lower bound grows every turn (+1 for a
+ * NOP, +len >= 2 otherwise) until "off >= 60" always holds. If it loses that, the abstract
+ * state repeats, nothing prunes against a state still being explored, and 6.1 walks the loop
+ * ~1000 times until "The sequence of 8193 jumps is too complex". Hence off and len are
+ * 64 bits wide: with __u32/__u8, clang tested a zero-extended or masked copy and carried the
+ * unbounded original round the loop.
  */
 static __always_inline int tcpopt_find_ts(struct __sk_buff *skb, __u32 l4off, __u32 hlen)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	__u8 *th = data + l4off;
-	__u32 off = sizeof(struct tcphdr);
+	__u64 off = sizeof(struct tcphdr);
 
 	while (off < hlen) {
 		__u8 *p;
-		__u8 kind, len;
+		__u8 kind;
+		__u64 len;	/* see above */
 
 		/* Same as off < hlen <= 60, but against a constant: verifiers before ~6.8 learn no
 		 * bounds from a register-register compare, lose off's range and reject the load
@@ -94,7 +101,13 @@ static __always_inline int tcpopt_find_ts(struct __sk_buff *skb, __u32 l4off, __
 		if ((void *)(p + 2) > data_end)
 			return -1;
 		len = p[1];
-		if (len < 2 || off + len > hlen)
+		if (len < 2)
+			return -1;
+		/* 6.1 bounds only the register a compare tests, not a copy clang spilled before
+		 * it; reloaded, that copy is 0..255 and off no longer grows (above). After the
+		 * empty asm the tested register is the only len. */
+		asm volatile("" : "+r"(len));
+		if (off + len > hlen)
 			return -1;
 		if (kind == TCPOPT_TIMESTAMP && len == TCPOLEN_TIMESTAMP) {
 			if ((void *)(p + TCPOLEN_TIMESTAMP) > data_end)
