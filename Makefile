@@ -42,8 +42,8 @@ ifneq ($(filter build-all build-tests twlab $(B)/%,$(MAKECMDGOALS)),)
 ARCH := $(shell gcc -dumpmachine)
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	  -D_GNU_SOURCE -Isrc -I$(B) -MMD -MP $(shell pkg-config --cflags $(PKGS))
-LDLIBS := $(shell pkg-config --libs $(PKGS)) -lm
+	  -D_GNU_SOURCE -pthread -Isrc -I$(B) -MMD -MP $(shell pkg-config --cflags $(PKGS))
+LDLIBS := $(shell pkg-config --libs $(PKGS)) -lm -pthread
 BPF_CFLAGS := -O2 -g -Wall -target bpf -D__TARGET_ARCH_x86 -I/usr/include/$(ARCH) -Isrc
 
 SRCS := $(filter-out src/main.c,$(wildcard src/*.c))

@@ -60,6 +60,11 @@ int cmd_up(int argc, char **argv)
 			cmd_err("a lab named %s already exists; remove it with: twlab down %s",
 				lab->name, lab->name);
 			code = EXIT_ENV;
+		} else if (rt.err_line) {
+			/* the kernel refused a value the file asked for: the topology's fault */
+			cmd_err("%s:%d: key '%s': %s: %s", lab->file, rt.err_line, rt.err_key,
+				rt.err, strerror(-err));
+			code = EXIT_USAGE;
 		} else {
 			cmd_err("%s: %s", rt.err, strerror(-err));
 			code = err == -EINTR ? EXIT_OTHER : cmd_exit_for(err);

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,6 +23,8 @@
 #include "tsclock.h"
 
 #define HUB_TIMEOUT_MS 5000
+#define CLIENTS_PER_THREAD 32	/* fewer clients than this: no worker threads */
+#define MAX_THREADS 8
 #define CLIENT_ETH_IFINDEX 2
 #define HUB_FIRST_IFINDEX 1000
 
@@ -29,6 +33,35 @@ struct up_ctx {
 	struct nl_sock *ssk, *rsk;  /* server's and router's sockets */
 	int hub_master;             /* direct: br0 in the server ns */
 };
+
+/* Clients are built by worker threads when there are many (netns membership is per thread,
+ * and unshare() and veth creation dominate); what they share goes through this lock. */
+static pthread_mutex_t up_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_bool up_abort;
+
+static bool stop_requested(struct lab_rt *rt)
+{
+	bool stop;
+
+	if (atomic_load(&up_abort))
+		return true;
+	if (!rt->interrupted)
+		return false;
+	pthread_mutex_lock(&up_lock);
+	stop = rt->interrupted();
+	pthread_mutex_unlock(&up_lock);
+	return stop;
+}
+
+static int journal(struct lab_rt *rt, const struct undo_entry *e)
+{
+	int err;
+
+	pthread_mutex_lock(&up_lock);
+	err = undo_push(&rt->undo, e);
+	pthread_mutex_unlock(&up_lock);
+	return err;
+}
 
 static uint64_t mono_ns(void)
 {
@@ -56,9 +89,14 @@ static int fail(struct lab_rt *rt, int err, const char *fmt, ...)
 {
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(rt->err, sizeof(rt->err), fmt, ap);
-	va_end(ap);
+	pthread_mutex_lock(&up_lock);
+	if (!rt->err[0]) {	/* the first failure is the one to report */
+		va_start(ap, fmt);
+		vsnprintf(rt->err, sizeof(rt->err), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&up_lock);
+	atomic_store(&up_abort, true);
 	return err;
 }
 
@@ -83,7 +121,7 @@ static int push_inner(struct lab_rt *rt, enum undo_kind kind, const char *ns, co
 
 	snprintf(e.ns, sizeof(e.ns), "%s", ns);
 	snprintf(e.name, sizeof(e.name), "%s", name);
-	return undo_push(&rt->undo, &e);
+	return journal(rt, &e);
 }
 
 /* Create and journal a namespace; the thread is left inside it with lo up and sysctls set. */
@@ -95,7 +133,7 @@ static int make_ns(struct lab_rt *rt, const char *node, const struct topo_sysctl
 	char val[16];
 	int fd, err;
 
-	if (rt->interrupted && rt->interrupted())
+	if (stop_requested(rt))
 		return fail(rt, -EINTR, "interrupted");
 	err = topo_netns_name(rt->lab, node, ns, 64);
 	if (err)
@@ -105,7 +143,7 @@ static int make_ns(struct lab_rt *rt, const char *node, const struct topo_sysctl
 	if (err)
 		return fail(rt, err, "cannot create namespace %s", ns);
 	snprintf(e.name, sizeof(e.name), "%s", ns);
-	err = undo_push(&rt->undo, &e);
+	err = journal(rt, &e);
 	if (err) {
 		netns_enter_root();
 		netns_delete(ns, e.id);
@@ -138,9 +176,17 @@ static int make_ns(struct lab_rt *rt, const char *node, const struct topo_sysctl
 	for (size_t i = 0; !err && extra && i < extra->n; i++) {
 		trace(rt, "sysctl -n %s %s=%s", ns, extra->v[i].name, extra->v[i].value);
 		err = sysctl_set(extra->v[i].name, extra->v[i].value);
-		if (err)
-			fail(rt, err, "cannot set %s = %s in %s (line %d)", extra->v[i].name,
-			     extra->v[i].value, ns, extra->v[i].line);
+		if (err) {
+			pthread_mutex_lock(&up_lock);
+			if (!rt->err[0]) {
+				rt->err_line = extra->v[i].line;
+				snprintf(rt->err_key, sizeof(rt->err_key), "sysctl.%s",
+					 extra->v[i].name);
+			}
+			pthread_mutex_unlock(&up_lock);
+			fail(rt, err, "the kernel refused %s = %s in %s", extra->v[i].name,
+			     extra->v[i].value, ns);
+		}
 	}
 out:
 	if (err) {
@@ -343,6 +389,86 @@ static bool needs_clock(const struct lab *lab)
 	return false;
 }
 
+struct worker {
+	struct lab_rt *rt;
+	int hub_fd, hub_master;
+	bool direct;
+	size_t first, step;
+	int err;
+	pthread_t tid;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct up_ctx c = { .rt = w->rt, .hub_master = w->hub_master };
+	struct nl_sock *hub = NULL;
+	const struct lab *lab = w->rt->lab;
+
+	/* a socket of our own in the hub's netns: libnl sockets are not shared across threads */
+	w->err = netns_enter(w->hub_fd);
+	if (!w->err)
+		w->err = nl_open(&hub);
+	if (w->err) {
+		fail(w->rt, w->err, "cannot open a netlink socket in the hub namespace");
+		return NULL;
+	}
+	if (w->direct)
+		c.ssk = hub;
+	else
+		c.rsk = hub;
+	for (size_t i = w->first; !w->err && i < lab->n_clients; i += w->step) {
+		if (atomic_load(&up_abort)) {
+			w->err = -ECANCELED;
+			break;
+		}
+		w->err = up_client(&c, &lab->clients[i]);
+	}
+	nl_close(hub);
+	netns_enter_root();
+	return NULL;
+}
+
+/* Build every client, on up to MAX_THREADS threads. Returns the first error. */
+static int up_clients(struct up_ctx *c)
+{
+	struct lab_rt *rt = c->rt;
+	size_t n = rt->lab->n_clients, nthreads = n / CLIENTS_PER_THREAD;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct worker w[MAX_THREADS];
+	int err = 0;
+
+	if (nthreads > (size_t)(cpus > 0 ? cpus : 1))
+		nthreads = cpus > 0 ? cpus : 1;
+	if (nthreads > MAX_THREADS)
+		nthreads = MAX_THREADS;
+	if (nthreads < 2) {
+		for (size_t i = 0; !err && i < n; i++)
+			err = up_client(c, &rt->lab->clients[i]);
+		return err;
+	}
+	for (size_t t = 0; t < nthreads; t++) {
+		w[t] = (struct worker){
+			.rt = rt, .hub_master = c->hub_master, .direct = !rt->lab->router.present,
+			.hub_fd = rt->lab->router.present ? rt->router_fd : rt->server_fd,
+			.first = t, .step = nthreads,
+		};
+		w[t].err = -pthread_create(&w[t].tid, NULL, worker_main, &w[t]);
+		if (w[t].err) {
+			fail(rt, w[t].err, "cannot start a thread");
+			nthreads = t;
+			break;
+		}
+	}
+	for (size_t t = 0; t < nthreads; t++) {
+		pthread_join(w[t].tid, NULL);
+		/* the real failure, not a worker that stopped because another failed */
+		if (w[t].err && (!err || err == -ECANCELED))
+			err = w[t].err;
+	}
+	return err;
+}
+
 int lab_up(struct lab_rt *rt)
 {
 	struct lab *lab = rt->lab;
@@ -351,6 +477,7 @@ int lab_up(struct lab_rt *rt)
 	int err;
 
 	rt->up_ns = mono_ns();
+	atomic_store(&up_abort, false);
 	/* one open fd per client namespace */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 4096 + 2 * lab->n_clients) {
 		rl.rlim_cur = 4096 + 2 * lab->n_clients;
@@ -383,8 +510,8 @@ int lab_up(struct lab_rt *rt)
 	err = up_server(&c);
 	if (!err && lab->router.present)
 		err = up_router(&c);
-	for (size_t i = 0; !err && i < lab->n_clients; i++)
-		err = up_client(&c, &lab->clients[i]);
+	if (!err)
+		err = up_clients(&c);
 undo:
 	nl_close(c.ssk);
 	nl_close(c.rsk);

@@ -34,6 +34,8 @@ struct lab_rt {
 	/* checked between steps; true aborts with -EINTR */
 	bool (*interrupted)(void);
 	char err[512];                 /* what failed, on which object (no errno text) */
+	int err_line;                  /* > 0: the topology line the failure comes from */
+	char err_key[80];              /* and its key */
 };
 
 void lab_rt_init(struct lab_rt *rt, struct lab *lab);

@@ -106,6 +106,22 @@ msg=$("$TWLAB" run "$t" 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "tbad.ini:4: key 'port'" <<<"$msg" && [ -z "$(leftovers tbad)" ]
 log_test $? "bad topology: exit 2, message names file:line and key" "rc=$rc msg=$msg"
 
+# a value the kernel refuses, found while 80 clients are being built in parallel: exit 2 with
+# file:line:key, and everything made so far removed
+t=$(topo tbadsys <<'T'
+[lab]
+duration = 1s
+[server]
+[router]
+[client c]
+replicas = 80
+sysctl.net.ipv4.tcp_syn_retries = 1000
+T
+)
+msg=$("$TWLAB" run "$t" --out "$TMP/badsys" -q 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "tbadsys.ini:8: key 'sysctl.net.ipv4.tcp_syn_retries'" <<<"$msg" && [ -z "$(leftovers tbadsys)" ]
+log_test $? "a sysctl the kernel refuses: exit 2 naming file:line:key, nothing left" "rc=$rc $msg"
+
 # ---- not root: exit 3 with a clear message ----
 msg=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$TWLAB" run "$TOP/topologies/nat-recycle.ini" --out /tmp 2>&1); rc=$?
 [ $rc -eq 3 ] && grep -q "root" <<<"$msg"
