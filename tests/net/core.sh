@@ -119,7 +119,7 @@ sysctl.net.ipv4.tcp_syn_retries = 1000
 T
 )
 msg=$("$TWLAB" run "$t" --out "$TMP/badsys" -q 2>&1); rc=$?
-[ $rc -eq 2 ] && grep -q "tbadsys.ini:8: key 'sysctl.net.ipv4.tcp_syn_retries'" <<<"$msg" && [ -z "$(leftovers tbadsys)" ]
+[ $rc -eq 2 ] && grep -q "tbadsys.ini:7: key 'sysctl.net.ipv4.tcp_syn_retries'" <<<"$msg" && [ -z "$(leftovers tbadsys)" ]
 log_test $? "a sysctl the kernel refuses: exit 2 naming file:line:key, nothing left" "rc=$rc $msg"
 
 # ---- not root: exit 3 with a clear message ----
