@@ -132,8 +132,13 @@ int cmd_remove_lab(const char *lab, bool dry_run, bool force)
 {
 	struct undo u;
 	size_t n_ns = 0, n_proc = 0;
-	int err = undo_load(lab, &u);
+	int err = undo_load(lab, true, &u);
 
+	if (err == -EBUSY) {
+		cmd_err("lab %s is in use by another twlab (running, being built or being removed)",
+			lab);
+		return EXIT_OTHER;
+	}
 	if (err) {
 		cmd_err("no lab named %s (%s/%s.json: %s)", lab, undo_state_dir(), lab,
 			strerror(-err));

@@ -12,7 +12,7 @@ static int clean_one(const char *lab, void *ctx)
 	struct undo u;
 	bool live;
 
-	if (undo_load(lab, &u))
+	if (undo_load(lab, false, &u))
 		return cmd_remove_lab(lab, dry, false);
 	live = undo_owner_alive(&u);
 	undo_close(&u);

@@ -25,7 +25,7 @@ int cmd_exec(int argc, char **argv)
 	}
 	if (cmd_need_root())
 		return EXIT_ENV;
-	err = undo_load(argv[1], &u);
+	err = undo_load(argv[1], false, &u);
 	if (err) {
 		cmd_err("no lab named %s", argv[1]);
 		return EXIT_USAGE;

@@ -36,7 +36,7 @@ static int show(const char *lab, void *ctx)
 	size_t ns = 0, procs = 0;
 	const char *state;
 
-	if (undo_load(lab, &u)) {
+	if (undo_load(lab, false, &u)) {
 		printf("%-20s unreadable state file\n", lab);
 		return EXIT_DONE;
 	}

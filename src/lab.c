@@ -601,10 +601,31 @@ static int spawn(struct lab_rt *rt, int ns_fd, const char *ns_name, const char *
 			if (getppid() != parent)
 				_exit(127);
 		} else {
+			/* a daemon: its own session, and no hold on the caller's terminal or pipes
+			 * (`twlab up ... | tee` must see EOF when twlab exits) */
+			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
 			setsid();
+			if (null >= 0) {
+				dup2(null, STDIN_FILENO);
+				dup2(null, STDOUT_FILENO);
+				dup2(null, STDERR_FILENO);
+			}
 		}
 		if (netns_enter(ns_fd))
 			_exit(126);
+		/* fork keeps descriptors (CLOEXEC acts on exec only): drop the state file, whose
+		 * lock must end with twlab, and the namespaces, which a detached agent would
+		 * otherwise keep alive */
+		if (rt->undo.fd >= 0)
+			close(rt->undo.fd);
+		if (rt->server_fd >= 0)
+			close(rt->server_fd);
+		if (rt->router_fd >= 0)
+			close(rt->router_fd);
+		for (size_t i = 0; rt->client_fd && i < rt->lab->n_clients; i++)
+			if (rt->client_fd[i] >= 0)
+				close(rt->client_fd[i]);
 		if (argv) {
 			/* a user's program gets the default signal mask back */
 			sigemptyset(&none);

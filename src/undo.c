@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <jansson.h>
@@ -70,6 +71,9 @@ int undo_begin(struct undo *u, const char *lab, const char *topology, bool detac
 	u->fd = open(u->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
 	if (u->fd < 0)
 		return -errno;
+	/* Held while this process builds the lab (and runs it): a concurrent down or clean of
+	 * the same lab waits its turn instead of tearing it down under us. */
+	flock(u->fd, LOCK_EX);
 	err = write_line(u->fd, header_json(u, topology));
 	if (err) {
 		close(u->fd);
@@ -153,7 +157,7 @@ static int parse_entry(json_t *o, struct undo_entry *e)
 	return 0;
 }
 
-int undo_load(const char *lab, struct undo *u)
+int undo_load(const char *lab, bool lock, struct undo *u)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -168,6 +172,13 @@ int undo_load(const char *lab, struct undo *u)
 	f = fopen(u->path, "re");
 	if (!f)
 		return -errno;
+	/* One remover at a time: two teardowns of one lab would kill each other (each enters
+	 * the lab's namespaces while it works). The lock lives until undo_close. */
+	if (lock && flock(fileno(f), LOCK_EX | LOCK_NB)) {
+		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		fclose(f);
+		return err;
+	}
 	while ((len = getline(&line, &cap, f)) > 0) {
 		json_t *o;
 		struct undo_entry e;
@@ -196,6 +207,8 @@ int undo_load(const char *lab, struct undo *u)
 			break;
 	}
 	free(line);
+	if (lock)
+		u->fd = dup(fileno(f));	/* keeps the lock */
 	fclose(f);
 	if (!err && lineno == 0)
 		err = -EINVAL;

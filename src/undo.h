@@ -46,8 +46,9 @@ int undo_begin(struct undo *u, const char *lab, const char *topology, bool detac
 int undo_push(struct undo *u, const struct undo_entry *e);
 /* Mark the journal detached (twlab up): the owner line is rewritten as owner 0. */
 int undo_detach(struct undo *u);
-/* Read the state file of lab. */
-int undo_load(const char *lab, struct undo *ret);
+/* Read the state file of lab. With lock, also lock it until undo_close (to remove the lab):
+ * -EBUSY when another twlab holds it (building, running or removing that lab). */
+int undo_load(const char *lab, bool lock, struct undo *ret);
 /* Is the process that owns this lab still running? */
 bool undo_owner_alive(const struct undo *u);
 /* Undo everything in reverse; keeps going past errors and returns the first. Every step is

@@ -37,6 +37,17 @@ peer=$(tw_peers tsnat | tr -d ' ')
 log_test $? "up/exec: server answers and holds TIME_WAIT towards 198.51.100.1" "reply='$reply' peer='$peer'"
 "$TWLAB" ls | grep -q "^tsnat .* up "
 log_test $? "ls lists the lab as up"
+# `up | cat` ends: the detached server holds none of the caller's pipes
+timeout 20 "$TWLAB" up "$t" --name tpipe | cat >/dev/null
+log_test $? "twlab up in a pipe returns (the daemon keeps no pipe open)"
+# two downs at once: one removes the lab, the other says it is busy; neither kills the other
+"$TWLAB" down tpipe >"$TMP/d1" 2>&1 & d1=$!
+"$TWLAB" down tpipe >"$TMP/d2" 2>&1; r2=$?
+wait $d1; r1=$?
+# the loser says "in use" (it overlapped) or "no lab" (it came after); nobody is killed (137)
+{ [ $r1 -eq 0 ] && [[ $r2 =~ ^(2|4)$ ]]; } || { [ $r2 -eq 0 ] && [[ $r1 =~ ^(2|4)$ ]]; }
+[ $? -eq 0 ] && [ -z "$(leftovers tpipe)" ]
+log_test $? "two concurrent downs of one lab: one removes it, one refuses" "rc=$r1,$r2 $(cat "$TMP/d1" "$TMP/d2")"
 "$TWLAB" down tsnat >/dev/null
 check_no_leaks tsnat "down" && log_test 0 "down: nothing left behind"
 

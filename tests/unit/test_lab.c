@@ -151,7 +151,7 @@ static void test_up_down_journal(void **state)
 	assert_string_equal(made[0], "netns twl-unit-server");
 	assert_string_equal(made[1], "netns twl-unit-router");
 	/* the state file lists every namespace with its inode */
-	assert_int_equal(undo_load("unit", &u), 0);
+	assert_int_equal(undo_load("unit", false, &u), 0);
 	int ns = 0;
 
 	for (size_t i = 0; i < u.n; i++)
@@ -229,7 +229,7 @@ static void test_torn_state_file(void **state)
 	fputs("{\"lab\":\"torn\",\"owner\":0}\n{\"kind\":\"netns\",\"name\":\"twl-torn-a\",\"ino\":5}\n"
 	      "{\"kind\":\"netns\",\"na", f);
 	fclose(f);
-	assert_int_equal(undo_load("torn", &u), 0);
+	assert_int_equal(undo_load("torn", false, &u), 0);
 	assert_true(u.torn);
 	assert_int_equal(u.n, 1);
 	assert_string_equal(u.v[0].name, "twl-torn-a");
