@@ -118,6 +118,11 @@ for m in "proc proc /mnt/proc" "sysfs sys /mnt/sys" "devtmpfs dev /mnt/dev" "tmp
 	mount -t \$1 \$2 \$3 || echo "twlab-vm: cannot mount \$1 on \$3"
 done
 mount -t bpf bpf /mnt/sys/fs/bpf 2>/dev/null
+# The working directory is shared on its own too: under /tmp or /run (a CI clone, say) the
+# tmpfs mounts above would hide it.
+mkdir -p /mnt$CWD 2>/dev/null
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose twcwd /mnt$CWD ||
+	echo "twlab-vm: cannot mount $CWD"
 mkdir -p /mnt$OUT
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 twout /mnt$OUT || echo "twlab-vm: cannot mount $OUT"
 echo "twlab-vm: kernel \$(uname -r), running: $CMD"
@@ -142,6 +147,7 @@ timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu "$CPU" -smp "$C
 	-append "console=ttyS0 panic=-1 quiet loglevel=4" \
 	-display none -monitor none -serial "file:$OUT/console.log" -nic none -no-reboot \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
+	-virtfs "local,path=$CWD,mount_tag=twcwd,security_model=none,readonly=on,multidevs=remap" \
 	-virtfs "local,path=$OUT,mount_tag=twout,security_model=none"
 qrc=$?
 set -e
