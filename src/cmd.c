@@ -8,6 +8,7 @@
 #include <sys/signalfd.h>
 #include <bpf/libbpf.h>
 #include "cmd.h"
+#include "lab.h"
 #include "undo.h"
 
 static int sigfd = -1;
@@ -171,4 +172,34 @@ int cmd_remove_lab(const char *lab, bool dry_run, bool force)
 	}
 	printf("removed lab %s: %zu namespaces, %zu processes\n", lab, n_ns, n_proc);
 	return EXIT_DONE;
+}
+
+int cmd_lab_up(struct lab_rt *rt, bool verbose)
+{
+	struct lab *lab = rt->lab;
+	int err;
+
+	rt->trace = verbose ? cmd_trace : NULL;
+	rt->interrupted = cmd_interrupted;
+	cmd_libbpf_log(verbose);
+	err = lab_up(rt);
+	if (!err)
+		return EXIT_DONE;
+	if (err == -EINTR) {
+		cmd_err("interrupted during bring-up; everything made so far was removed");
+		return EXIT_OTHER;
+	}
+	if (rt->err_lab_exists) {
+		cmd_err("a lab named %s already exists; remove it with: twlab down %s", lab->name,
+			lab->name);
+		return EXIT_ENV;
+	}
+	if (rt->err_line) {
+		/* the kernel refused a value the file asked for: the topology's fault */
+		cmd_err("%s:%d: key '%s': %s: %s", lab->file, rt->err_line, rt->err_key, rt->err,
+			strerror(-err));
+		return EXIT_USAGE;
+	}
+	cmd_err("%s: %s", rt->err, strerror(-err));
+	return cmd_exit_for(err);
 }

@@ -38,6 +38,11 @@ int cmd_exit_for(int err);
 void cmd_trace(const char *line);
 /* Route libbpf's messages: shown with -v only. */
 void cmd_libbpf_log(bool verbose);
+struct lab_rt;
+/* lab_up with tracing (-v), interrupt checks and libbpf's log set up; on failure prints why
+ * (file:line:key when the topology asked for something the kernel refused) and returns the
+ * exit code, EXIT_DONE on success. */
+int cmd_lab_up(struct lab_rt *rt, bool verbose);
 /* Remove a lab by its state file: kill its processes, delete its namespaces. */
 int cmd_remove_lab(const char *lab, bool dry_run, bool force);
 

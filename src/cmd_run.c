@@ -135,30 +135,10 @@ int cmd_run(int argc, char **argv)
 	}
 
 	lab_rt_init(&rt, lab);
-	rt.trace = verbose ? cmd_trace : NULL;
-	cmd_libbpf_log(verbose);
-	rt.interrupted = cmd_interrupted;
 	t = now_s();
-	err = lab_up(&rt);
-	if (err) {
-		if (err == -EINTR) {
-			cmd_err("interrupted during bring-up; everything made so far was removed");
-			code = EXIT_OTHER;
-		} else if (err == -EEXIST && !strncmp(rt.err, "cannot create state file", 24)) {
-			cmd_err("a lab named %s already exists; remove it with: twlab down %s",
-				lab->name, lab->name);
-			code = EXIT_ENV;
-		} else if (rt.err_line) {
-			/* the kernel refused a value the file asked for: the topology's fault */
-			cmd_err("%s:%d: key '%s': %s: %s", lab->file, rt.err_line, rt.err_key,
-				rt.err, strerror(-err));
-			code = EXIT_USAGE;
-		} else {
-			cmd_err("%s: %s", rt.err, strerror(-err));
-			code = cmd_exit_for(err);
-		}
+	code = cmd_lab_up(&rt, verbose);
+	if (code)
 		goto free_lab;
-	}
 	run_init(&run, &rt, sigfd);
 	run.setup_s = now_s() - t;
 	run.progress = !quiet && isatty(STDOUT_FILENO);

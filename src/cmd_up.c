@@ -51,26 +51,9 @@ int cmd_up(int argc, char **argv)
 	}
 	lab_rt_init(&rt, lab);
 	rt.detached = true;
-	rt.trace = verbose ? cmd_trace : NULL;
-	cmd_libbpf_log(verbose);
-	rt.interrupted = cmd_interrupted;
-	err = lab_up(&rt);
-	if (err) {
-		if (err == -EEXIST && !strncmp(rt.err, "cannot create state file", 24)) {
-			cmd_err("a lab named %s already exists; remove it with: twlab down %s",
-				lab->name, lab->name);
-			code = EXIT_ENV;
-		} else if (rt.err_line) {
-			/* the kernel refused a value the file asked for: the topology's fault */
-			cmd_err("%s:%d: key '%s': %s: %s", lab->file, rt.err_line, rt.err_key,
-				rt.err, strerror(-err));
-			code = EXIT_USAGE;
-		} else {
-			cmd_err("%s: %s", rt.err, strerror(-err));
-			code = err == -EINTR ? EXIT_OTHER : cmd_exit_for(err);
-		}
+	code = cmd_lab_up(&rt, verbose);
+	if (code)
 		goto out;
-	}
 	err = lab_gate_attach(&rt);
 	if (err)
 		snprintf(err_buf, sizeof(err_buf), "%s", rt.err);

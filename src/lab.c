@@ -497,9 +497,11 @@ int lab_up(struct lab_rt *rt)
 	if (err)
 		return fail(rt, err, "cannot prepare " NETNS_RUN_DIR);
 	err = undo_begin(&rt->undo, lab->name, lab->file, rt->detached);
-	if (err)
+	if (err) {
+		rt->err_lab_exists = err == -EEXIST;
 		return fail(rt, err, "cannot create state file %s/%s.json", undo_state_dir(),
 			    lab->name);
+	}
 	if (needs_clock(lab)) {
 		err = tsclock_load(&rt->clock);
 		if (err) {

@@ -34,6 +34,7 @@ struct lab_rt {
 	/* checked between steps; true aborts with -EINTR */
 	bool (*interrupted)(void);
 	char err[512];                 /* what failed, on which object (no errno text) */
+	bool err_lab_exists;           /* the lab's name is taken (its state file exists) */
 	int err_line;                  /* > 0: the topology line the failure comes from */
 	char err_key[80];              /* and its key */
 };
