@@ -9,7 +9,7 @@ build_pkgs=(make gcc clang llvm pkg-config
 	libnl-3-dev libnl-route-3-dev libnl-nf-3-dev
 	libbpf-dev bpftool libnftables-dev libpcap-dev libinih-dev libjansson-dev
 	iproute2 nftables)
-test_pkgs=(libcmocka-dev ethtool tshark procps psmisc jq time util-linux bc chromium)
+test_pkgs=(libcmocka-dev ethtool tshark procps psmisc jq time util-linux bc chromium fonts-dejavu-core)
 # twlab verify --kernel: QEMU, a static busybox for the guest's initramfs, cpio to pack it
 vm_pkgs=(qemu-system-x86 busybox-static cpio zstd)
 VM_CACHE=${TWLAB_VM_CACHE:-/var/cache/twlab/vm}
@@ -19,8 +19,13 @@ VM_CACHE=${TWLAB_VM_CACHE:-/var/cache/twlab/vm}
 # $VM_CACHE/<package>/.done and a "current" symlink.
 fetch_vm_kernel() {
 	local pkg dir tmp
-	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-		awk '$1 == "Depends:" && $2 ~ /^linux-image-6\.1\..*-amd64$/ { print $2; exit }')
+	find_pkg() {
+		apt-cache depends linux-image-amd64 2>/dev/null |
+			awk '$1 == "Depends:" && $2 ~ /^linux-image-6\.1\..*-amd64$/ { print $2; exit }'
+	}
+	pkg=$(find_pkg)
+	# a machine with every package but no package lists yet: read them once
+	[ -n "$pkg" ] || { [ -e "$VM_CACHE/current/.done" ] && return 0; apt-get update -qq && pkg=$(find_pkg); }
 	if [ -z "$pkg" ]; then
 		echo "twlab: cannot find Debian's linux-image-6.1.*-amd64 (apt-cache depends linux-image-amd64)" >&2
 		return 3
