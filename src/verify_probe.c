@@ -366,6 +366,24 @@ out:
 	done(t2, t0);
 }
 
+/* M3 and M4: the SYN must be taken straight away: connected, one SYN, no bare ACK or RST,
+ * no PAWS counter. False (and t failed with the reason) otherwise. */
+static bool accepted_at_once(struct verify_test *t, struct twsyn *x)
+{
+	long n;
+
+	if (x->c2.err)
+		verify_set(t, VS_FAIL, "connect failed: %s", strerror(x->c2.err));
+	else if (x->bare_ack || x->rst || x->n_syn != 1)
+		verify_set(t, VS_FAIL, "not accepted at once: %d SYNs, bare ACK %s, RST %s",
+			   x->n_syn, x->bare_ack ? "yes" : "no", x->rst ? "yes" : "no");
+	else if (paws_counter(x, &n))
+		verify_set(t, VS_FAIL, "a PAWS counter moved (%+ld)", n);
+	else
+		return true;
+	return false;
+}
+
 static void m3(struct verify_suite *s, struct plab *p, int lfd)
 {
 	double t0 = vnet_now_ms();
@@ -373,7 +391,6 @@ static void m3(struct verify_suite *s, struct plab *p, int lfd)
 				      "SYN on the TIME_WAIT 4-tuple with a newer TSval is accepted at once, server ISN = old snd_nxt + 65537, no counter (M3)");
 	struct twsyn x = { .lport = 41020, .lport2 = 41020, .shift = TS_SHIFT, .timeout_ms = 3000 };
 	uint32_t want;
-	long n;
 
 	if (!t)
 		return;
@@ -385,15 +402,10 @@ static void m3(struct verify_suite *s, struct plab *p, int lfd)
 	want = x.srv_fin_seq + 1 + 65537;
 	json_object_set_new(t->data, "synack_seq", json_integer(x.synack_seq));
 	json_object_set_new(t->data, "old_snd_nxt", json_integer(x.srv_fin_seq + 1));
-	if (x.c2.err)
-		verify_set(t, VS_FAIL, "connect failed: %s", strerror(x.c2.err));
-	else if (x.bare_ack || x.rst || x.n_syn != 1)
-		verify_set(t, VS_FAIL, "not accepted at once: %d SYNs, bare ACK %s, RST %s", x.n_syn,
-			   x.bare_ack ? "yes" : "no", x.rst ? "yes" : "no");
+	if (!accepted_at_once(t, &x))
+		;	/* failed, with the reason */
 	else if (!x.synack)
 		verify_set(t, VS_FAIL, "no SYN-ACK seen");
-	else if (paws_counter(&x, &n))
-		verify_set(t, VS_FAIL, "a PAWS counter moved (%+ld)", n);
 	else if ((int32_t)(x.synack_seq - want) > 65535 || (int32_t)(x.synack_seq - want) < -65535)
 		verify_set(t, VS_FAIL, "SYN-ACK seq %u is not derived from the old snd_nxt %u (+65537)",
 			   x.synack_seq, x.srv_fin_seq + 1);
@@ -416,7 +428,6 @@ static void m4(struct verify_suite *s, struct plab *p, int lfd)
 	struct verify_test *t = begin(s, "m4_other_port_older_ts",
 				      "SYN with an older TSval from the same host but another source port is accepted at once: no per-host check (M4)");
 	struct twsyn x = { .lport = 41030, .lport2 = 41031, .shift = -TS_SHIFT, .timeout_ms = 3000 };
-	long n;
 
 	if (!t)
 		return;
@@ -425,14 +436,7 @@ static void m4(struct verify_suite *s, struct plab *p, int lfd)
 		goto out;
 	}
 	t->data = twsyn_json(&x);
-	if (x.c2.err)
-		verify_set(t, VS_FAIL, "connect failed: %s", strerror(x.c2.err));
-	else if (x.bare_ack || x.rst || x.n_syn != 1)
-		verify_set(t, VS_FAIL, "not accepted at once: %d SYNs, bare ACK %s, RST %s", x.n_syn,
-			   x.bare_ack ? "yes" : "no", x.rst ? "yes" : "no");
-	else if (paws_counter(&x, &n))
-		verify_set(t, VS_FAIL, "a PAWS counter moved (%+ld)", n);
-	else
+	if (accepted_at_once(t, &x))
 		verify_set(t, VS_PASS, "connected in %.2f ms with a TSval %u ticks older", x.c2.connect_ms,
 			   TS_SHIFT);
 out:
