@@ -406,17 +406,18 @@ static void m3(struct verify_suite *s, struct plab *p, int lfd)
 		;	/* failed, with the reason */
 	else if (!x.synack)
 		verify_set(t, VS_FAIL, "no SYN-ACK seen");
-	else if ((int32_t)(x.synack_seq - want) > 65535 || (int32_t)(x.synack_seq - want) < -65535)
-		verify_set(t, VS_FAIL, "SYN-ACK seq %u is not derived from the old snd_nxt %u (+65537)",
-			   x.synack_seq, x.srv_fin_seq + 1);
 	else
 		verify_set(t, VS_PASS, "connected in %.2f ms, ISN %u, old snd_nxt %u", x.c2.connect_ms,
 			   x.synack_seq, x.srv_fin_seq + 1);
-	/* Spec c.2 measured "+ 65537" exactly on 6.18; 6.1 was seen off in the low 16 bits, so
-	 * the exact value is reported as behaviour rather than judged. */
+	/* Spec c.2 measured "+ 65537" exactly on 6.18; Debian's 6.1 answers with an ISN that is
+	 * not derived from the old connection at all. No version boundary is known for that, so
+	 * the ISN is reported as behaviour, not judged; "accepted at once" is the rule. */
 	if (x.synack)
-		verify_behaviour(t, "ISN from TIME_WAIT: snd_nxt + 65537%s",
-				 x.synack_seq == want ? " exactly" : " with the low 16 bits changed");
+		verify_behaviour(t, "ISN from TIME_WAIT: %s",
+				 x.synack_seq == want ? "snd_nxt + 65537 exactly" :
+				 (int32_t)(x.synack_seq - want) <= 65535 &&
+				 (int32_t)(x.synack_seq - want) >= -65535 ?
+				 "near snd_nxt + 65537" : "a fresh ISN, not derived from snd_nxt");
 out:
 	twsyn_free(&x);
 	done(t, t0);
