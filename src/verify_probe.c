@@ -140,6 +140,20 @@ struct twsyn {
 	char err[200];
 };
 
+/* Connect from ns_fd (lport 0: any) and take the connection on the listener: 0 only when both
+ * ends exist. The connection's own error (refused, timed out) becomes the return. */
+static int connect_accept(int ns_fd, uint16_t lport, uint32_t dst, int timeout_ms, int lfd,
+			  struct vnet_conn *c, int *ret_afd)
+{
+	int err = vnet_connect(ns_fd, lport, dst, PORT, timeout_ms, 0, c);
+
+	if (!err && c->err)
+		err = -c->err;
+	if (!err)
+		err = vnet_accept(lfd, CONNECT_MS, ret_afd);
+	return err;
+}
+
 static int tw_then_syn(struct plab *p, int lfd, struct twsyn *x)
 {
 	struct vnet_cap cap = { .fd = -1 };
@@ -602,11 +616,7 @@ static void m9(struct verify_suite *s, struct plab *p, int lfd, const struct ver
 		verify_set(t, VS_FAIL, "cannot narrow ip_local_port_range: %s", strerror(-err));
 		goto out;
 	}
-	err = vnet_connect(fd, 0, srv_addr(p), PORT, CONNECT_MS, 0, &c1);
-	if (!err && c1.err)
-		err = -c1.err;
-	if (!err)
-		err = vnet_accept(lfd, CONNECT_MS, &afd);
+	err = connect_accept(fd, 0, srv_addr(p), CONNECT_MS, lfd, &c1, &afd);
 	if (!err)
 		err = vnet_close_pair(c1.fd, afd, CONNECT_MS);	/* the client closes first */
 	if (!err)
@@ -714,11 +724,7 @@ static void m6(struct verify_suite *s)
 	if (!err)
 		err = vnet_listen(p.rt.server_fd, PORT, &lfd);
 	if (!err)
-		err = vnet_connect(cl_fd(&p, 0), 45000, srv_addr(&p), PORT, CONNECT_MS, 0, &ca);
-	if (!err && ca.err)
-		err = -ca.err;
-	if (!err)
-		err = vnet_accept(lfd, CONNECT_MS, &afd);
+		err = connect_accept(cl_fd(&p, 0), 45000, srv_addr(&p), CONNECT_MS, lfd, &ca, &afd);
 	if (!err) {
 		pa = peer_port(afd);
 		err = vnet_close_pair(afd, ca.fd, CONNECT_MS);
@@ -726,11 +732,7 @@ static void m6(struct verify_suite *s)
 	if (!err)
 		err = vnet_wait_tw(p.rt.server_fd, PORT, pa, TW_WAIT_MS);
 	if (!err)
-		err = vnet_connect(cl_fd(&p, 1), 45000, srv_addr(&p), PORT, CONNECT_MS, 0, &cb);
-	if (!err && cb.err)
-		err = -cb.err;
-	if (!err)
-		err = vnet_accept(lfd, CONNECT_MS, &afd);
+		err = connect_accept(cl_fd(&p, 1), 45000, srv_addr(&p), CONNECT_MS, lfd, &cb, &afd);
 	if (!err) {
 		pb = peer_port(afd);
 		vnet_close_pair(afd, cb.fd, CONNECT_MS);
@@ -768,11 +770,7 @@ static enum m7_outcome m7_trial(char *err_out, size_t len, double *ret_ms)
 	if (!err)
 		err = vnet_listen(p.rt.server_fd, PORT, &lfd);
 	if (!err)
-		err = vnet_connect(cl_fd(&p, 0), 0, srv_addr(&p), PORT, CONNECT_MS, 0, &ca);
-	if (!err && ca.err)
-		err = -ca.err;
-	if (!err)
-		err = vnet_accept(lfd, CONNECT_MS, &afd);
+		err = connect_accept(cl_fd(&p, 0), 0, srv_addr(&p), CONNECT_MS, lfd, &ca, &afd);
 	if (!err)
 		err = vnet_close_pair(afd, ca.fd, CONNECT_MS);
 	if (!err)
@@ -890,11 +888,7 @@ static void regression(struct verify_suite *s, const struct verify_kver *kv)
 
 		vnet_counters(p.rt.server_fd, &sb);
 		vnet_counters(cl_fd(&p, 0), &cb);
-		err = vnet_connect(cl_fd(&p, 0), 0, srv_addr(&p), PORT, 5000, 0, &c);
-		if (!err && c.err)
-			err = -c.err;
-		if (!err)
-			err = vnet_accept(lfd, CONNECT_MS, &afd);
+		err = connect_accept(cl_fd(&p, 0), 0, srv_addr(&p), 5000, lfd, &c, &afd);
 		if (!err) {
 			pp = peer_port(afd);
 			reused += i > 0 && pp == 40000;
