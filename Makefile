@@ -46,10 +46,12 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-init
 LDLIBS := $(shell pkg-config --libs $(PKGS)) -lm -pthread
 BPF_CFLAGS := -O2 -g -Wall -target bpf -D__TARGET_ARCH_x86 -I/usr/include/$(ARCH) -Isrc
 
-SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
+# Every .c under src/<stage>/ is a module; src/main.c is the program, src/bpf/ holds BPF programs.
+SRCS := $(filter-out src/main.c src/bpf/%,$(shell find src -name '*.c'))
 OBJS := $(SRCS:src/%.c=$(B)/%.o)
 SKELS := $(patsubst src/bpf/%.bpf.c,$(B)/%.skel.h,$(wildcard src/bpf/*.bpf.c))
-UNIT := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
+UNIT_SRCS := $(shell find tests/unit -name 'test_*.c')
+UNIT := $(addprefix $(B)/tests/,$(basename $(notdir $(UNIT_SRCS))))
 BPFT := $(patsubst tests/bpf/%.c,$(B)/tests/%,$(wildcard tests/bpf/test_*.c))
 HELPERS := $(patsubst tests/net/%.c,$(B)/tests/%,$(wildcard tests/net/*.c))
 
@@ -69,6 +71,7 @@ $(B)/%.skel.h: $(B)/%.bpf.o
 
 $(B)/%.o: src/%.c | $(B) $(SKELS)
 	@echo "  CC      $@"
+	@mkdir -p $(@D)
 	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(B)/libtwlab.a: $(OBJS)
@@ -78,14 +81,16 @@ twlab: $(B)/main.o $(B)/libtwlab.a
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-# A test names the modules it links on a line "/* MODULES: topo undo */" (default: all of them,
-# libtwlab.a) and the functions it mocks on a line "/* WRAP: fn1 fn2 */" (ld --wrap).
+# A test names the modules it links by file name on a line "/* MODULES: topo undo */" (default:
+# all of them, libtwlab.a) and the functions it mocks on a line "/* WRAP: fn1 fn2 */" (ld --wrap).
 comma := ,
 wraps = $(addprefix -Wl$(comma)--wrap=,$(shell sed -n 's|^/\* WRAP: \(.*\) \*/|\1|p' $(1)))
 mods = $(shell sed -n 's|^/\* MODULES: \(.*\) \*/|\1|p' $(1))
-objs = $(if $(call mods,$(1)),$(patsubst %,$(B)/%.o,$(call mods,$(1))),$(B)/libtwlab.a)
+modobj = $(filter %/$(1).o,$(OBJS))
+objs = $(if $(call mods,$(1)),$(foreach m,$(call mods,$(1)),$(call modobj,$(m))),$(B)/libtwlab.a)
+unitsrc = $(filter %/$(1).c,$(UNIT_SRCS))
 .SECONDEXPANSION:
-$(B)/tests/%: tests/unit/%.c $$(call objs,tests/unit/$$*.c) | $(B)/tests
+$(UNIT): $(B)/tests/%: $$(call unitsrc,$$*) $$(call objs,$$(call unitsrc,$$*)) | $(B)/tests
 	@echo "  TEST    $@"
 	@$(CC) $(CFLAGS) -Itests -o $@ $< $(call wraps,$<) $(call objs,$<) $(LDLIBS) -lcmocka
 $(B)/tests/%: tests/bpf/%.c $$(call objs,tests/bpf/$$*.c) | $(B)/tests
@@ -95,9 +100,9 @@ $(B)/tests/%: tests/net/%.c $$(call objs,tests/net/$$*.c) | $(B)/tests
 	@echo "  CC      $@"
 	@$(CC) $(CFLAGS) -Itests -o $@ $< $(call objs,$<) $(LDLIBS)
 
-$(B)/fuzz_topo: tests/fuzz/fuzz_topo.c src/topo.c | $(B)
+$(B)/fuzz_topo: tests/fuzz/fuzz_topo.c $(wildcard src/topo/*.c) | $(B)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc \
 		$(shell pkg-config --cflags inih) -o $@ $^ $(shell pkg-config --libs inih)
 
--include $(wildcard $(B)/*.d $(B)/tests/*.d)
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
 endif

@@ -2,7 +2,7 @@
 /* twlab: reproduce, measure and explain the tcp_tw_recycle / NAT failure in namespaces. */
 #include <stdio.h>
 #include <string.h>
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 static const struct {
 	const char *name;

@@ -6,7 +6,7 @@
 #include <sys/signalfd.h>
 #include <time.h>
 
-#include "agent.h"
+#include "agents/agent.h"
 
 const char *agent_outcome_str(enum attempt_outcome o)
 {

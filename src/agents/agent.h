@@ -8,7 +8,7 @@
 #define TWLAB_AGENT_H
 
 #include <stdint.h>
-#include "topo.h"
+#include "topo/topo.h"
 
 /* What the server sends back for every request line. */
 #define AGENT_REQUEST "GET twlab\n"

@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 
-#include "agent.h"
+#include "agents/agent.h"
 
 #define CLIENT_DEFAULT_INFLIGHT 64
 #define NS_PER_MS 1000000ull

@@ -17,7 +17,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 
-#include "agent.h"
+#include "agents/agent.h"
 
 #define SERVER_BACKLOG 4096
 #define SERVER_MAX_CONNS 65536

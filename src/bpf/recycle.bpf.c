@@ -9,8 +9,8 @@
  * server_port is judged by recycle_syn_verdict() (§a.4) and dropped silently when it says so.
  */
 #include <linux/pkt_cls.h>
-#include "tcpopt.h"
-#include "recycle.h"
+#include "bpf/tcpopt.h"
+#include "bpf/recycle.h"
 
 #define TCP_TIMEWAIT_LEN_NS	(60ULL * 1000000000ULL)	/* §a.0, §a.3: TW without recycle */
 

@@ -6,8 +6,8 @@
  * loaded program serves every client of a lab.
  */
 #include <linux/pkt_cls.h>
-#include "tcpopt.h"
-#include "tsclock.h"
+#include "bpf/tcpopt.h"
+#include "lab/tsclock.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -7,9 +7,9 @@
 #include <unistd.h>
 #include <sys/signalfd.h>
 #include <bpf/libbpf.h>
-#include "cmd.h"
-#include "lab.h"
-#include "undo.h"
+#include "cmd/cmd.h"
+#include "lab/lab.h"
+#include "lab/undo.h"
 
 static int sigfd = -1;
 static bool got_signal;

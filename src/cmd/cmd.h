@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 #include <signal.h>
-#include "topo.h"
+#include "topo/topo.h"
 
 enum {
 	EXIT_DONE = 0,      /* done, every expectation held */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
 #include <string.h>
-#include "cmd.h"
-#include "undo.h"
+#include "cmd/cmd.h"
+#include "lab/undo.h"
 
 int cmd_foreach_lab(int (*fn)(const char *lab, void *ctx), void *ctx);
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
 #include <string.h>
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 int cmd_down(int argc, char **argv)
 {

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "cmd.h"
-#include "netns.h"
-#include "undo.h"
+#include "cmd/cmd.h"
+#include "lab/netns.h"
+#include "lab/undo.h"
 
 int cmd_exec(int argc, char **argv)
 {

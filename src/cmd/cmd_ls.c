@@ -2,8 +2,8 @@
 #include <dirent.h>
 #include <stdio.h>
 #include <string.h>
-#include "cmd.h"
-#include "undo.h"
+#include "cmd/cmd.h"
+#include "lab/undo.h"
 
 /* Call fn for every lab that has a state file. */
 int cmd_foreach_lab(int (*fn)(const char *lab, void *ctx), void *ctx)

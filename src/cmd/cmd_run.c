@@ -7,12 +7,12 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "cmd.h"
-#include "expect.h"
-#include "lab.h"
-#include "report.h"
-#include "report_html.h"
-#include "run.h"
+#include "cmd/cmd.h"
+#include "run/expect.h"
+#include "lab/lab.h"
+#include "report/report.h"
+#include "report/report_html.h"
+#include "run/run.h"
 
 static const char usage[] =
 	"usage: twlab run TOPOLOGY [--out DIR] [--capture[=all]] [--seed N] [--name NAME]\n"

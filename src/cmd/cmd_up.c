@@ -3,9 +3,9 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include "cmd.h"
-#include "lab.h"
-#include "run.h"
+#include "cmd/cmd.h"
+#include "lab/lab.h"
+#include "run/run.h"
 
 static const char usage[] =
 	"usage: twlab up TOPOLOGY [--name NAME] [-v]\n"

@@ -9,8 +9,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include "cmd.h"
-#include "verify.h"
+#include "cmd/cmd.h"
+#include "verify/verify.h"
 
 static const char usage[] =
 	"usage: twlab verify [--format ktap|json] [--out FILE] [--only PREFIX] [--quick]\n"

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "gate.h"
-#include "tc.h"
+#include "lab/gate.h"
+#include "lab/tc.h"
 #include "recycle.skel.h"
 
 #define GATE_TC_HANDLE 1

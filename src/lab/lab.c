@@ -14,13 +14,13 @@
 #include <net/if.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include "gate.h"
-#include "lab.h"
-#include "nat.h"
-#include "netns.h"
-#include "nl.h"
-#include "sysctl.h"
-#include "tsclock.h"
+#include "lab/gate.h"
+#include "lab/lab.h"
+#include "lab/nat.h"
+#include "lab/netns.h"
+#include "lab/nl.h"
+#include "lab/sysctl.h"
+#include "lab/tsclock.h"
 
 #define HUB_TIMEOUT_MS 5000
 #define CLIENTS_PER_THREAD 32	/* fewer clients than this: no worker threads */

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "topo.h"
-#include "undo.h"
+#include "topo/topo.h"
+#include "lab/undo.h"
 
 struct tsclock;
 struct gate;

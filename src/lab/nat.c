@@ -4,7 +4,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <nftables/libnftables.h>
-#include "nat.h"
+#include "lab/nat.h"
 
 int nat_script(const struct lab_router *r, const char *out_if, char *buf, size_t len)
 {

@@ -7,7 +7,7 @@
 #define TWLAB_NAT_H
 
 #include <stddef.h>
-#include "topo.h"
+#include "topo/topo.h"
 
 #define NAT_TABLE "twlab"
 

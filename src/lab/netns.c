@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include "netns.h"
+#include "lab/netns.h"
 
 static int root_fd = -1;
 

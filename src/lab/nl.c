@@ -9,7 +9,7 @@
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/route.h>
-#include "nl.h"
+#include "lab/nl.h"
 
 int nl_errno(int nle)
 {

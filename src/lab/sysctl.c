@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "sysctl.h"
+#include "lab/sysctl.h"
 
 int sysctl_path(const char *name, char *buf, size_t len)
 {

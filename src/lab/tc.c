@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "tc.h"
+#include "lab/tc.h"
 
 int tc_attach(int ifindex, int ingress_fd, int egress_fd, uint32_t handle, uint32_t prio,
 	      bool replace)

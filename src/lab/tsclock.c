@@ -8,8 +8,8 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "tc.h"
-#include "tsclock.h"
+#include "lab/tc.h"
+#include "lab/tsclock.h"
 #include "tsclock.skel.h"
 
 /* Distinct from the gate's, so both could share a link. */

@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <jansson.h>
-#include "netns.h"
-#include "nl.h"
-#include "undo.h"
+#include "lab/netns.h"
+#include "lab/nl.h"
+#include "lab/undo.h"
 
 static const char *kinds[] = { "netns", "proc", "link", "nft", "bpf" };
 

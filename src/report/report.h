@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 #include <jansson.h>
-#include "run.h"
+#include "run/run.h"
 
 /* result.json without "expect" and "ok" (the caller evaluates expectations on it first). */
 json_t *report_result(const struct run *r);

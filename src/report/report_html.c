@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "report_html.h"
+#include "report/report_html.h"
 
 #define MAX_POINTS	  20000 /* TSval chart: beyond this, every k-th SYN */
 #define MAX_NAT_ROWS	  500

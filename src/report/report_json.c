@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
-#include "report.h"
+#include "report/report.h"
 
 static const char *verdicts[] = {
 	[RV_PASS_NO_RECORD] = "no-record", [RV_PASS_STALE] = "stale-record",

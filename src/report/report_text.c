@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
 #include <string.h>
-#include "report.h"
+#include "report/report.h"
 
 static const char *nat_str(const struct lab *lab)
 {

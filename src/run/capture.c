@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <pcap/pcap.h>
 
-#include "capture.h"
+#include "run/capture.h"
 
 /* at most this many reads per capture_dispatch, so one busy link cannot starve an event loop */
 #define DISPATCH_ROUNDS 64

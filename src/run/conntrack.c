@@ -10,9 +10,9 @@
 #include <netlink/netfilter/nfnl.h>
 #include <netlink/netfilter/ct.h>
 #include <stdio.h>
-#include "conntrack.h"
-#include "evidence.h"
-#include "nl.h"
+#include "run/conntrack.h"
+#include "run/evidence.h"
+#include "lab/nl.h"
 
 struct ct_watch {
 	struct nl_sock *sk;

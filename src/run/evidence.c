@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "evidence.h"
+#include "run/evidence.h"
 
 struct vec {
 	struct counter *v;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expect.h"
+#include "run/expect.h"
 
 #define PATH_MAX_SEGS 32
 #define PATH_MAX_LEN 512

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
-#include "topo.h"
+#include "topo/topo.h"
 
 /* Look up path in result (borrowed reference) or NULL. Only what is in result: client.NAME
  * is mapped, but the computed values (an absent counter's 0, clients.FIELD sums) are NULL

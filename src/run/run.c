@@ -14,11 +14,11 @@
 #include <sys/timerfd.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include "capture.h"
-#include "conntrack.h"
-#include "gate.h"
-#include "netns.h"
-#include "run.h"
+#include "run/capture.h"
+#include "run/conntrack.h"
+#include "lab/gate.h"
+#include "lab/netns.h"
+#include "run/run.h"
 
 #define READY_TIMEOUT_MS 5000
 #define STOP_TIMEOUT_MS 3000

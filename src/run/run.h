@@ -11,11 +11,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "agent.h"
-#include "conntrack.h"
+#include "agents/agent.h"
+#include "run/conntrack.h"
 #include "bpf/recycle.h"
-#include "evidence.h"
-#include "lab.h"
+#include "run/evidence.h"
+#include "lab/lab.h"
 
 /* A NAT mapping seen on the router: inside client -> what the server sees. */
 struct run_nat_map {

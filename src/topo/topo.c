@@ -23,7 +23,7 @@
 
 #include <ini.h>
 
-#include "topo.h"
+#include "topo/topo.h"
 
 #define MS_SEC 1000ULL
 #define MS_MIN (60 * MS_SEC)

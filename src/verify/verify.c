@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "verify.h"
+#include "verify/verify.h"
 
 void verify_suite_init(struct verify_suite *s, const char *kernel)
 {

@@ -125,7 +125,7 @@ int verify_gate(struct verify_suite *s, const struct verify_kver *kv,
 /* ---- shared by the verify_*.c files (not a public interface) ---- */
 
 #include <stdint.h>
-#include "evidence.h"
+#include "run/evidence.h"
 
 /* A TCP/IPv4 segment seen by an AF_PACKET socket (verify_net.c). */
 struct vnet_pkt {

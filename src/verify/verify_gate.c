@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "expect.h"
-#include "lab.h"
-#include "report.h"
-#include "run.h"
-#include "verify.h"
+#include "run/expect.h"
+#include "lab/lab.h"
+#include "report/report.h"
+#include "run/run.h"
+#include "verify/verify.h"
 
 static int by_name(const struct dirent **a, const struct dirent **b)
 {

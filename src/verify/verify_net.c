@@ -18,9 +18,9 @@
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
-#include "netns.h"
-#include "sysctl.h"
-#include "verify.h"
+#include "lab/netns.h"
+#include "lab/sysctl.h"
+#include "verify/verify.h"
 
 double vnet_now_ms(void)
 {

@@ -17,9 +17,9 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
-#include "lab.h"
-#include "tsclock.h"
-#include "verify.h"
+#include "lab/lab.h"
+#include "lab/tsclock.h"
+#include "verify/verify.h"
 
 #define PORT 8080
 #define TS_BASE 0x40000000u      /* client a's clock: far from the raw ms clock */

@@ -27,7 +27,7 @@
 #include <cmocka.h>
 #include <pcap/pcap.h>
 
-#include "capture.h"
+#include "run/capture.h"
 
 #define DEV_A  "twl-cap-a"
 #define DEV_B  "twl-cap-b"

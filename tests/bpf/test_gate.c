@@ -27,8 +27,8 @@
 #include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "gate.h"
-#include "tsclock.h"
+#include "lab/gate.h"
+#include "lab/tsclock.h"
 #include "recycle.skel.h"
 
 #define SERVER 0xc6336401u	/* 198.51.100.1 */

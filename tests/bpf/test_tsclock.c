@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "tsclock.h"
+#include "lab/tsclock.h"
 
 #define CLIENT 0x64400002u	/* 100.64.0.2, in the map */
 #define OTHER 0x64400003u	/* 100.64.0.3, not in the map */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "topo.h"
+#include "topo/topo.h"
 
 #define CHECK(x)                                                                                   \
 	do {                                                                                       \

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "netns.h"
+#include "lab/netns.h"
 
 int main(int argc, char **argv)
 {

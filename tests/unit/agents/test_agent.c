@@ -27,7 +27,7 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
-#include "agent.h"
+#include "agents/agent.h"
 
 #define LOOPBACK 0x7f000001u
 #define MAX_RECS 512

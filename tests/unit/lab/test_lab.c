@@ -13,9 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "lab.h"
-#include "nl.h"
-#include "undo.h"
+#include "lab/lab.h"
+#include "lab/nl.h"
+#include "lab/undo.h"
 
 /* ---- the mocked kernel: a log of what was made and unmade ---- */
 #define MAX_LOG 256

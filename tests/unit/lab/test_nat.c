@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <cmocka.h>
-#include "nat.h"
+#include "lab/nat.h"
 
 static struct lab_router router(enum nat_mode nat, uint16_t lo, uint16_t hi, enum port_mode pm)
 {

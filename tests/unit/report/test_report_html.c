@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "report_html.h"
+#include "report/report_html.h"
 
 struct fx {
 	char dir[64];

@@ -6,8 +6,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
-#include "conntrack.h"
-#include "evidence.h"
+#include "run/conntrack.h"
+#include "run/evidence.h"
 
 static const char two_cpus[] =
 	"entries  clashres found new invalid ignore delete chainlength insert insert_failed drop early_drop icmp_error  expect_new expect_create expect_delete search_restart\n"

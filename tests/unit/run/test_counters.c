@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "evidence.h"
+#include "run/evidence.h"
 
 /* The header lines of Linux 6.18's /proc/net/netstat and /proc/net/snmp. */
 static const char *const netstat_headers[] = {

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "expect.h"
+#include "run/expect.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "topo.h"
+#include "topo/topo.h"
 
 #define IP(a, b, c, d) (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((c) << 8) | (d))
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "verify.h"
+#include "verify/verify.h"
 
 static char *capture(void (*fn)(const struct verify_suite *, FILE *), const struct verify_suite *s)
 {
