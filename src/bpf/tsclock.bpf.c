@@ -7,7 +7,7 @@
  */
 #include <linux/pkt_cls.h>
 #include "bpf/tcpopt.h"
-#include "lab/tsclock.h"
+#include "bpf/tsclock.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -9,12 +9,8 @@
 #ifndef TWLAB_TSCLOCK_H
 #define TWLAB_TSCLOCK_H
 
-/* Shared with bpf/tsclock.bpf.c, which includes this header under -target bpf. */
-#define TSCLOCK_MAX_CLIENTS 16384
-enum tsclock_stat { TSC_EGRESS, TSC_INGRESS, TSC__MAX };
-
-#ifndef __bpf__
 #include <stdint.h>
+#include "bpf/tsclock.h"
 
 struct tsclock;
 
@@ -29,6 +25,5 @@ int tsclock_stats(const struct tsclock *t, uint64_t *ret_egress, uint64_t *ret_i
 void tsclock_free(struct tsclock *t);
 /* Program fds (egress, ingress), for BPF_PROG_TEST_RUN and benchmarks. */
 int tsclock_prog_fds(const struct tsclock *t, int *ret_egress, int *ret_ingress);
-#endif
 
 #endif
