@@ -1,4 +1,4 @@
-/* MODULES: topo */
+/* MODULES: topo value keys model */
 // SPDX-License-Identifier: GPL-2.0
 /* topo: topology files in, struct lab or a precise error out. No root needed. */
 #include <errno.h>

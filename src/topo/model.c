@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/* topo model: freeing and copying a struct lab, its address plan and lookups. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <wordexp.h>
+
+#include <ini.h>
+
+#include "topo/parser.h"
+
+/* ---- freeing and copying ---- */
+
+static void free_argv(char **argv)
+{
+	for (size_t i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+static void free_sysctls(struct topo_sysctls *ss)
+{
+	for (size_t i = 0; i < ss->n; i++) {
+		free(ss->v[i].name);
+		free(ss->v[i].value);
+	}
+	free(ss->v);
+	ss->v = NULL;
+	ss->n = 0;
+}
+
+void topo_free_client(struct lab_client *c)
+{
+	free_argv(c->command);
+	free(c->command_text);
+	free_sysctls(&c->sysctls);
+	c->command = NULL;
+	c->command_text = NULL;
+}
+
+void topo_free(struct lab *lab)
+{
+	if (!lab)
+		return;
+	free(lab->file);
+	free(lab->description);
+	free_argv(lab->server.command);
+	free(lab->server.command_text);
+	free_sysctls(&lab->server.sysctls);
+	free_sysctls(&lab->router.sysctls);
+	for (size_t i = 0; i < lab->n_clients; i++)
+		topo_free_client(&lab->clients[i]);
+	free(lab->clients);
+	for (size_t i = 0; i < lab->n_expects; i++) {
+		free(lab->expects[i].path);
+		free(lab->expects[i].value);
+		free(lab->expects[i].text);
+	}
+	free(lab->expects);
+	free(lab);
+}
+
+/* dst gets its own copies of src's command and sysctls; on failure dst owns nothing. */
+int topo_copy_client(struct lab_client *dst, const struct lab_client *src)
+{
+	size_t n = 0;
+
+	*dst = *src;
+	dst->command = NULL;
+	dst->command_text = NULL;
+	dst->sysctls.v = NULL;
+	dst->sysctls.n = 0;
+	if (src->command) {
+		while (src->command[n])
+			n++;
+		dst->command = calloc(n + 1, sizeof(char *));
+		if (!dst->command)
+			goto nomem;
+		for (size_t i = 0; i < n; i++)
+			if (!(dst->command[i] = strdup(src->command[i])))
+				goto nomem;
+		if (!(dst->command_text = strdup(src->command_text)))
+			goto nomem;
+	}
+	if (src->sysctls.n) {
+		dst->sysctls.v = calloc(src->sysctls.n, sizeof(struct topo_sysctl));
+		if (!dst->sysctls.v)
+			goto nomem;
+		for (size_t i = 0; i < src->sysctls.n; i++) {
+			struct topo_sysctl *d = &dst->sysctls.v[i];
+
+			d->line = src->sysctls.v[i].line;
+			d->name = strdup(src->sysctls.v[i].name);
+			d->value = strdup(src->sysctls.v[i].value);
+			dst->sysctls.n++;
+			if (!d->name || !d->value)
+				goto nomem;
+		}
+	}
+	return 0;
+nomem:
+	topo_free_client(dst);
+	return -ENOMEM;
+}
+
+
+/* ---- the plan and lookups ---- */
+
+int topo_plan(struct lab *lab, struct topo_err *err)
+{
+	if (!lab)
+		return -EINVAL;
+	if (!lab->n_clients || lab->n_clients > TOPO_MAX_CLIENTS) {
+		topo_set_err(err, lab->file, 0, "", "%zu clients: a lab has 1..%d", lab->n_clients,
+			TOPO_MAX_CLIENTS);
+		return -EINVAL;
+	}
+	memset(&lab->router.out_addr, 0, sizeof(lab->router.out_addr));
+	lab->server.route_dst = 0;
+	lab->server.route_prefix = 0;
+	lab->server.gw = 0;
+
+	if (lab->router.present) {
+		lab->router.out_addr = (struct topo_addr){ OUTSIDE_NET + 1, 24 };
+		lab->server.addr = (struct topo_addr){ OUTSIDE_NET + 2, 24 };
+		if (lab->router.nat == NAT_NONE) {
+			lab->server.route_dst = INSIDE_NET;
+			lab->server.route_prefix = 10;
+			lab->server.gw = OUTSIDE_NET + 1;
+		}
+	} else {
+		lab->server.addr = (struct topo_addr){ INSIDE_NET + 1, 10 };
+	}
+	for (size_t i = 0; i < lab->n_clients; i++) {
+		struct lab_client *c = &lab->clients[i];
+
+		c->index = (int)i;
+		if (lab->router.present) {
+			c->addr = (struct topo_addr){ INSIDE_NET + 4 * (uint32_t)i + 2, 30 };
+			c->peer_addr = (struct topo_addr){ INSIDE_NET + 4 * (uint32_t)i + 1, 30 };
+			c->gw = c->peer_addr.addr;
+		} else {
+			c->addr = (struct topo_addr){ INSIDE_NET + 2 + (uint32_t)i, 10 };
+			c->peer_addr = (struct topo_addr){ 0, 0 };
+			c->gw = 0;
+		}
+	}
+	return 0;
+}
+
+struct lab_client *topo_client(const struct lab *lab, const char *name)
+{
+	if (!lab || !name)
+		return NULL;
+	return (struct lab_client *)topo_find_client(lab, name);
+}
+
+int topo_netns_name(const struct lab *lab, const char *node, char *buf, size_t len)
+{
+	int n;
+
+	if (!lab || !node || !buf)
+		return -EINVAL;
+	n = snprintf(buf, len, "twl-%s-%s", lab->name, node);
+	if (n < 0)
+		return -EINVAL;
+	if ((size_t)n >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static uint64_t splitmix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+uint32_t topo_client_ts_offset(const struct lab *lab, const struct lab_client *c, uint64_t now_ms)
+{
+	if (!lab || !c || c->ts_mode != TS_OFFSET)
+		return 0;
+	if (c->ts_random)
+		return (uint32_t)(splitmix64(splitmix64(lab->seed) ^ (uint64_t)c->index) >> 32);
+	if (c->has_uptime)
+		return (uint32_t)(c->uptime_ms - now_ms);
+	return c->ts_offset;
+}
+
+const char *topo_ts_mode_str(enum ts_mode m)
+{
+	switch (m) {
+	case TS_OFFSET:
+		return "offset";
+	case TS_KERNEL:
+		return "kernel";
+	case TS_SHARED:
+		return "shared";
+	case TS_OFF:
+		return "off";
+	}
+	return "?";
+}
+
