@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the files of report.html share: the model of a run built from result.json and
+ * events.jsonl (html_model.c), the page's helpers, the charts (html_charts.c) and the tables
+ * (html_tables.c). Private to src/report/.
+ */
+#ifndef TWLAB_REPORT_HTML_PRIV_H
+#define TWLAB_REPORT_HTML_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "report/report_html.h"
+
+#define MAX_POINTS	  20000 /* TSval chart: beyond this, every k-th SYN */
+#define MAX_NAT_ROWS	  500
+#define MAX_LEGEND	  12
+#define MAX_DIRECT_LABELS 10
+#define COUNTER_COLS	  8 /* more nodes than this: clients are summed in one column */
+
+enum hkind { HK_ATTEMPT, HK_SYN, HK_RECORD };
+enum houtc { HO_OK, HO_TIMEOUT, HO_REFUSED, HO_RESET, HO_ERROR };
+
+struct hev {
+	double t, t_end;
+	enum hkind kind;
+	int client; /* index in result "clients", -1 when unknown */
+	int peer;   /* syn, record: index in model.peer */
+	enum houtc outc;
+	bool drop, has_ts, update;
+	uint32_t tsval, record_ts;
+	char *title; /* hover text, not escaped */
+};
+
+struct peer {
+	char key[96];	 /* "src>dst" addresses: the gate's record key */
+	char addr[48];	 /* src: the address the server sees */
+	int last_client; /* client of the last update, -1 none */
+};
+
+struct model {
+	json_t *res;
+	size_t n_clients;
+	const char **cname;
+	int *by_name; /* client indices sorted by name */
+	struct hev *ev;
+	size_t n_ev, cap_ev;
+	struct peer *peer;
+	size_t n_peer, cap_peer;
+	double t0, t1; /* time axis */
+	double paws_msl;
+	bool gate;
+	size_t n_syn, n_drop_unattr;
+	bool have_y;
+	double ymin, ymax;
+};
+
+/* Okabe-Ito, without yellow (too light on white) and black (the record line) */
+extern const char *const palette[];
+#define N_PALETTE 6
+
+/* html_model.c */
+const char *html_client_colour(int ci);
+const char *html_cname(const struct model *m, int ci);
+void html_esc(FILE *f, const char *s);
+void html_fmt_int(char *buf, size_t len, long long v);
+double html_jnum(json_t *o, const char *key, double dflt);
+const char *html_jstr(json_t *o, const char *key, const char *dflt);
+int html_load_clients(struct model *m);
+int html_load_events(struct model *m, const char *path);
+void html_model_free(struct model *m);
+void html_num_cell(FILE *f, json_t *v);
+
+/* html_charts.c */
+double html_nice_step(double range, int want);
+void html_timeline(FILE *f, const struct model *m);
+void html_tsval_chart(FILE *f, struct model *m);
+
+/* html_tables.c */
+void html_clients_table(FILE *f, const struct model *m);
+void html_conntrack_table(FILE *f, const struct model *m);
+void html_counters_table(FILE *f, const struct model *m);
+void html_expect_table(FILE *f, const struct model *m);
+void html_gate_table(FILE *f, const struct model *m);
+void html_nat_table(FILE *f, const struct model *m);
+
+/* report_html.c */
+long long html_client_int(json_t *c, const char *key);
+
+#endif

@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0
+/* report.html, the pictures: the timeline with a lane per client and the TSval chart, in inline SVG. */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "report/html.h"
+
+/* timeline geometry (SVG user units) */
+#define TL_W   1400
+#define TL_LX  200.0
+#define TL_RX  1170.0
+#define TL_TOP 12.0
+
+/* ---- axes ---- */
+
+double html_nice_step(double range, int want)
+{
+	double raw = range / want, p = pow(10, floor(log10(raw))), f = raw / p;
+
+	return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
+}
+
+
+/* One marker shape at (x, y); cls picks colours from the CSS above. */
+static void shape(FILE *f, const char *cls, double x, double y, const char *title)
+{
+	const char *t = title ? title : "";
+
+	if (!strcmp(cls, "ok") || !strcmp(cls, "error")) {
+		fprintf(f, "<circle class=\"mark %s\" cx=\"%.1f\" cy=\"%.1f\" r=\"8\"><title>", cls,
+			x, y);
+		html_esc(f, t);
+		fputs("</title></circle>", f);
+		return;
+	}
+	fprintf(f, "<path class=\"mark %s\" d=\"", cls);
+	if (!strcmp(cls, "drop"))
+		fprintf(f, "M%.1f %.1fl16 16m0-16l-16 16", x - 8, y - 8);
+	else if (!strcmp(cls, "timeout"))
+		fprintf(f, "M%.1f %.1fh15v15h-15z", x - 7.5, y - 7.5);
+	else if (!strcmp(cls, "refused"))
+		fprintf(f, "M%.1f %.1fl9 16h-18z", x, y - 9);
+	else if (!strcmp(cls, "reset"))
+		fprintf(f, "M%.1f %.1fl9 -16h-18z", x, y + 9);
+	else if (!strcmp(cls, "update") || !strcmp(cls, "keep"))
+		fprintf(f, "M%.1f %.1fl9 9l-9 9l-9 -9z", x, y - 9);
+	fputs("\"><title>", f);
+	html_esc(f, t);
+	fputs("</title></path>", f);
+}
+
+static void legend_item(FILE *f, const char *cls, const char *text)
+{
+	/* the icon's class is "key", not "mark": the DOM checks count marks */
+	fputs("<span><svg viewBox=\"0 0 30 30\" aria-hidden=\"true\"><g class=\"key\">", f);
+	if (!strcmp(cls, "ok"))
+		fputs("<circle cx=\"15\" cy=\"15\" r=\"8\" fill=\"#0072B2\"/>", f);
+	else if (!strcmp(cls, "drop"))
+		fputs("<path d=\"M7 7l16 16m0-16l-16 16\" stroke=\"#D55E00\" stroke-width=\"4\" "
+		      "stroke-linecap=\"round\"/>",
+		      f);
+	else if (!strcmp(cls, "timeout"))
+		fputs("<rect x=\"8\" y=\"8\" width=\"14\" height=\"14\" fill=\"#fff\" stroke=\"#111\" "
+		      "stroke-width=\"2.5\"/>",
+		      f);
+	else if (!strcmp(cls, "refused"))
+		fputs("<path d=\"M15 6l9 16h-18z\" fill=\"#CC79A7\" stroke=\"#111\"/>", f);
+	else if (!strcmp(cls, "reset"))
+		fputs("<path d=\"M15 24l9-16h-18z\" fill=\"#E69F00\" stroke=\"#111\"/>", f);
+	else if (!strcmp(cls, "error"))
+		fputs("<circle cx=\"15\" cy=\"15\" r=\"7\" fill=\"#fff\" stroke=\"#666\" "
+		      "stroke-width=\"2.5\"/>",
+		      f);
+	else if (!strcmp(cls, "update"))
+		fputs("<path d=\"M15 5l10 10l-10 10l-10-10z\" fill=\"#009E73\" stroke=\"#004d38\"/>",
+		      f);
+	else if (!strcmp(cls, "keep"))
+		fputs("<path d=\"M15 5l10 10l-10 10l-10-10z\" fill=\"#fff\" stroke=\"#009E73\" "
+		      "stroke-width=\"2.5\"/>",
+		      f);
+	else if (!strcmp(cls, "step"))
+		fputs("<path d=\"M2 22h10v-14h16\" fill=\"none\" stroke=\"#000\" stroke-width=\"3\"/>",
+		      f);
+	else if (!strcmp(cls, "pass"))
+		fputs("<circle cx=\"15\" cy=\"15\" r=\"7\" fill=\"#555\"/>", f);
+	else if (!strcmp(cls, "xdrop"))
+		fputs("<path d=\"M8 8l14 14m0-14l-14 14\" stroke=\"#555\" stroke-width=\"3.5\" "
+		      "stroke-linecap=\"round\"/>",
+		      f);
+	else /* a client's colour */
+		fprintf(f,
+			"<rect x=\"4\" y=\"4\" width=\"22\" height=\"22\" rx=\"4\" fill=\"%s\"/>",
+			cls);
+	fputs("</g></svg>", f);
+	html_esc(f, text);
+	fputs("</span>", f);
+}
+
+
+static void time_axis(FILE *f, const struct model *m, double top, double bottom, double lx,
+		      double rx)
+{
+	double step = html_nice_step(m->t1 - m->t0, 10);
+
+	for (double t = ceil(m->t0 / step) * step; t <= m->t1 + 1e-9; t += step) {
+		double x = lx + (t - m->t0) / (m->t1 - m->t0) * (rx - lx);
+
+		fprintf(f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
+			x, top, x, bottom);
+		fprintf(f,
+			"<text x=\"%.1f\" y=\"%.1f\" font-size=\"20\" text-anchor=\"middle\">%g"
+			"</text>\n",
+			x, bottom + 24, fabs(t) < 1e-9 ? 0 : t);
+	}
+	fprintf(f, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", lx,
+		bottom, rx, bottom);
+	fprintf(f,
+		"<text x=\"%.1f\" y=\"%.1f\" font-size=\"20\" text-anchor=\"middle\">time "
+		"since the first client started (s)</text>\n",
+		(lx + rx) / 2, bottom + 50);
+}
+
+static double tx(const struct model *m, double t)
+{
+	return TL_LX + (t - m->t0) / (m->t1 - m->t0) * (TL_RX - TL_LX);
+}
+
+/* a lane label: at most 14 characters (UTF-8 safe), the full name on hover */
+static void lane_label(FILE *f, const char *name, double y)
+{
+	char buf[64];
+	size_t n = strlen(name), cut = n;
+	int chars = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)name[i] & 0xc0) != 0x80 && ++chars == 15) {
+			cut = i;
+			break;
+		}
+	snprintf(buf, sizeof(buf), "%.*s%s", (int)(cut < 56 ? cut : 56), name, cut < n ? "…" : "");
+	fprintf(f,
+		"<text x=\"%.1f\" y=\"%.1f\" font-size=\"22\" text-anchor=\"end\" "
+		"font-weight=\"bold\"><title>",
+		TL_LX - 14, y + 8);
+	html_esc(f, name);
+	fputs("</title>", f);
+	html_esc(f, buf);
+	fputs("</text>", f);
+}
+
+void html_timeline(FILE *f, const struct model *m)
+{
+	json_t *clients = json_object_get(m->res, "clients");
+	size_t lanes = m->n_clients < REPORT_HTML_MAX_LANES ? m->n_clients : REPORT_HTML_MAX_LANES;
+	double lh = lanes > 20 ? 30 : lanes > 6 ? 40 : 52, rec_h = m->gate ? 52 : 0;
+	bool seen[HO_ERROR + 1] = {false};
+	double top = TL_TOP + rec_h, bottom = top + lanes * lh + 8, h = bottom + 64;
+	static const char *const ocls[] = {"ok", "timeout", "refused", "reset", "error"};
+
+	fputs("<section id=\"timeline\"><h2>Timeline: every connect, one lane per client</h2>\n"
+	      "<div class=\"legend\">",
+	      f);
+	/* always the connect and the drop; the other outcomes when they happened */
+	for (size_t i = 0; i < m->n_ev; i++)
+		if (m->ev[i].kind == HK_ATTEMPT)
+			seen[m->ev[i].outc] = true;
+	legend_item(f, "ok", "connected");
+	if (m->gate)
+		legend_item(f, "drop", "SYN dropped by the recycle rule (hover: why)");
+	if (seen[HO_TIMEOUT])
+		legend_item(f, "timeout", "connect timed out");
+	if (seen[HO_REFUSED])
+		legend_item(f, "refused", "refused (RST)");
+	if (seen[HO_RESET])
+		legend_item(f, "reset", "reset");
+	if (seen[HO_ERROR])
+		legend_item(f, "error", "other error");
+	if (m->gate) {
+		legend_item(f, "update", "server record updated");
+		legend_item(f, "keep", "server record kept");
+	}
+	fputs("</div>\n", f);
+	fprintf(f,
+		"<svg class=\"chart\" id=\"timeline-svg\" viewBox=\"0 0 %d %.0f\" role=\"img\" "
+		"aria-label=\"timeline of connects per client\">\n",
+		TL_W, h);
+	time_axis(f, m, TL_TOP, bottom, TL_LX, TL_RX);
+
+	if (m->gate) {
+		double y = TL_TOP + rec_h / 2 - 4;
+
+		fprintf(f,
+			"<g class=\"lane-record\"><rect x=\"0\" y=\"%.1f\" width=\"%d\" "
+			"height=\"%.1f\" fill=\"#e6f4ef\"/>",
+			TL_TOP, TL_W, rec_h - 8);
+		fprintf(f,
+			"<text x=\"%.1f\" y=\"%.1f\" font-size=\"20\" text-anchor=\"end\" "
+			"font-style=\"italic\">server record</text>",
+			TL_LX - 14, y + 7);
+		for (size_t i = 0; i < m->n_ev; i++) {
+			const struct hev *e = &m->ev[i];
+
+			if (e->kind == HK_RECORD)
+				shape(f, e->update ? "update" : "keep", tx(m, e->t), y, e->title);
+		}
+		fputs("</g>\n", f);
+	}
+	for (size_t l = 0; l < lanes; l++) {
+		json_t *c = json_array_get(clients, l);
+		double y = top + l * lh + lh / 2;
+		long long att = html_client_int(c, "attempts"), con = html_client_int(c, "connected"),
+			  dr = html_client_int(c, "syn_dropped");
+
+		fprintf(f, "<g class=\"lane\" data-client=\"");
+		html_esc(f, m->cname[l]);
+		fprintf(f, "\"><rect x=\"0\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\"/>",
+			y - lh / 2, TL_W, lh, l % 2 ? "#ffffff" : "#f2f2f2");
+		fprintf(f,
+			"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#aaa\"/>",
+			TL_LX, y, TL_RX, y);
+		lane_label(f, m->cname[l], y);
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"20\">%lld/%lld ok", TL_RX + 14,
+			y + 7, con, att);
+		if (dr)
+			fprintf(f, " <tspan fill=\"#a33a00\" font-weight=\"bold\">%lld ✕</tspan>",
+				dr);
+		fputs("</text>\n", f);
+		/* failures first, then connects, drops on top */
+		for (int pass = 0; pass < 3; pass++)
+			for (size_t i = 0; i < m->n_ev; i++) {
+				const struct hev *e = &m->ev[i];
+
+				if (e->client != (int)l)
+					continue;
+				if (pass == 0 && e->kind == HK_ATTEMPT && e->outc != HO_OK)
+					shape(f, ocls[e->outc], tx(m, e->t_end), y, e->title);
+				else if (pass == 1 && e->kind == HK_ATTEMPT && e->outc == HO_OK)
+					shape(f, "ok", tx(m, e->t_end), y, e->title);
+				else if (pass == 2 && e->kind == HK_SYN && e->drop)
+					shape(f, "drop", tx(m, e->t), y, e->title);
+			}
+		fputs("</g>\n", f);
+	}
+	fputs("</svg>\n", f);
+	if (!m->n_clients)
+		fputs("<p class=\"note\">This lab has no clients.</p>\n", f);
+	if (m->n_clients > lanes)
+		fprintf(f,
+			"<p class=\"note\">Showing the first %zu of %zu clients; %zu more are not "
+			"drawn (all are in the tables below).</p>\n",
+			lanes, m->n_clients, m->n_clients - lanes);
+	if (!m->n_ev)
+		fputs("<p class=\"note\">No events were recorded in this run.</p>\n", f);
+	if (m->n_drop_unattr)
+		fprintf(f,
+			"<p class=\"note\">%zu dropped SYNs could not be matched to a client "
+			"through the NAT table and are not drawn.</p>\n",
+			m->n_drop_unattr);
+	fputs("</section>\n", f);
+}
+
+/* TSval chart geometry */
+#define TS_W   1400
+#define TS_LX  190.0
+#define TS_RX  1160.0
+#define TS_TOP 20.0
+#define TS_BOT 470.0
+
+struct ylabel {
+	double y;
+	const char *text;
+	const char *colour;
+};
+
+static int cmp_ylabel(const void *a, const void *b)
+{
+	double x = ((const struct ylabel *)a)->y, y = ((const struct ylabel *)b)->y;
+
+	return x < y ? -1 : x > y;
+}
+
+void html_tsval_chart(FILE *f, struct model *m)
+{
+	double ylo, yhi, step, stride;
+	size_t n_pts = 0, legend = 0, n_lab = 0;
+	struct ylabel *lab;
+	double *last_y;
+	bool *has;
+
+	fputs("<section id=\"tsval\"><h2>TSval against time: only the largest clock gets "
+	      "through</h2>\n",
+	      f);
+	if (!m->have_y) {
+		fprintf(f, "<p class=\"note\">No SYN timestamps to plot: %s.</p></section>\n",
+			m->gate ? "the gate saw no SYN with a timestamp"
+				: "the recycle gate was off, and it is what reads the SYNs' TSvals");
+		return;
+	}
+	has = calloc(m->n_clients + 1, sizeof(*has));
+	last_y = calloc(m->n_clients + 1, sizeof(*last_y));
+	lab = calloc(m->n_clients + m->n_peer + 1, sizeof(*lab));
+	if (!has || !last_y || !lab) {
+		free(has);
+		free(last_y);
+		free(lab);
+		fputs("<p class=\"warn\">out of memory</p></section>\n", f);
+		return;
+	}
+	for (size_t i = 0; i < m->n_ev; i++)
+		if (m->ev[i].kind == HK_SYN && m->ev[i].client >= 0 && m->ev[i].has_ts)
+			has[m->ev[i].client] = true;
+
+	fputs("<div class=\"legend\">", f);
+	for (size_t c = 0; c < m->n_clients; c++) {
+		if (!has[c])
+			continue;
+		if (legend++ == MAX_LEGEND)
+			break;
+		legend_item(f, html_client_colour((int)c), m->cname[c]);
+	}
+	if (legend > MAX_LEGEND)
+		fputs("<span>… more clients (colours repeat)</span>", f);
+	legend_item(f, "pass", "SYN passed");
+	legend_item(f, "xdrop", "SYN dropped");
+	legend_item(f, "step", "value the server recorded (per NAT address)");
+	fputs("</div>\n", f);
+
+	ylo = m->ymin;
+	yhi = m->ymax;
+	if (yhi - ylo < 10) {
+		ylo -= 5;
+		yhi += 5;
+	}
+	step = html_nice_step(yhi - ylo, 8);
+	ylo = floor(ylo / step) * step;
+	yhi = ceil(yhi / step) * step;
+	/* data inset from the frame, so marks at the extremes do not sit on the axes */
+#define TY(v) (TS_BOT - 14 - ((double)(v)-ylo) / (yhi - ylo) * (TS_BOT - TS_TOP - 24))
+#define TX(t) (TS_LX + ((t)-m->t0) / (m->t1 - m->t0) * (TS_RX - TS_LX))
+
+	fprintf(f,
+		"<svg class=\"chart\" id=\"tsval-svg\" viewBox=\"0 0 %d %.0f\" role=\"img\" "
+		"aria-label=\"TSval of each SYN against time\">\n",
+		TS_W, TS_BOT + 70);
+	for (double v = ylo; v <= yhi + step / 2; v += step) {
+		char b[48];
+
+		html_fmt_int(b, sizeof(b), llround(v));
+		fprintf(f,
+			"<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+			"<text x=\"%.1f\" y=\"%.1f\" font-size=\"18\" text-anchor=\"end\">%s</text>\n",
+			TS_LX, TY(v), TS_RX, TY(v), TS_LX - 8, TY(v) + 6, b);
+	}
+	fprintf(f, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", TS_LX,
+		TS_TOP, TS_LX, TS_BOT);
+	fprintf(f,
+		"<text transform=\"translate(22 %.1f) rotate(-90)\" font-size=\"20\" "
+		"text-anchor=\"middle\">TSval (ticks, linear)</text>\n",
+		(TS_TOP + TS_BOT) / 2);
+	time_axis(f, m, TS_TOP, TS_BOT, TS_LX, TS_RX);
+
+	/* the server's record, one step line per record key */
+	for (size_t p = 0; p < m->n_peer; p++) {
+		bool started = false;
+		double last = 0;
+
+		for (size_t i = 0; i < m->n_ev; i++) {
+			const struct hev *e = &m->ev[i];
+
+			if (e->kind != HK_RECORD || e->peer != (int)p)
+				continue;
+			if (!started) {
+				fputs("<path class=\"record-step\" d=\"", f);
+				fprintf(f, "M%.1f %.1f", TX(e->t), TY(e->record_ts));
+				started = true;
+			} else {
+				fprintf(f, "H%.1fV%.1f", TX(e->t), TY(e->record_ts));
+			}
+			last = e->record_ts;
+		}
+		if (!started)
+			continue;
+		fprintf(f, "H%.1f\"><title>server's record for ", TS_RX);
+		html_esc(f, m->peer[p].addr);
+		fputs("</title></path>\n", f);
+		lab[n_lab++] = (struct ylabel){TY(last), "server record", "#000"};
+	}
+
+	n_pts = 0;
+	for (size_t i = 0; i < m->n_ev; i++)
+		n_pts += m->ev[i].kind == HK_SYN && m->ev[i].has_ts;
+	stride = n_pts > MAX_POINTS ? (double)n_pts / MAX_POINTS : 1;
+	n_pts = 0;
+	for (size_t i = 0, k = 0; i < m->n_ev; i++) {
+		const struct hev *e = &m->ev[i];
+		double x, y;
+
+		if (e->kind != HK_SYN || !e->has_ts)
+			continue;
+		if (stride > 1 && fmod(k++, stride) >= 1)
+			continue;
+		x = TX(e->t);
+		y = TY(e->tsval);
+		if (e->client >= 0)
+			last_y[e->client] = y;
+		if (e->drop)
+			fprintf(f,
+				"<path class=\"pt drop\" stroke=\"%s\" d=\"M%.1f %.1fl12 12m0-12l-12 12\">",
+				html_client_colour(e->client), x - 6, y - 6);
+		else
+			fprintf(f,
+				"<circle class=\"pt pass\" fill=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"6.5\">",
+				html_client_colour(e->client), x, y);
+		fputs("<title>", f);
+		html_esc(f, e->title ? e->title : "");
+		fputs(e->drop ? "</title></path>\n" : "</title></circle>\n", f);
+		n_pts++;
+	}
+
+	/* the first drop: how far below the record its TSval was */
+	for (size_t i = 0; i < m->n_ev; i++) {
+		const struct hev *e = &m->ev[i];
+		double x, y0, y1;
+		char b[48];
+
+		if (e->kind != HK_SYN || !e->drop || !e->has_ts)
+			continue;
+		x = TX(e->t);
+		y0 = TY(e->record_ts);
+		y1 = TY(e->tsval);
+		if (fabs(y1 - y0) < 40)
+			break;
+		html_fmt_int(b, sizeof(b), (int32_t)(e->record_ts - e->tsval));
+		fprintf(f,
+			"<g class=\"gap\"><path d=\"M%.1f %.1fV%.1fM%.1f %.1fh16M%.1f %.1fh16\" "
+			"stroke=\"#a33a00\" stroke-width=\"2.5\" stroke-dasharray=\"6 4\"/>"
+			"<text x=\"%.1f\" y=\"%.1f\" font-size=\"22\" font-weight=\"bold\" "
+			"style=\"fill:#a33a00\" paint-order=\"stroke\" stroke=\"#fff\" "
+			"stroke-width=\"6\">",
+			x - 14, y0, y1, x - 22, y0, x - 22, y1, x - 6, (y0 + y1) / 2 + 8);
+		html_esc(f, html_cname(m, e->client));
+		fprintf(f, "'s SYN: %s ticks below the record → dropped</text></g>\n", b);
+		break;
+	}
+
+	/* names at the right end, pushed apart so they do not overlap */
+	for (size_t c = 0; c < m->n_clients; c++)
+		if (has[c])
+			lab[n_lab++] =
+				(struct ylabel){last_y[c], m->cname[c], html_client_colour((int)c)};
+	if (n_lab <= MAX_DIRECT_LABELS + m->n_peer && n_lab <= 16) {
+		qsort(lab, n_lab, sizeof(*lab), cmp_ylabel);
+		for (size_t i = 1; i < n_lab; i++)
+			if (lab[i].y < lab[i - 1].y + 24)
+				lab[i].y = lab[i - 1].y + 24;
+		for (size_t i = 0; i < n_lab; i++) {
+			fprintf(f,
+				"<text x=\"%.1f\" y=\"%.1f\" font-size=\"20\" font-weight=\"bold\" "
+				"style=\"fill:%s\">",
+				TS_RX + 10, lab[i].y + 7, lab[i].colour);
+			html_esc(f, lab[i].text);
+			fputs("</text>\n", f);
+		}
+	}
+	fputs("</svg>\n", f);
+	fprintf(f,
+		"<p class=\"note\">Each mark is a SYN the server's gate saw, at the TSval its "
+		"client's TCP clock put in it (%zu shown%s). The black line is the value the "
+		"server remembered for the address it sees (the NAT address): a SYN more than "
+		"%g tick below a record younger than %g s is dropped silently.</p>\n",
+		n_pts, stride > 1 ? ", sampled" : "",
+		html_jnum(json_object_get(m->res, "gate"), "paws_window", 1), m->paws_msl);
+	fputs("</section>\n", f);
+	free(has);
+	free(last_y);
+	free(lab);
+#undef TX
+#undef TY
+}
+

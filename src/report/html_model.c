@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/* report.html, the model: clients and events read from result.json and events.jsonl, and the helpers every part of the page uses. */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report/html.h"
+
+/* Okabe-Ito, without yellow (too light on white) and black (the record line) */
+const char *const palette[N_PALETTE] = {"#0072B2", "#E69F00", "#009E73",
+				       "#CC79A7", "#D55E00", "#56B4E9"};
+
+
+const char *html_client_colour(int ci)
+{
+	return ci < 0 ? "#777777" : palette[ci % N_PALETTE];
+}
+
+/* ---- small json helpers ---- */
+
+double html_jnum(json_t *o, const char *key, double dflt)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+const char *html_jstr(json_t *o, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : dflt;
+}
+
+/* ---- output ---- */
+
+void html_esc(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default:
+			if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
+				fputc(' ', f);
+			else
+				fputc(*s, f);
+		}
+	}
+}
+
+/* 864000367 -> "864,000,367" */
+void html_fmt_int(char *buf, size_t len, long long v)
+{
+	char tmp[32], *p = buf;
+	int n = snprintf(tmp, sizeof(tmp), "%lld", v < 0 ? -v : v), i;
+
+	if (len < 40) { /* room for the longest value */
+		if (len)
+			*buf = 0;
+		return;
+	}
+	if (v < 0)
+		*p++ = '-';
+	for (i = 0; i < n; i++) {
+		*p++ = tmp[i];
+		if ((n - i - 1) % 3 == 0 && i != n - 1)
+			*p++ = ',';
+	}
+	*p = 0;
+}
+
+void html_num_cell(FILE *f, json_t *v)
+{
+	char b[48];
+
+	if (json_is_integer(v)) {
+		html_fmt_int(b, sizeof(b), json_integer_value(v));
+		fprintf(f, "<td class=\"n\">%s</td>", b);
+	} else if (json_is_real(v)) {
+		fprintf(f, "<td class=\"n\">%g</td>", json_real_value(v));
+	} else if (json_is_string(v)) {
+		fputs("<td>", f);
+		html_esc(f, json_string_value(v));
+		fputs("</td>", f);
+	} else {
+		fputs("<td class=\"n\">–</td>", f);
+	}
+}
+
+
+/* ---- model: clients and events ---- */
+
+static int cmp_name(const void *a, const void *b, void *arg)
+{
+	const char **names = arg;
+
+	return strcmp(names[*(const int *)a], names[*(const int *)b]);
+}
+
+static int client_index(const struct model *m, const char *name)
+{
+	size_t lo = 0, hi = m->n_clients;
+
+	while (name && lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(name, m->cname[m->by_name[mid]]);
+
+		if (!c)
+			return m->by_name[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+const char *html_cname(const struct model *m, int ci)
+{
+	return ci >= 0 ? m->cname[ci] : "?";
+}
+
+static int peer_index(struct model *m, const char *tuple)
+{
+	char key[96], addr[48];
+	const char *gt = strchr(tuple, '>'), *colon;
+	size_t n;
+
+	/* "198.51.100.1:49032>198.51.100.2:8080": key by both addresses, as the gate does */
+	if (!gt)
+		gt = tuple + strlen(tuple);
+	colon = memchr(tuple, ':', gt - tuple);
+	n = colon ? (size_t)(colon - tuple) : (size_t)(gt - tuple);
+	snprintf(addr, sizeof(addr), "%.*s", (int)(n < 47 ? n : 47), tuple);
+	colon = *gt ? strchr(gt + 1, ':') : NULL;
+	snprintf(key, sizeof(key), "%s>%.*s", addr,
+		 *gt ? (int)(colon ? colon - gt - 1 : (long)strlen(gt + 1)) : 0, *gt ? gt + 1 : "");
+	for (size_t i = 0; i < m->n_peer; i++)
+		if (!strcmp(m->peer[i].key, key))
+			return (int)i;
+	if (m->n_peer == m->cap_peer) {
+		size_t cap = m->cap_peer ? 2 * m->cap_peer : 8;
+		struct peer *p = realloc(m->peer, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		m->peer = p;
+		m->cap_peer = cap;
+	}
+	snprintf(m->peer[m->n_peer].key, sizeof(m->peer[0].key), "%s", key);
+	snprintf(m->peer[m->n_peer].addr, sizeof(m->peer[0].addr), "%s", addr);
+	m->peer[m->n_peer].last_client = -1;
+	return (int)m->n_peer++;
+}
+
+static void see_y(struct model *m, double y)
+{
+	if (!m->have_y || y < m->ymin)
+		m->ymin = y;
+	if (!m->have_y || y > m->ymax)
+		m->ymax = y;
+	m->have_y = true;
+}
+
+static void see_t(struct model *m, double t)
+{
+	if (t < m->t0)
+		m->t0 = t;
+	if (t > m->t1)
+		m->t1 = t;
+}
+
+static enum houtc outcome_of(const char *s)
+{
+	static const char *const names[] = {"ok", "timeout", "refused", "reset"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i]))
+			return (enum houtc)i;
+	return HO_ERROR;
+}
+
+/* The same sentence as the text report's drop line (report_drop_line). */
+static char *drop_title(const struct model *m, const struct hev *e, json_t *j)
+{
+	const char *tuple = html_jstr(j, "tuple", "?"), *gt = strchr(tuple, '>');
+	int src_len = gt ? (int)(gt - tuple) : (int)strlen(tuple);
+	int from = e->peer >= 0 ? m->peer[e->peer].last_client : -1;
+	const char *who = from >= 0 ? m->cname[from] : "this address";
+	double age = html_jnum(j, "record_age_s", 0);
+	char *s = NULL;
+	int r;
+
+	if (!strcmp(html_jstr(j, "reason", ""), "no-timestamp"))
+		r = asprintf(
+			&s,
+			"%s: SYN %.*s dropped — it carries no timestamp and a record from %s is %.1f s old (window %g s)",
+			html_cname(m, e->client), src_len, tuple, who, age, m->paws_msl);
+	else
+		r = asprintf(
+			&s,
+			"%s: SYN %.*s dropped — TSval %u is %lld behind the value recorded from %s %.1f s ago (window %g s)",
+			html_cname(m, e->client), src_len, tuple, e->tsval,
+			(long long)html_jnum(j, "behind", (double)(int32_t)(e->record_ts - e->tsval)),
+			who, age, m->paws_msl);
+	return r < 0 ? NULL : s;
+}
+
+static char *event_title(struct model *m, struct hev *e, json_t *j)
+{
+	const char *who = html_cname(m, e->client), *local = html_jstr(j, "local", "?");
+	char *s = NULL;
+	int r = 0;
+
+	switch (e->kind) {
+	case HK_ATTEMPT:
+		switch (e->outc) {
+		case HO_OK:
+			r = asprintf(&s, "%s: connected in %.2f ms from %s (t %.3f s)", who,
+				     html_jnum(j, "connect_ms", 0), local, e->t);
+			break;
+		case HO_TIMEOUT:
+			r = asprintf(
+				&s,
+				"%s: connect from %s timed out after %.1f s, %d SYN retransmit(s) (started t %.3f s)",
+				who, local, e->t_end - e->t, (int)html_jnum(j, "syn_retrans", 0), e->t);
+			break;
+		case HO_REFUSED:
+			r = asprintf(&s, "%s: connect from %s refused, RST to the SYN (t %.3f s)",
+				     who, local, e->t_end);
+			break;
+		case HO_RESET:
+			r = asprintf(&s, "%s: connection from %s reset (t %.3f s)", who, local,
+				     e->t_end);
+			break;
+		default:
+			r = asprintf(&s, "%s: connect from %s failed: %s, errno %d (t %.3f s)", who,
+				     local, html_jstr(j, "outcome", "?"), (int)html_jnum(j, "errno", 0),
+				     e->t_end);
+		}
+		break;
+	case HK_SYN:
+		if (e->drop)
+			return drop_title(m, e, j);
+		if (e->has_ts)
+			r = asprintf(&s, "%s: SYN %s TSval %u passed (%s, t %.3f s)", who,
+				     html_jstr(j, "tuple", "?"), e->tsval, html_jstr(j, "reason", "?"), e->t);
+		else
+			r = asprintf(&s, "%s: SYN %s without timestamp passed (%s, t %.3f s)", who,
+				     html_jstr(j, "tuple", "?"), html_jstr(j, "reason", "?"), e->t);
+		break;
+	case HK_RECORD:
+		if (e->update)
+			r = asprintf(
+				&s,
+				"t %.3f s: server record for %s updated to %u, from %s (the server closed first: TIME_WAIT)",
+				e->t, m->peer[e->peer].addr, e->record_ts, who);
+		else
+			r = asprintf(
+				&s,
+				"t %.3f s: server record for %s kept at %u: %s's TSval %u is older",
+				e->t, m->peer[e->peer].addr, e->record_ts, who, e->tsval);
+		break;
+	}
+	return r < 0 ? NULL : s;
+}
+
+static int add_event(struct model *m, json_t *j)
+{
+	const char *type = html_jstr(j, "type", "");
+	struct hev *e;
+
+	if (m->n_ev == m->cap_ev) {
+		size_t cap = m->cap_ev ? 2 * m->cap_ev : 256;
+		struct hev *v = realloc(m->ev, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		m->ev = v;
+		m->cap_ev = cap;
+	}
+	e = &m->ev[m->n_ev];
+	memset(e, 0, sizeof(*e));
+	e->t = e->t_end = html_jnum(j, "t", 0);
+	e->client = client_index(m, html_jstr(j, "client", NULL));
+	e->peer = -1;
+	if (!strcmp(type, "attempt")) {
+		e->kind = HK_ATTEMPT;
+		e->outc = outcome_of(html_jstr(j, "outcome", ""));
+		e->t_end = html_jnum(j, "end", e->t);
+		if (e->outc == HO_OK)
+			e->t_end = e->t + html_jnum(j, "connect_ms", 0) / 1000.0;
+	} else if (!strcmp(type, "syn") || !strcmp(type, "record")) {
+		int p = peer_index(m, html_jstr(j, "tuple", ""));
+
+		if (p < 0)
+			return p;
+		e->peer = p;
+		e->tsval = (uint32_t)html_jnum(j, type[0] == 's' ? "tsval" : "ts_recent", 0);
+		e->record_ts = (uint32_t)html_jnum(j, "record_ts", 0);
+		if (type[0] == 's') {
+			e->kind = HK_SYN;
+			e->drop = !strcmp(html_jstr(j, "verdict", ""), "drop");
+			e->has_ts = json_is_number(json_object_get(j, "tsval"));
+			m->n_syn++;
+			if (e->has_ts)
+				see_y(m, e->tsval);
+			if (e->drop && e->client < 0)
+				m->n_drop_unattr++;
+		} else {
+			e->kind = HK_RECORD;
+			e->update = !strcmp(html_jstr(j, "action", ""), "update");
+			see_y(m, e->record_ts);
+		}
+	} else {
+		return 0;
+	}
+	see_t(m, e->t);
+	see_t(m, e->t_end);
+	e->title = event_title(m, e, j);
+	if (e->kind == HK_RECORD && e->update)
+		m->peer[e->peer].last_client = e->client;
+	m->n_ev++;
+	return 0;
+}
+
+int html_load_events(struct model *m, const char *path)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int err = 0;
+	FILE *f;
+
+	if (!path)
+		return 0;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (!err && getline(&line, &cap, f) > 0) {
+		json_t *j = json_loads(line, 0, NULL);
+
+		if (json_is_object(j))
+			err = add_event(m, j);
+		json_decref(j);
+	}
+	if (!err && ferror(f))
+		err = -EIO;
+	free(line);
+	fclose(f);
+	return err;
+}
+
+int html_load_clients(struct model *m)
+{
+	json_t *clients = json_object_get(m->res, "clients");
+	size_t n = json_array_size(clients);
+
+	m->cname = calloc(n + 1, sizeof(*m->cname));
+	m->by_name = calloc(n + 1, sizeof(*m->by_name));
+	if (!m->cname || !m->by_name)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		m->cname[i] = html_jstr(json_array_get(clients, i), "name", "?");
+		m->by_name[i] = (int)i;
+	}
+	m->n_clients = n;
+	qsort_r(m->by_name, n, sizeof(int), cmp_name, m->cname);
+	return 0;
+}
+
+void html_model_free(struct model *m)
+{
+	for (size_t i = 0; i < m->n_ev; i++)
+		free(m->ev[i].title);
+	free(m->ev);
+	free(m->peer);
+	free(m->cname);
+	free(m->by_name);
+}
+

@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: GPL-2.0
+/* report.html, the tables: clients, expectations, counters with their meanings, the gate, NAT and conntrack. */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "report/html.h"
+
+void html_clients_table(FILE *f, const struct model *m)
+{
+	json_t *clients = json_object_get(m->res, "clients"), *c;
+	size_t i;
+
+	fputs("<section id=\"clients\"><h2>Clients</h2>\n<table><thead><tr><th>client</th>"
+	      "<th>address</th><th>clock</th><th>attempts</th><th>connected</th><th>failed</th>"
+	      "<th>SYNs dropped</th><th>SYN re&shy;trans&shy;mits</th><th>connect p50 ms</th>"
+	      "<th>connect p99 ms</th></tr></thead><tbody>\n",
+	      f);
+	json_array_foreach(clients, i, c) {
+		json_t *ms = json_object_get(c, "connect_ms"),
+		       *off = json_object_get(c, "ts_offset");
+		char b[48];
+
+		fputs("<tr><td>", f);
+		html_esc(f, m->cname[i]);
+		fputs("</td><td>", f);
+		html_esc(f, html_jstr(c, "address", ""));
+		fputs("</td><td>", f);
+		html_esc(f, html_jstr(c, "ts_mode", ""));
+		if (json_is_integer(off)) {
+			html_fmt_int(b, sizeof(b), json_integer_value(off));
+			fprintf(f, " (+%s)", b);
+		}
+		fputs("</td>", f);
+		html_num_cell(f, json_object_get(c, "attempts"));
+		html_num_cell(f, json_object_get(c, "connected"));
+		if (html_client_int(c, "failed"))
+			fprintf(f, "<td class=\"n bad\">%lld</td>", html_client_int(c, "failed"));
+		else
+			html_num_cell(f, json_object_get(c, "failed"));
+		if (html_client_int(c, "syn_dropped"))
+			fprintf(f, "<td class=\"n bad\">%lld ✕</td>", html_client_int(c, "syn_dropped"));
+		else
+			html_num_cell(f, json_object_get(c, "syn_dropped"));
+		html_num_cell(f, json_object_get(c, "syn_retransmits"));
+		html_num_cell(f, json_object_get(ms, "p50"));
+		html_num_cell(f, json_object_get(ms, "p99"));
+		fputs("</tr>\n", f);
+	}
+	fputs("</tbody></table>\n", f);
+	if (!json_array_size(clients))
+		fputs("<p class=\"note\">No clients.</p>\n", f);
+	fputs("</section>\n", f);
+}
+
+void html_expect_table(FILE *f, const struct model *m)
+{
+	json_t *ex = json_object_get(m->res, "expect"), *e;
+	size_t i;
+
+	fputs("<section id=\"expect\"><h2>Expectations</h2>\n", f);
+	if (!json_array_size(ex)) {
+		fputs("<p class=\"note\">The topology has no [expect] lines.</p></section>\n", f);
+		return;
+	}
+	fputs("<table><thead><tr><th>check</th><th>actual</th><th>result</th></tr></thead><tbody>\n",
+	      f);
+	json_array_foreach(ex, i, e) {
+		bool ok = json_is_true(json_object_get(e, "ok"));
+
+		fputs("<tr><td>", f);
+		html_esc(f, html_jstr(e, "check", "?"));
+		fputs("</td>", f);
+		html_num_cell(f, json_object_get(e, "actual"));
+		fprintf(f, "<td%s>%s</td></tr>\n", ok ? "" : " class=\"bad\"",
+			ok ? "✓ held" : "✗ failed");
+	}
+	fputs("</tbody></table></section>\n", f);
+}
+
+struct meaning {
+	const char *name;
+	const char *text;
+};
+
+/* nstat names (as in result.json's "counters"); spec §a.7 and §c.7 */
+static const struct meaning counter_meanings[] = {
+	{"TcpExtPAWSPassive",
+	 "SYNs dropped by the per-host timestamp record: tcp_tw_recycle (kernels up to 4.11 only)"},
+	{"TcpExtListenDrops",
+	 "SYNs to a listening socket dropped, for any reason (recycle rule, backlog full, ...)"},
+	{"TcpExtListenOverflows", "handshakes completed while the accept queue was full"},
+	{"TcpExtPAWSActive",
+	 "SYN-ACKs rejected by PAWS on the connecting side (older than the timestamp it remembered)"},
+	{"TcpExtPAWSEstab",
+	 "segments rejected by PAWS in established state and SYN_RECV (up to 6.15 also in TIME_WAIT)"},
+	{"TcpExtPAWSTimewait", "segments rejected by PAWS in TIME_WAIT (6.16+)"},
+	{"TcpExtPAWSOldAck", "old ACKs dropped by PAWS in established state (6.14+)"},
+	{"TcpExtTSEcrRejected", "handshake-completing ACKs rejected for a bad TSecr (6.15+)"},
+	{"TcpExtTW",
+	 "TIME_WAIT timers with the normal length (60 s); 6.x counts them when armed. netstat -s calls this 'fast timer': the strings are swapped"},
+	{"TcpExtTWKilled",
+	 "TIME_WAIT timers of 4 s or less (recycled, or FIN_WAIT2 with a short tcp_fin_timeout). netstat -s calls this 'slow timer': swapped"},
+	{"TcpExtTWRecycled",
+	 "a TIME_WAIT socket reused for a new outgoing connection (tcp_tw_reuse), despite netstat's 'recycled by time stamp'"},
+	{"TcpExtTCPTimeWaitOverflow",
+	 "closing sockets that skipped TIME_WAIT because tcp_max_tw_buckets was reached"},
+	{"TcpExtTCPACKSkippedTimeWait",
+	 "ACKs a TIME_WAIT socket did not send because of the out-of-window ACK rate limit"},
+	{"TcpExtTCPACKSkippedPAWS", "ACKs not sent after a PAWS reject, because of the rate limit"},
+	{"TcpExtBeyondWindow", "segments dropped for lying beyond the receive window"},
+	{"TcpExtTCPSynRetrans", "SYN and SYN-ACK retransmissions: a SYN nobody answered"},
+	{"TcpExtTCPTimeouts", "retransmission timer expirations, SYN retransmits included"},
+	{"TcpExtTCPAbortOnTimeout",
+	 "connections the kernel gave up after too many retransmissions"},
+	{"TcpExtTCPAbortOnClose", "connections closed with unread data: RST sent"},
+	{"TcpExtTCPAbortOnData", "connections reset because data arrived after close"},
+	{"TcpExtTCPAbortOnLinger", "connections reset on close by SO_LINGER with timeout 0"},
+	{"TcpExtTCPChallengeACK", "challenge ACKs sent (RFC 5961)"},
+	{"TcpExtTCPSYNChallenge",
+	 "challenge ACKs sent in answer to a SYN on an existing connection"},
+	{"TcpExtTCPReqQFullDrop",
+	 "SYNs dropped because the SYN queue was full and syncookies were off"},
+	{"TcpExtSyncookiesSent", "SYN cookies sent"},
+	{"TcpExtSyncookiesRecv", "SYN cookies received back"},
+	{"TcpExtSyncookiesFailed", "invalid SYN cookies received"},
+	{"TcpExtEmbryonicRsts", "resets received in SYN_RECV"},
+	{"TcpExtTcpTimeoutRehash", "retransmission timeouts that picked a new flow hash"},
+	{"TcpActiveOpens", "connect() calls that sent a SYN (CLOSED to SYN_SENT)"},
+	{"TcpPassiveOpens", "connections a listener accepted a SYN for (LISTEN to SYN_RECV)"},
+	{"TcpAttemptFails",
+	 "connection attempts that failed: SYN_SENT or SYN_RECV back to CLOSED or LISTEN"},
+	{"TcpEstabResets", "established connections reset"},
+	{"TcpOutRsts", "RST segments sent"},
+	{"TcpRetransSegs", "segments retransmitted"},
+	{"TcpInErrs", "segments received with errors"},
+	{"TcpInCsumErrors",
+	 "segments received with a bad checksum (a broken timestamp rewrite would show here)"},
+	{"TcpInSegs", "TCP segments received"},
+	{"TcpOutSegs", "TCP segments sent (retransmits not counted)"},
+	{"TcpExtTCPPureAcks", "ACKs without data received"},
+	{"TcpExtTCPHPAcks", "ACKs handled on the fast path"},
+	{"TcpExtTCPDelivered", "segments delivered to the peer (acknowledged)"},
+	{"TcpExtTCPOrigDataSent", "data segments sent, retransmits not counted"},
+	{"TcpExtTCPRcvCoalesce", "received segments merged into the previous one"},
+	{"TcpExtDelayedACKs", "delayed ACKs sent"},
+	{"IpForwDatagrams", "packets forwarded (the router)"},
+	{"IpInReceives", "IP packets received"},
+	{"IpInDelivers", "IP packets handed to a local protocol"},
+	{"IpOutRequests", "IP packets sent by local protocols"},
+	{"IpOutTransmits", "IP packets transmitted"},
+	{"IpOutNoRoutes", "packets dropped for want of a route"},
+	{"IpInAddrErrors", "packets dropped for a bad destination address"},
+	{"IpExtInOctets", "IP bytes received"},
+	{"IpExtOutOctets", "IP bytes sent"},
+	{"IpExtInNoECTPkts", "packets received without ECN"},
+	{"UdpInDatagrams", "UDP datagrams received"},
+	{"UdpOutDatagrams", "UDP datagrams sent"},
+	{"IcmpInMsgs", "ICMP messages received"},
+	{"IcmpOutMsgs", "ICMP messages sent"},
+};
+#define N_MEANINGS (sizeof(counter_meanings) / sizeof(counter_meanings[0]))
+/* counters before this one go in the main table, in this order; the rest under "more" */
+#define FIRST_HOUSEKEEPING "TcpExtTCPPureAcks"
+
+static int meaning_index(const char *name)
+{
+	for (size_t i = 0; i < N_MEANINGS; i++)
+		if (!strcmp(counter_meanings[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+struct crow {
+	const char *name;
+	int rank;
+};
+
+static int cmp_crow(const void *a, const void *b)
+{
+	const struct crow *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank - y->rank;
+	return strcmp(x->name, y->name);
+}
+
+static void counter_rows(FILE *f, json_t *counters, const char **cols, size_t n_cols, bool sum,
+			 const struct crow *rows, size_t n_rows)
+{
+	fputs("<table><thead><tr><th>counter</th>", f);
+	for (size_t c = 0; c < n_cols; c++) {
+		fputs("<th>", f);
+		html_esc(f, cols[c]);
+		fputs("</th>", f);
+	}
+	if (sum)
+		fputs("<th>all clients</th>", f);
+	fputs("<th>meaning</th></tr></thead><tbody>\n", f);
+	for (size_t r = 0; r < n_rows; r++) {
+		const char *key = rows[r].name;
+		int mi = meaning_index(key);
+
+		fputs("<tr><td>", f);
+		html_esc(f, key);
+		fputs("</td>", f);
+		for (size_t c = 0; c < n_cols; c++) {
+			json_t *v = json_object_get(json_object_get(counters, cols[c]), key);
+
+			if (v)
+				html_num_cell(f, v);
+			else
+				fputs("<td></td>", f);
+		}
+		if (sum) {
+			const char *node;
+			json_t *o;
+			long long s = 0;
+			size_t k = 0;
+			char b[48];
+
+			json_object_foreach(counters, node, o) {
+				if (k++ >= n_cols)
+					s += (long long)html_jnum(o, key, 0);
+			}
+			html_fmt_int(b, sizeof(b), s);
+			fprintf(f, "<td class=\"n\">%s</td>", s ? b : "");
+		}
+		fputs("<td class=\"m\">", f);
+		html_esc(f, mi >= 0 ? counter_meanings[mi].text : "");
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</tbody></table>\n", f);
+}
+
+void html_counters_table(FILE *f, const struct model *m)
+{
+	json_t *counters = json_object_get(m->res, "counters"), *o, *v;
+	const char *node, *key, **cols;
+	struct crow *rows = NULL;
+	size_t n_rows = 0, cap = 0, n_cols = 0, n_key = 0;
+	bool sum = json_object_size(counters) > COUNTER_COLS;
+
+	fputs("<section id=\"counters\"><h2>Counters: what changed in each namespace</h2>\n", f);
+	cols = calloc(json_object_size(counters) + 1, sizeof(*cols));
+	if (!cols) {
+		fputs("<p class=\"warn\">out of memory</p></section>\n", f);
+		return;
+	}
+	/* server and router (the first columns in result.json) by name, clients summed when many */
+	json_object_foreach(counters, node, o) {
+		if (!sum || !strcmp(node, "server") || !strcmp(node, "router"))
+			cols[n_cols++] = node;
+		else
+			break;
+	}
+	json_object_foreach(counters, node, o) {
+		json_object_foreach(o, key, v) {
+			bool seen = false;
+
+			for (size_t i = 0; i < n_rows && !seen; i++)
+				seen = !strcmp(rows[i].name, key);
+			if (seen)
+				continue;
+			if (n_rows == cap) {
+				struct crow *r =
+					realloc(rows, (cap = cap ? 2 * cap : 64) * sizeof(*r));
+
+				if (!r)
+					goto out;
+				rows = r;
+			}
+			rows[n_rows].name = key;
+			rows[n_rows].rank = meaning_index(key);
+			if (rows[n_rows].rank < 0 ||
+			    rows[n_rows].rank >= meaning_index(FIRST_HOUSEKEEPING))
+				rows[n_rows].rank = 1000;
+			else
+				n_key++;
+			n_rows++;
+		}
+	}
+	if (!n_rows) {
+		fputs("<p class=\"note\">No counter changed (or no snapshots were taken).</p>\n",
+		      f);
+		goto out;
+	}
+	qsort(rows, n_rows, sizeof(*rows), cmp_crow);
+	fputs("<p class=\"note\">Differences of /proc/net/netstat and /proc/net/snmp between the "
+	      "start and the end of the run, per namespace; empty = unchanged. These are the real "
+	      "kernel's counters: the emulated recycle rule counts its drops in the gate's table "
+	      "above.</p>\n",
+	      f);
+	if (n_key)
+		counter_rows(f, counters, cols, n_cols, sum, rows, n_key);
+	if (n_rows > n_key) {
+		fprintf(f,
+			"<details><summary>%zu more counters (IP and TCP housekeeping)</summary>\n",
+			n_rows - n_key);
+		counter_rows(f, counters, cols, n_cols, sum, rows + n_key, n_rows - n_key);
+		fputs("</details>\n", f);
+	}
+out:
+	fputs("</section>\n", f);
+	free(rows);
+	free(cols);
+}
+
+static const struct meaning gate_meanings[] = {
+	{"PAWSPassive", "emulated TcpExtPAWSPassive: SYNs the recycle rule dropped"},
+	{"ListenDrops", "emulated TcpExtListenDrops: the same drops, as 4.x counted them too"},
+	{"syn_seen", "SYNs to the server's port the gate looked at"},
+	{"syn_passed", "SYNs let through"},
+	{"syn_dropped", "SYNs dropped silently (no SYN-ACK, no RST)"},
+	{"records_updated", "times the server entered TIME_WAIT and stored the peer's TSval"},
+	{"records_kept", "times it entered TIME_WAIT but kept the stored, newer value"},
+	{"timewait_hits", "SYNs that matched a TIME_WAIT 4-tuple, so the rule did not apply"},
+	{"paws_msl_s", "how long a record counts (TCP_PAWS_MSL, seconds)"},
+	{"paws_window", "how many ticks older than the record a SYN may be (TCP_PAWS_WINDOW)"},
+	{"events_lost", "gate events lost because the ring buffer was full"},
+	{"unattributed_drops", "drops not matched to a client through the NAT table"},
+};
+
+void html_gate_table(FILE *f, const struct model *m)
+{
+	json_t *gate = json_object_get(m->res, "gate"), *v;
+	const char *key;
+
+	fputs("<section id=\"gate\"><h2>The server's recycle gate (emulated Linux 3.18–4.11)</h2>\n",
+	      f);
+	if (!m->gate) {
+		fputs("<p class=\"note\">The gate was off (<code>recycle = off</code>): the server ran "
+		      "the running kernel's own rules, and the SYNs' TSvals were not read.</p>"
+		      "</section>\n",
+		      f);
+		return;
+	}
+	fputs("<table><thead><tr><th>counter</th><th>value</th><th>meaning</th></tr></thead>"
+	      "<tbody>\n",
+	      f);
+	json_object_foreach(gate, key, v) {
+		const char *text = "";
+
+		if (!strcmp(key, "enabled"))
+			continue;
+		for (size_t i = 0; i < sizeof(gate_meanings) / sizeof(gate_meanings[0]); i++)
+			if (!strcmp(gate_meanings[i].name, key))
+				text = gate_meanings[i].text;
+		fputs("<tr><td>", f);
+		html_esc(f, key);
+		fputs("</td>", f);
+		html_num_cell(f, v);
+		fputs("<td class=\"m\">", f);
+		html_esc(f, text);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</tbody></table></section>\n", f);
+}
+
+static void addr_of(char *buf, size_t len, const char *ep)
+{
+	const char *colon = strrchr(ep, ':');
+
+	snprintf(buf, len, "%.*s", colon ? (int)(colon - ep) : (int)strlen(ep), ep);
+}
+
+static const char *port_of(const char *ep)
+{
+	const char *colon = strrchr(ep, ':');
+
+	return colon ? colon + 1 : "";
+}
+
+void html_nat_table(FILE *f, const struct model *m)
+{
+	json_t *nat = json_object_get(m->res, "nat"), *e;
+	struct nsum {
+		const char *client;
+		char in[48], out[48];
+		size_t n, kept;
+	} *s = NULL;
+	size_t n_s = 0, i;
+
+	fputs("<section id=\"nat\"><h2>NAT: who hides behind which address</h2>\n", f);
+	if (!json_array_size(nat)) {
+		fputs("<p class=\"note\">No NAT mapping was recorded (no router, or no "
+		      "connection went through it).</p></section>\n",
+		      f);
+		return;
+	}
+	s = calloc(json_array_size(nat), sizeof(*s));
+	if (!s) {
+		fputs("<p class=\"warn\">out of memory</p></section>\n", f);
+		return;
+	}
+	json_array_foreach(nat, i, e) {
+		const char *client = html_jstr(e, "client", "?"), *in = html_jstr(e, "inside", ""),
+			   *out = html_jstr(e, "outside", "");
+		char ia[48], oa[48];
+		size_t k;
+
+		addr_of(ia, sizeof(ia), in);
+		addr_of(oa, sizeof(oa), out);
+		for (k = 0; k < n_s; k++)
+			if (!strcmp(s[k].client, client) && !strcmp(s[k].in, ia) &&
+			    !strcmp(s[k].out, oa))
+				break;
+		if (k == n_s) {
+			s[n_s].client = client;
+			snprintf(s[k].in, sizeof(s[k].in), "%s", ia);
+			snprintf(s[k].out, sizeof(s[k].out), "%s", oa);
+			n_s++;
+		}
+		s[k].n++;
+		s[k].kept += !strcmp(port_of(in), port_of(out));
+	}
+	fputs("<table><thead><tr><th>client</th><th>inside address</th><th></th>"
+	      "<th>outside address (what the server sees)</th><th>connections</th>"
+	      "<th>source port kept</th></tr></thead><tbody>\n",
+	      f);
+	for (size_t k = 0; k < n_s; k++) {
+		fputs("<tr><td>", f);
+		html_esc(f, s[k].client);
+		fputs("</td><td>", f);
+		html_esc(f, s[k].in);
+		fputs("</td><td>→</td><td>", f);
+		html_esc(f, s[k].out);
+		fprintf(f, "</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td></tr>\n", s[k].n,
+			s[k].kept);
+	}
+	fputs("</tbody></table>\n", f);
+	fprintf(f,
+		"<details><summary>every mapping (%zu)</summary>\n<table><thead><tr>"
+		"<th>t (s)</th><th>client</th><th>inside</th><th>outside</th></tr></thead>"
+		"<tbody>\n",
+		json_array_size(nat));
+	json_array_foreach(nat, i, e) {
+		if (i == MAX_NAT_ROWS)
+			break;
+		fprintf(f, "<tr><td class=\"n\">%.3f</td><td>", html_jnum(e, "t", 0));
+		html_esc(f, html_jstr(e, "client", "?"));
+		fputs("</td><td>", f);
+		html_esc(f, html_jstr(e, "inside", ""));
+		fputs("</td><td>", f);
+		html_esc(f, html_jstr(e, "outside", ""));
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</tbody></table>\n", f);
+	if (json_array_size(nat) > MAX_NAT_ROWS)
+		fprintf(f, "<p class=\"note\">… and %zu more in result.json.</p>\n",
+			json_array_size(nat) - MAX_NAT_ROWS);
+	fputs("</details></section>\n", f);
+	free(s);
+}
+
+/* The router's conntrack: what changed in its statistics, and its table at the end. */
+void html_conntrack_table(FILE *f, const struct model *m)
+{
+	json_t *ct = json_object_get(m->res, "conntrack"), *stats, *table, *e, *v;
+	const char *k;
+	size_t i;
+
+	if (!ct)
+		return;
+	stats = json_object_get(ct, "stats");
+	table = json_object_get(ct, "table");
+	fputs("<section id=\"conntrack\"><h2>The router's conntrack</h2>\n<p>", f);
+	if (!json_object_size(stats)) {
+		fputs("No conntrack statistic changed.", f);
+	} else {
+		fputs("Statistics that changed during the run (/proc/net/stat/nf_conntrack):", f);
+		json_object_foreach(stats, k, v) {
+			fputs(" <b>", f);
+			html_esc(f, k);
+			fprintf(f, "</b> %lld", (long long)json_integer_value(v));
+		}
+		fputs(". <code>insert_failed</code> and <code>drop</code> count SYNs dropped at the "
+		      "router because their NAT mapping clashed with an existing entry.",
+		      f);
+	}
+	fprintf(f, "</p>\n<details><summary>table at the end of the run (%zu entries)</summary>\n"
+		   "<table><thead><tr><th>client</th><th>inside</th><th>outside</th><th>state</th>"
+		   "<th>expires in (s)</th></tr></thead><tbody>\n",
+		json_array_size(table));
+	json_array_foreach(table, i, e) {
+		if (i == MAX_NAT_ROWS)
+			break;
+		fputs("<tr><td>", f);
+		html_esc(f, html_jstr(e, "client", "?"));
+		fputs("</td><td>", f);
+		html_esc(f, html_jstr(e, "inside", ""));
+		fputs("</td><td>", f);
+		html_esc(f, html_jstr(e, "outside", ""));
+		fputs("</td><td>", f);
+		html_esc(f, html_jstr(e, "state", ""));
+		fprintf(f, "</td><td class=\"n\">%.0f</td></tr>\n", html_jnum(e, "timeout_s", 0));
+	}
+	fputs("</tbody></table></details></section>\n", f);
+}
+
