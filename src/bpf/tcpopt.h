@@ -164,6 +164,9 @@ static __always_inline int tcp_pkt_parse(struct __sk_buff *skb, struct tcp_pkt *
 	p->l4off = l4off;
 	p->hlen = hlen;
 	p->ts_off = -1;
+	/* Callers may read tsval before testing ts_off: kernels without "allow reads from uninit
+	 * stack" for privileged programs (Debian's 6.1.170) reject the load otherwise. */
+	p->tsval = p->tsecr = 0;
 	if (hlen == sizeof(*th))
 		return 0;
 
