@@ -307,7 +307,7 @@ static void m2(struct verify_suite *s, struct plab *p, int lfd, const struct ver
 {
 	double t0 = vnet_now_ms();
 	struct verify_test *t = begin(s, "m2_tw_older_ts",
-				      "SYN on the server's TIME_WAIT 4-tuple with an older TSval: bare ACK, client RST, SYN resent, connects (M2, c.2-c.3)");
+				      "SYN on the server's TIME_WAIT 4-tuple with an older TSval: bare ACK, client RST, SYN resent, connects (M2, §4.3-§4.4)");
 	struct verify_test *t2 = begin(s, "m2_syn_resend",
 				       "after that ACK the client resends its SYN after ~2 jiffies (5.6+, 9603d47bad46) or ~1 s");
 	struct twsyn x = { .lport = 41010, .lport2 = 41010, .shift = -TS_SHIFT,
@@ -463,7 +463,7 @@ static void m5(struct verify_suite *s, struct plab *p, int lfd, const struct ver
 {
 	double t0 = vnet_now_ms();
 	struct verify_test *t = begin(s, "m5_rfc1337_hard_fail",
-				      "with server tcp_rfc1337=1 the older-TSval SYN never connects (ETIMEDOUT); each reject re-arms TIME_WAIT to 60 s (M5, c.4)");
+				      "with server tcp_rfc1337=1 the older-TSval SYN never connects (ETIMEDOUT); each reject re-arms TIME_WAIT to 60 s (M5, §4.5)");
 	struct twsyn x = { .lport = 41040, .lport2 = 41040, .shift = -TS_SHIFT, .syncnt = 1,
 			   .timeout_ms = 20000 };
 	int st = 0, left = 0, err;
@@ -536,9 +536,9 @@ static void m8(struct verify_suite *s, struct plab *p, int lfd, const struct ver
 {
 	double t0 = vnet_now_ms();
 	struct verify_test *t = begin(s, "m8_ts_clock",
-				      "with tcp_timestamps=2 the SYN TSval is CLOCK_MONOTONIC in ms, the same clock in every namespace (M8, c.1)");
+				      "with tcp_timestamps=2 the SYN TSval is CLOCK_MONOTONIC in ms, the same clock in every namespace (M8, §4.2)");
 	struct verify_test *t2 = begin(s, "m8_ts_offsets",
-				       "with tcp_timestamps=1 the TS offset is per 4-tuple, per host pair or none, as the kernel version says (M8, c.1, a.6)");
+				       "with tcp_timestamps=1 the TS offset is per 4-tuple, per host pair or none, as the kernel version says (M8, §2, §4.2)");
 	const unsigned tol = 500;	/* ms between reading the clock and the SYN leaving (slow VMs) */
 	uint32_t off[4], ts[4], oa, oc, tsa, tsc;
 	const char *note;
@@ -855,7 +855,7 @@ static void m7(struct verify_suite *s, const struct verify_kver *kv)
 {
 	double t0 = vnet_now_ms(), ms = 0;
 	struct verify_test *t = begin(s, "m7_nat_one_port",
-				      "MASQUERADE to one port: host b's SYN while host a's conntrack is in TIME_WAIT is dropped at NAT or (6.5+) evicts it and meets the server's TIME_WAIT (M7, c.5)");
+				      "MASQUERADE to one port: host b's SYN while host a's conntrack is in TIME_WAIT is dropped at NAT or (6.5+) evicts it and meets the server's TIME_WAIT (M7, §4.7)");
 	int trials = opts->quick ? 2 : 4, n[4] = { 0 };
 	json_t *ms_list = json_array();
 	char err[300] = "";
@@ -906,7 +906,7 @@ static void regression(struct verify_suite *s, const struct verify_kver *kv)
 		"[client k]\ntimestamps = kernel\n";
 	double t0 = vnet_now_ms();
 	struct verify_test *t = begin(s, "nat_reuse_ts_regression",
-				      "SNAT reusing an external port the server holds in TIME_WAIT, timestamps=1: PAWS rejects only with per-4-tuple offsets (2026 regression, c.5)");
+				      "SNAT reusing an external port the server holds in TIME_WAIT, timestamps=1: PAWS rejects only with per-4-tuple offsets (2026 regression, §4.8)");
 	int n = opts->quick ? 8 : 16, rejected = 0, reused = 0, err, lfd = -1;
 	double ms[32], rej_ms = 0, ok_ms = 0;
 	long rsts = 0, paws = 0;
