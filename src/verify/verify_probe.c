@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * verify_probe: predictions M1-M9 of spec §(d) and the 2026 NAT regression (§b last rows,
- * §c.5), on the running kernel with real sockets. Each probe builds a small lab (lab_up, no
+ * verify_probe: predictions M1-M9 of docs/kernel-notes.md §4 and the 2026 NAT regression
+ * (§4.8), on the running kernel with real sockets. Each probe builds a small lab (lab_up, no
  * agents), drives sockets made inside its namespaces from this one thread, and reads what
  * happened from an AF_PACKET capture of the server's link and the per-namespace counters.
  * Client clocks: client "a" runs in offset mode, so a probe moves its TSval older or newer
- * between two connections with tsclock_set (spec §c.2 needs exactly that).
+ * between two connections with tsclock_set (§4.3 needs exactly that).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -893,7 +893,7 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The 2026 regression (§b last rows): SNAT puts a new inside connection on the external port
+/* The 2026 regression (§4.8): SNAT puts a new inside connection on the external port
  * of one the server still holds in TIME_WAIT; with per-4-tuple TS offsets its TSval is random
  * against the old one, so about half the reuses meet a PAWS reject, an RST and a resent SYN. */
 static void regression(struct verify_suite *s, const struct verify_kver *kv)
