@@ -15,8 +15,8 @@
 #    printed; a measured rate equal to it means it was not saturated (raise --clients).
 #  - close = server (the default): the gate does all of its work on every connection: it tracks
 #    the connection, checks the SYN against a live record, writes the record when the server
-#    enters TIME_WAIT (§a.2) and sends two ring-buffer events. close = client would leave the
-#    record path idle and flatter the gate (--close client measures that case).
+#    enters TIME_WAIT (kernel-notes §1.3) and sends two ring-buffer events. close = client would
+#    leave the record path idle and flatter the gate (--close client measures that case).
 #  - timestamps = shared on every client: one monotonic clock, so the rule itself never drops
 #    a SYN (the script checks gate.syn_dropped == 0) and no clock-rewrite program runs on the
 #    clients, so the only difference between the two variants is the gate.

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Run every test: cmocka unit tests (no root), BPF tests and the integration tests in real
-# namespaces (root). Ends with the cmocka summaries and one line "N passed, N failed, N skipped"
-# for the integration tests. Each test file is bounded by a timeout.
+# Run every test: the layout check (scripts/check-layout.sh), cmocka unit tests (no root), BPF
+# tests and the integration tests in real namespaces (root). Ends with the cmocka summaries and
+# one line "N passed, N failed, N skipped" for the layout check and the integration tests.
+# Each test file is bounded by a timeout.
 set -u
 cd "$(dirname "$0")/.."
 B=build/tests
 fail_any=0
 summaries=()
 pass=0 fail=0 skip=0
+
+echo "== scripts/check-layout.sh"
+out=$(scripts/check-layout.sh 2>&1); echo "$out"
+pass=$((pass + $(grep -c '\[ OK \]' <<<"$out"))); fail=$((fail + $(grep -c '\[FAIL\]' <<<"$out")))
 
 for t in "$B"/test_*; do
 	[ -x "$t" ] || continue

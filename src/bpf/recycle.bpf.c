@@ -1,23 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The recycle gate: Linux 3.18 .. 4.11 with tcp_tw_recycle = 1, emulated by tc programs on the
- * server's link (ingress = towards the server, egress = from it). Spec: shared/spec/tw_recycle.md.
+ * server's link (ingress = towards the server, egress = from it). Section numbers (§1.3 ...)
+ * are those of docs/kernel-notes.md.
  *
  * Per connection (4-tuple) we follow what the server's stack would know: ts_recent and its
- * stamp (§a.2), who sent FIN first, and the emulated TIME_WAIT. When the server enters
- * TIME_WAIT the per-peer record is updated by recycle_should_update() (§a.2); every pure SYN to
- * server_port is judged by recycle_syn_verdict() (§a.4) and dropped silently when it says so.
+ * stamp (§1.3), who sent FIN first, and the emulated TIME_WAIT. When the server enters
+ * TIME_WAIT the per-peer record is updated by recycle_should_update() (§1.3); every pure SYN to
+ * server_port is judged by recycle_syn_verdict() (§1.4) and dropped silently when it says so.
  */
 #include <linux/pkt_cls.h>
 #include "bpf/tcpopt.h"
 #include "bpf/recycle.h"
 
-#define TCP_TIMEWAIT_LEN_NS	(60ULL * 1000000000ULL)	/* §a.0, §a.3: TW without recycle */
+#define TCP_TIMEWAIT_LEN_NS	(60ULL * 1000000000ULL)	/* §1.1, §1.6: TW without recycle */
 
-const volatile __u64 paws_msl_ns = 60ULL * 1000000000ULL;	/* TCP_PAWS_MSL, §a.0 */
-const volatile __s32 paws_window = 1;				/* TCP_PAWS_WINDOW, §a.0 */
+const volatile __u64 paws_msl_ns = 60ULL * 1000000000ULL;	/* TCP_PAWS_MSL, §1.1 */
+const volatile __s32 paws_window = 1;				/* TCP_PAWS_WINDOW, §1.1 */
 const volatile __u16 server_port = 8080;
-const volatile __u64 tw_len_ns = 700ULL * 1000000ULL;		/* 3.5 x RTO_MIN, §a.3 */
+const volatile __u64 tw_len_ns = 700ULL * 1000000ULL;		/* 3.5 x RTO_MIN, §1.6 */
 
 /* the server's side is "l" */
 struct conn_key {
@@ -50,7 +51,7 @@ struct {
 	__type(value, struct conn);
 } conns SEC(".maps");
 
-/* tcp_metrics is bounded and reclaims old entries too (§a.1) */
+/* tcp_metrics is bounded and reclaims old entries too (§1.2) */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -102,7 +103,7 @@ static __always_inline void emit(const struct tcp_pkt *p, __u8 kind, __u8 verdic
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* §a.4: a SYN without ACK towards the server. */
+/* §1.4: a SYN without ACK towards the server. */
 static __always_inline int on_syn(const struct tcp_pkt *p, const struct conn_key *ck, __u64 now)
 {
 	struct conn *c = bpf_map_lookup_elem(&conns, ck);
@@ -122,7 +123,7 @@ static __always_inline int on_syn(const struct tcp_pkt *p, const struct conn_key
 			stat_inc(RS_TW_HITS);
 		emit(p, EV_SYN, v, p->tsval, rec, rec ? rec->ts : 0, now);
 		if (recycle_verdict_drops(v)) {
-			/* tcp_conn_request() drop_and_release: no SYN-ACK, no RST (§a.4, §a.7) */
+			/* tcp_conn_request() drop_and_release: no SYN-ACK, no RST (§1.4, §1.8) */
 			stat_inc(RS_SYN_DROPPED);
 			stat_inc(RS_PAWS_PASSIVE);
 			stat_inc(RS_LISTEN_DROPS);
@@ -130,7 +131,7 @@ static __always_inline int on_syn(const struct tcp_pkt *p, const struct conn_key
 		}
 		stat_inc(RS_SYN_PASSED);
 	}
-	/* A new connection (a TW hit destroys the old TW bucket: TCP_TW_SYN, §c.2). The SYN's
+	/* A new connection (a TW hit destroys the old TW bucket: TCP_TW_SYN, §4.3). The SYN's
 	 * TSval becomes the child's ts_recent; the kernel stamps it at the handshake's end. */
 	if (has_ts) {
 		nc.flags = C_SYN_TS;
@@ -141,7 +142,7 @@ static __always_inline int on_syn(const struct tcp_pkt *p, const struct conn_key
 	return TC_ACT_OK;
 }
 
-/* §a.2, §a.3: the server closed first and the peer's FIN arrived: tcp_time_wait(). */
+/* §1.3, §1.6: the server closed first and the peer's FIN arrived: tcp_time_wait(). */
 static __always_inline void enter_time_wait(const struct tcp_pkt *p, struct conn *c, __u64 now)
 {
 	struct recycle_key rk = { .laddr = p->daddr, .raddr = p->saddr };

@@ -2,7 +2,7 @@
 /*
  * The tcp_tw_recycle rules of Linux 3.18 .. 4.11, as pure functions: included by recycle.bpf.c
  * (the gate) and by the cmocka tests, so the rule is tested without root and the compiled
- * program cannot drift from it. Rules and section numbers: shared/spec/tw_recycle.md.
+ * program cannot drift from it. Rules and section numbers: docs/kernel-notes.md.
  * Only fixed-width types and no helpers here: this compiles for -target bpf and for the host.
  */
 #ifndef TWLAB_RECYCLE_H
@@ -11,7 +11,7 @@
 #include <linux/types.h>
 #include <stdbool.h>	/* clang's freestanding one under -target bpf */
 
-/* One per (server address, peer address): tcp_metrics' tcpm_ts / tcpm_ts_stamp (§a.1). */
+/* One per (server address, peer address): tcp_metrics' tcpm_ts / tcpm_ts_stamp (§1.2). */
 struct recycle_record {
 	__u32 ts;          /* the peer's ts_recent when the server entered TIME_WAIT */
 	__u32 pad;
@@ -26,15 +26,15 @@ enum recycle_verdict {
 	RV_PASS_NO_RECORD = 0,  /* no record for this peer */
 	RV_PASS_STALE,          /* record older than paws_msl */
 	RV_PASS_IN_WINDOW,      /* (s32)(rec.ts - tsval) <= paws_window */
-	RV_PASS_TW_HIT,         /* SYN hit a live emulated TIME_WAIT 4-tuple: §a.4 step 4, isn != 0 */
-	RV_DROP_PAWS,           /* §a.4: record fresh and TSval behind it by more than the window */
-	RV_DROP_NO_TS,          /* §a.4 (3.18+): record fresh and the SYN carries no timestamp */
+	RV_PASS_TW_HIT,         /* SYN hit a live emulated TIME_WAIT 4-tuple: §1.4 step 2, isn != 0 */
+	RV_DROP_PAWS,           /* §1.4: record fresh and TSval behind it by more than the window */
+	RV_DROP_NO_TS,          /* §1.4 (3.18+): record fresh and the SYN carries no timestamp */
 };
 
 enum recycle_event_kind {
 	EV_SYN = 0,             /* a SYN decision: verdict says which */
-	EV_RECORD_UPDATE,       /* server entered TIME_WAIT, record written (§a.2) */
-	EV_RECORD_KEEP,         /* server entered TIME_WAIT, record left as it was (§a.2 rule) */
+	EV_RECORD_UPDATE,       /* server entered TIME_WAIT, record written (§1.3) */
+	EV_RECORD_KEEP,         /* server entered TIME_WAIT, record left as it was (§1.3 rule) */
 };
 
 /* Ring buffer record, BPF -> user space. */
@@ -59,9 +59,9 @@ enum recycle_stat {
 
 /*
  * Time: CLOCK_MONOTONIC ns (bpf_ktime_get_ns()). The kernel keeps ts_recent_stamp and
- * tcpm_ts_stamp in whole seconds of wall time (get_seconds(), §a.0), so "> 60" there means at
+ * tcpm_ts_stamp in whole seconds of wall time (get_seconds(), §1.1), so "> 60" there means at
  * least 61 s elapsed and "< 60" at most 59.x s; here both compare nanoseconds with paws_msl_ns.
- * A stamp of 0 means "never": the kernel's fresh record {0, 0} (§a.1) is stamped 1970, so it is
+ * A stamp of 0 means "never": the kernel's fresh record {0, 0} (§1.2) is stamped 1970, so it is
  * always stale; in monotonic time 0 is only paws_msl old once the host has been up that long
  * (a guest just booted for `verify --kernel` is not), so it is tested explicitly.
  * Ages are signed, so a stamp taken a few ns "after" now on another CPU counts as fresh.
@@ -73,15 +73,15 @@ static inline bool recycle_stale(const struct recycle_record *r, __u64 now_ns,
 
 	if (!r->stamp_ns)
 		return true;
-	/* §a.2 tests "(now - stamp) > TCP_PAWS_MSL", §a.4 "(now - stamp) < TCP_PAWS_MSL" */
+	/* §1.3 tests "(now - stamp) > TCP_PAWS_MSL", §1.4 "(now - stamp) < TCP_PAWS_MSL" */
 	return strict ? age > (__s64)paws_msl_ns : age >= (__s64)paws_msl_ns;
 }
 
 /*
- * §a.2 tcp_remember_stamp(): the server enters TIME_WAIT on a connection whose peer's last
+ * §1.3 tcp_remember_stamp(): the server enters TIME_WAIT on a connection whose peer's last
  * accepted TSval was ts_recent, received at ts_recent_stamp_ns. True when record r (a fresh one
  * is {0, 0}) must take {ts_recent, ts_recent_stamp_ns}. Not to be called at all when
- * ts_recent_stamp_ns == 0 (no timestamps on the connection: no record, §a.2).
+ * ts_recent_stamp_ns == 0 (no timestamps on the connection: no record, §1.3).
  */
 static inline bool recycle_should_update(const struct recycle_record *r, __u32 ts_recent,
 					 __u64 ts_recent_stamp_ns, __u64 now_ns,
@@ -93,10 +93,10 @@ static inline bool recycle_should_update(const struct recycle_record *r, __u32 t
 }
 
 /*
- * §a.4 tcp_conn_request(), recycle branch (3.18 .. 4.11), for a SYN without ACK.
+ * §1.4 tcp_conn_request(), recycle branch (3.18 .. 4.11), for a SYN without ACK.
  * r: the record of (server addr, peer addr), or NULL. tw_hit: the SYN matched a live emulated
  * TIME_WAIT 4-tuple, the kernel's isn != 0, which skips the check. Both drop verdicts are
- * silent and count PAWSPassive and ListenDrops (§a.7).
+ * silent and count PAWSPassive and ListenDrops (§1.8).
  */
 static inline enum recycle_verdict recycle_syn_verdict(const struct recycle_record *r,
 						       bool tw_hit, bool has_ts, __u32 tsval,

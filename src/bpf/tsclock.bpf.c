@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tsclock: a per-host TCP timestamp clock for clients (DESIGN "offset" mode), as tc programs
- * on each client's veth. egress: TSval += offset; ingress: TSecr -= offset, so the client's
- * stack sees its own clock echoed. The offset is looked up by the client's own address, so one
- * loaded program serves every client of a lab.
+ * tsclock: a per-host TCP timestamp clock for clients ("timestamps = offset", README.md), as tc
+ * programs on each client's veth. egress: TSval += offset; ingress: TSecr -= offset, so the
+ * client's stack sees its own clock echoed. The offset is looked up by the client's own address, so
+ * one loaded program serves every client of a lab.
  */
 #include <linux/pkt_cls.h>
 #include "bpf/tcpopt.h"

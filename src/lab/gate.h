@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * gate: the emulated tcp_tw_recycle server (spec §a.2, §a.4) as tc clsact programs on the
+ * gate: the emulated tcp_tw_recycle server (kernel-notes §1.3, §1.4) as tc clsact programs on the
  * server's link, with a ring buffer of every decision. User-space side of recycle.bpf.c.
  */
 #ifndef TWLAB_GATE_H
@@ -13,7 +13,7 @@ struct gate_cfg {
 	uint64_t paws_msl_ns;   /* TCP_PAWS_MSL, default 60 s */
 	int32_t paws_window;    /* TCP_PAWS_WINDOW, default 1 */
 	uint16_t server_port;   /* only SYNs to this port are judged (host order) */
-	uint64_t tw_len_ns;     /* how long an emulated TIME_WAIT 4-tuple lives: 3.5 x RTO (§a.3) */
+	uint64_t tw_len_ns;     /* how long an emulated TIME_WAIT 4-tuple lives: 3.5 x RTO (§1.6) */
 };
 
 struct gate;

@@ -207,7 +207,7 @@ static int ts_sysctl(enum ts_mode m)
 	case TS_OFF:
 		return 0;
 	default:
-		return 2;	/* offset and shared: the host's plain ms clock (spec §c.1) */
+		return 2;	/* offset, shared: the plain ms clock (kernel-notes §2.4) */
 	}
 }
 
@@ -534,8 +534,8 @@ int lab_gate_attach(struct lab_rt *rt)
 		.paws_msl_ns = s->paws_msl_ms * 1000000ull,
 		.paws_window = s->paws_window,
 		.server_port = s->port,
-		/* §a.3: TIME_WAIT with recycle lasts 3.5 x RTO; RTO is TCP_RTO_MIN (200 ms) on
-		 * a LAN */
+		/* kernel-notes §1.6: TIME_WAIT with recycle lasts 3.5 x RTO; RTO is
+		 * TCP_RTO_MIN (200 ms) on a LAN */
 		.tw_len_ns = 700ull * 1000000,
 	};
 	int err;

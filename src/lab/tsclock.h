@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * tsclock: give a client its own TCP timestamp clock (DESIGN "offset" mode): tc clsact programs
- * on the client's veth, egress TSval += offset, ingress TSecr -= offset, checksum kept right.
- * One loaded program per lab serves every client: the offset is looked up by the client's own
- * IPv4 address (egress saddr, ingress daddr), so loading costs one verification, not one per
+ * tsclock: give a client its own TCP timestamp clock ("timestamps = offset", README.md): tc clsact
+ * programs on the client's veth, egress TSval += offset, ingress TSecr -= offset, checksum kept
+ * right. One loaded program per lab serves every client: the offset is looked up by the client's
+ * own IPv4 address (egress saddr, ingress daddr), so loading costs one verification, not one per
  * client.
  */
 #ifndef TWLAB_TSCLOCK_H

@@ -90,7 +90,7 @@ struct meaning {
 	const char *text;
 };
 
-/* nstat names (as in result.json's "counters"); spec §a.7 and §c.7 */
+/* nstat names (as in result.json's "counters"); kernel-notes §1.8 and §4.9 */
 static const struct meaning counter_meanings[] = {
 	{"TcpExtPAWSPassive",
 	 "SYNs dropped by the per-host timestamp record: tcp_tw_recycle (kernels up to 4.11 only)"},

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* report: what a run shows: result.json (DESIGN's contract), events.jsonl, the text summary. */
+/* report: what a run shows: result.json (the contract in README.md "Results"), events.jsonl,
+ * the text summary. */
 #ifndef TWLAB_REPORT_H
 #define TWLAB_REPORT_H
 

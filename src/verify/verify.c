@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* verify, the pure half: suite model, KTAP/JSON, compare, and the version timeline (spec §b). */
+/* verify, the pure half: suite model, KTAP/JSON, compare, and the version timeline
+ * (kernel-notes §3). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -294,7 +295,7 @@ void verify_compare(const struct verify_suite *a, const struct verify_suite *b, 
 	fprintf(out, "  (* = %zu rows differ in result or behaviour)\n", ndiff);
 }
 
-/* ---- the version timeline (spec §b) ---- */
+/* ---- the version timeline (kernel-notes §3) ---- */
 
 int verify_kver_parse(const char *release, struct verify_kver *ret)
 {

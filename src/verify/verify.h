@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * verify: the conformance suite behind `twlab verify`. A suite is a list of tests, one per
- * behaviour of shared/spec/tw_recycle.md (§c, predictions M1-M9 on the real kernel, P1-P8
+ * behaviour of docs/kernel-notes.md (§4, predictions M1-M9 on the real kernel, P1-P8
  * through the recycle gate, the 2026 NAT regression, and every topologies/verify/ file).
  *
  * This header has two halves:
  *  - pure (verify.c): the suite model, KTAP and JSON output, reading a JSON result back,
- *    the side-by-side comparison, and the kernel-version timeline of spec §(b) that says which
- *    version-dependent behaviour a kernel should have;
+ *    the side-by-side comparison, and the kernel-version timeline of kernel-notes §3 that says
+ *    which version-dependent behaviour a kernel should have;
  *  - the probes (verify_probe.c: real sockets in lab namespaces; verify_gate.c: the gate and
  *    the topology files), which need root.
  */
@@ -78,7 +78,7 @@ bool verify_kver_from_version(const char *version, struct verify_kver *kv);
 /* <0, 0, >0 as kv is older than, equal to, newer than major.minor.patch. */
 int verify_kver_cmp(const struct verify_kver *kv, int major, int minor, int patch);
 
-/* The timestamp-offset granularity of tcp_timestamps=1 (spec §a.6, §c.1, §b). */
+/* The timestamp-offset granularity of tcp_timestamps=1 (kernel-notes §2, §2.5, §3). */
 enum verify_tsoff { TSOFF_NONE = 1, TSOFF_HOST_PAIR = 2, TSOFF_4TUPLE = 4 };
 const char *verify_tsoff_str(enum verify_tsoff t);
 /* The set (bitmask of enum verify_tsoff) consistent with kv, and a note naming the rule. */

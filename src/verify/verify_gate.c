@@ -98,7 +98,7 @@ static void run_file(struct verify_suite *s, const char *path, const char *stem,
 								    : json_null());
 	if (err && lab->server.recycle && strstr(run.err, "recycle gate"))
 		snprintf(gate_broken, sizeof(gate_broken),
-			 "the recycle gate did not load on this kernel (see %s)", stem);
+			 "the recycle gate did not load on this kernel (see %.200s)", stem);
 	if (err)
 		verify_set(t, VS_FAIL, "run failed: %s: %s", run.err[0] ? run.err : "error", strerror(-err));
 	else if (derr)
@@ -158,7 +158,7 @@ int verify_gate(struct verify_suite *s, const struct verify_kver *kv,
 	     "with recycle on, TIME_WAIT lasts 3.5 x RTO and counts as TWKilled (P6)",
 	     "not emulated: the gate forgets its emulated TIME_WAIT 4-tuples after 3.5 x RTO (0.7 s) "
 	     "for its SYN check, but the server's real TIME_WAIT sockets still last 60 s and count as TW "
-	     "(6.x has no knob for the TIME_WAIT length, spec c.7)");
+	     "(6.x has no knob for the TIME_WAIT length, docs/kernel-notes.md §4.9)");
 	skip(s, o, "p7_syncookie_bypass",
 	     "SYNs answered by syncookies skip the recycle check (P7)",
 	     "not emulated: the gate sits on the link and cannot see whether the listener's SYN queue "
@@ -166,6 +166,6 @@ int verify_gate(struct verify_suite *s, const struct verify_kver *kv,
 	skip(s, o, "p8_backlog_clause",
 	     "with recycle off and syncookies off, a SYN queue over 3/4 full drops unproven peers (P8)",
 	     "not emulated: the gate models recycle on only; 6.x keeps the clause with RTT-only "
-	     "\"proven\" (spec c.7), which is kernel behaviour, not the 4.11 one");
+	     "\"proven\" (docs/kernel-notes.md §4.9), which is kernel behaviour, not the 4.11 one");
 	return 0;
 }

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * verify_probe: predictions M1-M9 of spec §(d) and the 2026 NAT regression (§b last rows,
- * §c.5), on the running kernel with real sockets. Each probe builds a small lab (lab_up, no
+ * verify_probe: predictions M1-M9 of docs/kernel-notes.md §4 and the 2026 NAT regression
+ * (§4.8), on the running kernel with real sockets. Each probe builds a small lab (lab_up, no
  * agents), drives sockets made inside its namespaces from this one thread, and reads what
  * happened from an AF_PACKET capture of the server's link and the per-namespace counters.
  * Client clocks: client "a" runs in offset mode, so a probe moves its TSval older or newer
- * between two connections with tsclock_set (spec §c.2 needs exactly that).
+ * between two connections with tsclock_set (§4.3 needs exactly that).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -307,7 +307,7 @@ static void m2(struct verify_suite *s, struct plab *p, int lfd, const struct ver
 {
 	double t0 = vnet_now_ms();
 	struct verify_test *t = begin(s, "m2_tw_older_ts",
-				      "SYN on the server's TIME_WAIT 4-tuple with an older TSval: bare ACK, client RST, SYN resent, connects (M2, c.2-c.3)");
+				      "SYN on the server's TIME_WAIT 4-tuple with an older TSval: bare ACK, client RST, SYN resent, connects (M2, §4.3-§4.4)");
 	struct verify_test *t2 = begin(s, "m2_syn_resend",
 				       "after that ACK the client resends its SYN after ~2 jiffies (5.6+, 9603d47bad46) or ~1 s");
 	struct twsyn x = { .lport = 41010, .lport2 = 41010, .shift = -TS_SHIFT,
@@ -463,7 +463,7 @@ static void m5(struct verify_suite *s, struct plab *p, int lfd, const struct ver
 {
 	double t0 = vnet_now_ms();
 	struct verify_test *t = begin(s, "m5_rfc1337_hard_fail",
-				      "with server tcp_rfc1337=1 the older-TSval SYN never connects (ETIMEDOUT); each reject re-arms TIME_WAIT to 60 s (M5, c.4)");
+				      "with server tcp_rfc1337=1 the older-TSval SYN never connects (ETIMEDOUT); each reject re-arms TIME_WAIT to 60 s (M5, §4.5)");
 	struct twsyn x = { .lport = 41040, .lport2 = 41040, .shift = -TS_SHIFT, .syncnt = 1,
 			   .timeout_ms = 20000 };
 	int st = 0, left = 0, err;
@@ -536,9 +536,9 @@ static void m8(struct verify_suite *s, struct plab *p, int lfd, const struct ver
 {
 	double t0 = vnet_now_ms();
 	struct verify_test *t = begin(s, "m8_ts_clock",
-				      "with tcp_timestamps=2 the SYN TSval is CLOCK_MONOTONIC in ms, the same clock in every namespace (M8, c.1)");
+				      "with tcp_timestamps=2 the SYN TSval is CLOCK_MONOTONIC in ms, the same clock in every namespace (M8, §4.2)");
 	struct verify_test *t2 = begin(s, "m8_ts_offsets",
-				       "with tcp_timestamps=1 the TS offset is per 4-tuple, per host pair or none, as the kernel version says (M8, c.1, a.6)");
+				       "with tcp_timestamps=1 the TS offset is per 4-tuple, per host pair or none, as the kernel version says (M8, §2, §4.2)");
 	const unsigned tol = 500;	/* ms between reading the clock and the SYN leaving (slow VMs) */
 	uint32_t off[4], ts[4], oa, oc, tsa, tsc;
 	const char *note;
@@ -594,15 +594,42 @@ static void m8(struct verify_suite *s, struct plab *p, int lfd, const struct ver
 	done(t2, t0);
 }
 
+/* Client a makes a connection from lport (0: ephemeral, no SO_REUSEADDR; else bind(lport)
+ * with SO_REUSEADDR) and closes first, so the client holds TIME_WAIT on it; *ret_port is the
+ * local port. */
+static int client_tw(struct plab *p, int lfd, uint16_t lport, uint16_t *ret_port)
+{
+	struct vnet_conn c;
+	int afd, err = connect_accept(cl_fd(p, 0), lport, srv_addr(p), CONNECT_MS, lfd, &c, &afd);
+
+	if (!err)
+		err = vnet_close_pair(c.fd, afd, CONNECT_MS);	/* the client closes first */
+	if (!err)
+		err = vnet_wait_tw(cl_fd(p, 0), c.lport, PORT, TW_WAIT_MS);
+	*ret_port = c.lport;
+	return err;
+}
+
+/*
+ * M9, three connects next to a client TIME_WAIT (docs/kernel-notes.md §4.6):
+ * - ephemeral: __inet_hash_connect() asks tcp_twsk_unique() with twp set, and tcp_tw_reuse=2
+ *   refuses a non-loopback TIME_WAIT, so the other port of the range is taken;
+ * - bind(port) over a TIME_WAIT whose socket had no SO_REUSEADDR: bind() itself fails with
+ *   EADDRINUSE (inet_csk_bind_conflict: the TIME_WAIT keeps tw_reuse = 0);
+ * - bind(port) over a TIME_WAIT whose socket had SO_REUSEADDR: bind() passes, connect()
+ *   finds the TIME_WAIT in __inet_check_established() and tcp_twsk_unique() with twp NULL
+ *   takes it over whatever tcp_tw_reuse says: TWRecycled +1 and the TIME_WAIT is gone.
+ */
 static void m9(struct verify_suite *s, struct plab *p, int lfd, const struct verify_kver *kv)
 {
 	double t0 = vnet_now_ms();
 	struct verify_test *t = begin(s, "m9_tw_reuse",
-				      "tcp_tw_reuse=2 (default): connect() skips the client's TIME_WAIT port over veth; bind(port)+connect() reuses it at once (M9, c.6)");
+				      "tcp_tw_reuse=2 (default): connect() skips the client's TIME_WAIT port over veth; bind(port)+connect() takes it over when both sockets set SO_REUSEADDR (M9, §4.6)");
 	struct counters b = { 0 }, a = { 0 };
-	struct vnet_conn c1 = { .fd = -1 }, c2 = { .fd = -1 }, c3 = { .fd = -1 };
+	struct vnet_conn c2 = { .fd = -1 }, c5 = { .fd = -1 };
 	char v[32] = "", range[32] = "";
-	int afd, err, fd = cl_fd(p, 0), want = verify_tw_reuse_default(kv), st = 0;
+	int afd, err, bind_err, fd = cl_fd(p, 0), want = verify_tw_reuse_default(kv), st = 0;
+	uint16_t p1 = 0, p3 = 0;
 	bool tw_left = false;
 	long rec;
 
@@ -616,47 +643,64 @@ static void m9(struct verify_suite *s, struct plab *p, int lfd, const struct ver
 		verify_set(t, VS_FAIL, "cannot narrow ip_local_port_range: %s", strerror(-err));
 		goto out;
 	}
-	err = connect_accept(fd, 0, srv_addr(p), CONNECT_MS, lfd, &c1, &afd);
-	if (!err)
-		err = vnet_close_pair(c1.fd, afd, CONNECT_MS);	/* the client closes first */
-	if (!err)
-		err = vnet_wait_tw(fd, c1.lport, PORT, TW_WAIT_MS);
+	err = client_tw(p, lfd, 0, &p1);
 	if (err) {
-		verify_set(t, VS_FAIL, "no client TIME_WAIT on port %u: %s", c1.lport, strerror(-err));
+		verify_set(t, VS_FAIL, "no client TIME_WAIT on port %u: %s", p1, strerror(-err));
 		goto out;
 	}
 	err = vnet_connect(fd, 0, srv_addr(p), PORT, CONNECT_MS, 0, &c2);
 	if (!err && !c2.err && !vnet_accept(lfd, CONNECT_MS, &afd))
 		vnet_close_pair(afd, c2.fd, CONNECT_MS);
+	/* bind over the TIME_WAIT of a socket without SO_REUSEADDR */
+	{
+		struct vnet_conn c3;
+
+		bind_err = vnet_connect(fd, p1, srv_addr(p), PORT, CONNECT_MS, 0, &c3);
+		if (!bind_err && !c3.err && !vnet_accept(lfd, CONNECT_MS, &afd))
+			vnet_close_pair(afd, c3.fd, CONNECT_MS);
+		else if (!bind_err && c3.err)
+			bind_err = -c3.err;
+	}
+	/* bind over the TIME_WAIT of a socket with SO_REUSEADDR */
+	err = client_tw(p, lfd, 41102, &p3);
+	if (err) {
+		verify_set(t, VS_FAIL, "no client TIME_WAIT on bound port 41102: %s", strerror(-err));
+		goto out;
+	}
 	vnet_counters(fd, &b);
-	err = vnet_connect(fd, c1.lport, srv_addr(p), PORT, CONNECT_MS, 0, &c3);
-	/* after the reuse: is the old TIME_WAIT still hashed next to the new socket? */
-	tw_left = !vnet_sock_state(fd, c1.lport, PORT, &st, NULL) && st == TCP_TW;
-	if (!err && !c3.err && !vnet_accept(lfd, CONNECT_MS, &afd))
-		vnet_close_pair(afd, c3.fd, CONNECT_MS);
+	err = vnet_connect(fd, p3, srv_addr(p), PORT, CONNECT_MS, 0, &c5);
+	/* after the connect: is the old TIME_WAIT still hashed next to the new socket? */
+	tw_left = !vnet_sock_state(fd, p3, PORT, &st, NULL) && st == TCP_TW;
+	if (!err && !c5.err && !vnet_accept(lfd, CONNECT_MS, &afd))
+		vnet_close_pair(afd, c5.fd, CONNECT_MS);
 	vnet_counters(fd, &a);
 	rec = vnet_delta(&b, &a, "TcpExtTWRecycled");
-	t->data = json_pack("{s:s,s:i,s:i,s:s,s:s,s:I,s:b}", "tcp_tw_reuse", v, "tw_port", c1.lport,
+	t->data = json_pack("{s:s,s:i,s:i,s:s,s:s,s:s,s:I,s:b}", "tcp_tw_reuse", v, "tw_port", p1,
 			    "ephemeral_port", c2.lport, "ephemeral", c2.err ? strerror(c2.err) : "ok",
-			    "bind_connect", c3.err ? strerror(c3.err) : "ok", "TWRecycled",
-			    (json_int_t)rec, "tw_left_beside", tw_left);
-	/* Spec c.6 says the bound connect recycles the TIME_WAIT (TWRecycled +1). When the socket is
-	 * the only owner of its bind bucket, __inet_hash_connect() hashes it without looking at
-	 * the established table, and the TIME_WAIT stays: report which one happened. */
-	verify_behaviour(t, "tcp_tw_reuse %s; bound connect: %s", v,
-			 rec > 0 ? "recycles the TIME_WAIT" : tw_left ? "beside the TIME_WAIT, not counted"
-									: "TIME_WAIT gone, not counted");
+			    "bind_no_reuseaddr", bind_err ? strerror(-bind_err) : "ok",
+			    "bind_connect", err ? strerror(-err) : c5.err ? strerror(c5.err) : "ok",
+			    "TWRecycled", (json_int_t)rec, "tw_left_beside", tw_left);
+	verify_behaviour(t, "tcp_tw_reuse %s; bound connect over a TIME_WAIT: %s", v,
+			 rec > 0 && !tw_left ? "recycles it" : tw_left ? "beside it, not counted"
+								  : "TIME_WAIT gone, not counted");
 	if (atoi(v) != want)
 		verify_set(t, VS_FAIL, "tcp_tw_reuse is %s, expected %d on %d.%d", v, want, kv->major,
 			   kv->minor);
-	else if (c2.err || c2.lport == c1.lport)
+	else if (c2.err || c2.lport == p1)
 		verify_set(t, VS_FAIL, "ephemeral connect: %s on port %u (TIME_WAIT port %u)",
-			   c2.err ? strerror(c2.err) : "ok", c2.lport, c1.lport);
-	else if (c3.err)
-		verify_set(t, VS_FAIL, "bind(%u)+connect failed: %s", c1.lport, strerror(c3.err));
+			   c2.err ? strerror(c2.err) : "ok", c2.lport, p1);
+	else if (bind_err != -EADDRINUSE)
+		verify_set(t, VS_FAIL, "bind(%u) over a TIME_WAIT without SO_REUSEADDR: %s, expected EADDRINUSE",
+			   p1, bind_err ? strerror(-bind_err) : "ok");
+	else if (err || c5.err)
+		verify_set(t, VS_FAIL, "bind(%u)+connect over a SO_REUSEADDR TIME_WAIT failed: %s", p3,
+			   strerror(err ? -err : c5.err));
+	else if (rec < 1 || tw_left)
+		verify_set(t, VS_FAIL, "bind(%u)+connect: TWRecycled %+ld, old TIME_WAIT %s; expected recycled",
+			   p3, rec, tw_left ? "still listed" : "gone");
 	else
-		verify_set(t, VS_PASS, "TIME_WAIT port %u skipped (got %u); bind+connect reused it at once, TWRecycled %+ld%s",
-			   c1.lport, c2.lport, rec, tw_left ? ", old TIME_WAIT still listed" : "");
+		verify_set(t, VS_PASS, "TIME_WAIT port %u skipped (got %u); bind(%u) EADDRINUSE; with SO_REUSEADDR bind(%u)+connect recycled it, TWRecycled %+ld",
+			   p1, c2.lport, p1, p3, rec);
 out:
 	if (range[0]) {
 		for (char *q = range; *q; q++)
@@ -811,7 +855,7 @@ static void m7(struct verify_suite *s, const struct verify_kver *kv)
 {
 	double t0 = vnet_now_ms(), ms = 0;
 	struct verify_test *t = begin(s, "m7_nat_one_port",
-				      "MASQUERADE to one port: host b's SYN while host a's conntrack is in TIME_WAIT is dropped at NAT or (6.5+) evicts it and meets the server's TIME_WAIT (M7, c.5)");
+				      "MASQUERADE to one port: host b's SYN while host a's conntrack is in TIME_WAIT is dropped at NAT or (6.5+) evicts it and meets the server's TIME_WAIT (M7, §4.7)");
 	int trials = opts->quick ? 2 : 4, n[4] = { 0 };
 	json_t *ms_list = json_array();
 	char err[300] = "";
@@ -849,7 +893,7 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The 2026 regression (§b last rows): SNAT puts a new inside connection on the external port
+/* The 2026 regression (§4.8): SNAT puts a new inside connection on the external port
  * of one the server still holds in TIME_WAIT; with per-4-tuple TS offsets its TSval is random
  * against the old one, so about half the reuses meet a PAWS reject, an RST and a resent SYN. */
 static void regression(struct verify_suite *s, const struct verify_kver *kv)
@@ -862,7 +906,7 @@ static void regression(struct verify_suite *s, const struct verify_kver *kv)
 		"[client k]\ntimestamps = kernel\n";
 	double t0 = vnet_now_ms();
 	struct verify_test *t = begin(s, "nat_reuse_ts_regression",
-				      "SNAT reusing an external port the server holds in TIME_WAIT, timestamps=1: PAWS rejects only with per-4-tuple offsets (2026 regression, c.5)");
+				      "SNAT reusing an external port the server holds in TIME_WAIT, timestamps=1: PAWS rejects only with per-4-tuple offsets (2026 regression, §4.8)");
 	int n = opts->quick ? 8 : 16, rejected = 0, reused = 0, err, lfd = -1;
 	double ms[32], rej_ms = 0, ok_ms = 0;
 	long rsts = 0, paws = 0;

@@ -391,7 +391,7 @@ static void test_record_stale(void **state)
 	assert_int_equal(syn(PEER, 40002, true, 5), TC_ACT_OK);
 	consume();
 	assert_int_equal(last_event()->verdict, RV_PASS_STALE);
-	/* a stale record takes a smaller TSval (§a.2) */
+	/* a stale record takes a smaller TSval (kernel-notes §1.3) */
 	conversation(PEER, 40003, 500, true, true);
 	consume();
 	assert_int_equal(last_event()->kind, EV_RECORD_UPDATE);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Client clocks and the recycle gate in real namespaces (issue 3 item 6): who is dropped, when,
-# why, and that nothing else is. Expectations come from the rule (spec §a.2 record, §a.4 check,
-# §(d) P1-P4, P10, §c.1), never from a measured run. Every run is checked for the attribution
+# why, and that nothing else is. Expectations come from the rule (kernel-notes §1.3 record, §1.4
+# check, §5 P1-P4, P10, §2.5), never from a measured run. Every run is checked for the attribution
 # invariant (gate.syn_dropped == sum of clients[].syn_dropped, nothing unattributed) and
 # followed by a leak check.
 source "$(dirname "$0")/lib.sh"
@@ -29,8 +29,8 @@ cval() { jget "$1/result.json" ".clients[] | select(.name == \"$2\") | .$3"; }
 evq() { jq -rs "$2" "$1/events.jsonl"; }
 
 # ---- (a) two clocks behind one NAT, the server closes first: P1, P2, P4 ----
-# alice (10 d) writes the record first (§a.2); bob (1 h) is ~860 M ticks behind it, so every
-# SYN he sends while alice keeps the record fresh is dropped (§a.4); alice is always newer.
+# alice (10 d) writes the record first (§1.3); bob (1 h) is ~860 M ticks behind it, so every
+# SYN he sends while alice keeps the record fresh is dropped (§1.4); alice is always newer.
 t=$(topo rnat <<'T'
 [lab]
 duration = 3s
@@ -57,7 +57,7 @@ log_test $? "nat: bob's SYNs dropped, alice's never" "rc=$rc bob dropped=$bd con
 gd=$(jget $d/result.json .gate.syn_dropped); pp=$(jget $d/result.json .gate.PAWSPassive)
 ld=$(jget $d/result.json .gate.ListenDrops)
 [ "$gd" -gt 0 ] && [ "$pp" = "$gd" ] && [ "$ld" = "$gd" ]
-log_test $? "nat: PAWSPassive == ListenDrops == gate.syn_dropped (§a.7)" "syn_dropped=$gd PAWSPassive=$pp ListenDrops=$ld"
+log_test $? "nat: PAWSPassive == ListenDrops == gate.syn_dropped (§1.8)" "syn_dropped=$gd PAWSPassive=$pp ListenDrops=$ld"
 nb=$(evq $d '[.[] | select(.type == "syn" and .verdict == "drop" and .client == "bob")] | length')
 bad=$(evq $d '[.[] | select(.type == "syn" and .verdict == "drop") | select(.client != "bob" or .reason != "paws" or (.behind // 0) <= 1)] | length')
 recs=$(evq $d '[.[] | select(.type == "record" and .action == "update") | .client] | unique | join(",")')
@@ -134,7 +134,7 @@ T
 "$TWLAB" run "$t" --out "$TMP/e" -q; rc=$?
 d=$TMP/e
 MSL=2 SLACK=0.05
-# the last record alice wrote before bob first got through (afterwards bob writes his own, §a.2:
+# the last record alice wrote before bob first got through (afterwards bob writes his own, §1.3:
 # the record is stale, so his older TSval replaces it)
 tb=$(evq $d '[.[] | select(.type == "syn" and .client == "bob" and .verdict == "pass") | .t] | min // empty')
 trec=$(evq $d "[.[] | select(.type == \"record\" and .action == \"update\" and .client == \"alice\") | .t] | max // empty")
@@ -159,7 +159,7 @@ log_test $? "paws_msl=2s: each bob SYN dropped iff the record is < 2 s old" "wro
 invariants $d "paws_msl"
 check_no_leaks rmsl "paws_msl" && log_test 0 "paws_msl: nothing left behind"
 
-# ---- (f) timestamps = kernel, one client, no NAT: per-4-tuple offsets on this kernel (§c.1) ----
+# ---- (f) timestamps = kernel, one client, no NAT: per-4-tuple offsets on this kernel (§4.2) ----
 # Each connection has its own random clock, so roughly half its SYNs are "behind" the record
 # its earlier connections left (P10, the 4.10.0 flavour): some pass, some are dropped.
 t=$(topo rkern <<'T'
@@ -187,7 +187,7 @@ check_no_leaks rkern "kernel clock" && log_test 0 "kernel clock: nothing left be
 
 # ---- (h) four clocks behind one NAT: only the largest is never dropped ----
 # c1d goes first and meets no record; c20d (the largest clock) then passes and writes the
-# record; every later SYN of c1d, c5d and c10d is behind it by days (§a.4).
+# record; every later SYN of c1d, c5d and c10d is behind it by days (§1.4).
 t=$(topo rmany <<'T'
 [lab]
 duration = 2s

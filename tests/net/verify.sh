@@ -62,7 +62,7 @@ log_test $([ $secs -le 600 ] && echo 0 || echo 1) "verify in the VM within 10 mi
 why=$(ktap_check "$TMP/vm.ktap")
 log_test $([ $rc -eq 0 ] && [ -z "$why" ] && echo 0 || echo 1) \
 	"verify on $kern: every test ok or skip" "rc $rc; $(echo $why | cut -c1-300)"
-# version-dependent answers must differ the way spec §b says between 6.18 and 6.1
+# version-dependent answers must differ the way kernel-notes §3 says between 6.18 and 6.1
 b() { jq -r --arg n "$2" '.tests[] | select(.name == $n) | .behaviour' "$1"; }
 log_test $([[ "$(b "$TMP/vm.json" m2_tw_older_ts)" == *PAWSEstab ]] && echo 0 || echo 1) \
 	"6.1 counts a PAWS reject in TIME_WAIT as PAWSEstab (< 6.16)" "$(b "$TMP/vm.json" m2_tw_older_ts)"

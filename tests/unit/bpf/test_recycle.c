@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The tcp_tw_recycle decisions of src/bpf/recycle.h against spec §a.2, §a.4 and §(d). */
+/* The tcp_tw_recycle decisions of src/bpf/recycle.h against kernel-notes §1.3, §1.4 and §5. */
 /* MODULES: tsclock tc */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +16,7 @@
 /*
  * A server as the gate sees it, reduced to what the pure functions decide: one record per peer
  * (the server address is fixed). close_server() is "the server closed first and entered
- * TIME_WAIT" (§a.2); a client-closed connection calls nothing, as in the gate.
+ * TIME_WAIT" (§1.3); a client-closed connection calls nothing, as in the gate.
  */
 struct model {
 	struct recycle_record rec[4];
@@ -182,7 +182,7 @@ static void test_p10_per_connection_offsets(void **state)
 	assert_in_range(dropped, n * 40 / 100, n * 60 / 100);
 }
 
-/* Edge cases of §a.4. */
+/* Edge cases of §1.4. */
 static void test_syn_window_edges(void **state)
 {
 	struct recycle_record r = { .ts = 1000, .stamp_ns = 5 * S };
@@ -218,12 +218,12 @@ static void test_syn_window_edges(void **state)
 	/* a stamp a little "after" now (another CPU's clock): fresh, not 584 years old */
 	assert_int_equal(recycle_syn_verdict(&r, false, true, 1, 5 * S - 10, MSL, 1),
 			 RV_DROP_PAWS);
-	/* a record never stamped ({0,0}, §a.1) is stale */
+	/* a record never stamped ({0,0}, §1.2) is stale */
 	r.stamp_ns = 0;
 	assert_int_equal(recycle_syn_verdict(&r, false, true, 1, 1 * S, MSL, 1), RV_PASS_STALE);
 }
 
-/* Edge cases of §a.2. */
+/* Edge cases of §1.3. */
 static void test_update_rule(void **state)
 {
 	struct recycle_record fresh = { 0 };

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* expect: [expect] lines against a result.json shaped like DESIGN.md's. */
+/* expect: [expect] lines against a result.json shaped as README.md "Results" describes. */
 /* MODULES: expect */
 #include <errno.h>
 #include <stdarg.h>

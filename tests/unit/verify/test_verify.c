@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The pure half of verify: KTAP and JSON output, reading JSON back, the compare table, and the
- * version timeline of spec §(b). */
+ * version timeline of kernel-notes §3. */
 /* MODULES: verify */
 #include <errno.h>
 #include <stdarg.h>
