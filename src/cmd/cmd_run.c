@@ -21,7 +21,7 @@ static const char usage[] =
 	"  DIR/events.jsonl and DIR/report.html (default DIR: out/<lab>).\n"
 	"  --capture      pcap files of the server's link and the router's outside (after NAT)\n"
 	"                 in DIR/pcap/; --capture=all adds every client's veth (before NAT)\n"
-	"  --seed N       overrides [lab] seed (ts_offset = random)\n"
+	"  --seed N       overrides [lab] seed (ts_offset = random): decimal or 0x hex\n"
 	"  --name NAME    overrides the lab name (namespaces twl-NAME-*)\n"
 	"  --quiet        no summary and no progress line\n"
 	"  -v             print every kernel action\n"
