@@ -50,7 +50,9 @@ gen_parse() {
 time_check() {
 	local t0 t1 rc=0
 	t0=$(now); timeout 60 "$1" check "$2" >/dev/null || rc=$?; t1=$(now)
-	if [ "$rc" -eq 124 ]; then echo ">60"; elif [ "$rc" -ne 0 ]; then echo "fail"; else echo "$t1 - $t0" | bc -l; fi
+	if [ "$rc" -eq 124 ]; then echo ">60"
+	elif [ "$rc" -ne 0 ]; then echo "fail"
+	else echo "$t1 - $t0" | bc -l; fi
 }
 bench_parse() {
 	echo "topology parsing: twlab check, median of $PARSE_RUNS runs${PARSE_BASELINE:+ (baseline: $PARSE_BASELINE, one run)}"
@@ -59,7 +61,11 @@ bench_parse() {
 		gen_parse "$kind" >"$TMP/$kind.ini"
 		: >"$TMP/pt"
 		for ((r = 0; r < PARSE_RUNS; r++)); do time_check ./twlab "$TMP/$kind.ini" >>"$TMP/pt"; done
-		if grep -qv '^[0-9.]*$' "$TMP/pt"; then tw=$(head -1 "$TMP/pt"); else tw=$(printf '%.3fs' "$(median <"$TMP/pt")"); fi
+		if grep -qv '^[0-9.]*$' "$TMP/pt"; then
+			tw=$(head -1 "$TMP/pt")	# a run failed or was cut off: say so
+		else
+			tw=$(printf '%.3fs' "$(median <"$TMP/pt")")
+		fi
 		base=-
 		if [ -n "${PARSE_BASELINE:-}" ]; then
 			base=$(time_check "$PARSE_BASELINE" "$TMP/$kind.ini")

@@ -36,7 +36,7 @@ struct topo_names {
 	struct topo_name *v;
 	size_t cap, n;
 	uint64_t seed;
-	struct topo_pool *pool;		/* the names' bytes: one malloc per 64 KiB, not per name */
+	struct topo_pool *pool;		/* the names' bytes, 64 KiB per malloc */
 };
 
 struct parser {
@@ -50,8 +50,8 @@ struct parser {
 	enum sect sect;
 	char sect_label[TOPO_NAME_MAX + 16];
 	int lab_line, server_line, router_line, expect_line;
-	struct topo_names keys;		/* keys of the current section -> line, for duplicates */
-	char raw[512];			/* the line as read, when inih would cut a quoted ';' */
+	struct topo_names keys;		/* keys of this section -> line, for duplicates */
+	char raw[512];			/* the line, when inih would cut a quoted ';' */
 	bool has_raw;
 
 	char name[TOPO_NAME_MAX + 1];	/* [lab] name */
@@ -81,7 +81,8 @@ const char *topo_line_value(const struct parser *p);
 /* value.c: values */
 #define TOPO_STR_(x) #x
 #define TOPO_STR(x) TOPO_STR_(x)
-#define TOPO_NAME_RULE "1.." TOPO_STR(TOPO_NAME_MAX) " characters of A-Z a-z 0-9 _ -, not starting with -"
+#define TOPO_NAME_RULE \
+	"1.." TOPO_STR(TOPO_NAME_MAX) " characters of A-Z a-z 0-9 _ -, not starting with -"
 bool topo_valid_name(const char *s, size_t max);
 /* What is wrong with s as text ("not valid UTF-8 text", "control character"), or NULL. */
 const char *topo_bad_text(const char *s, bool allow_tab);
