@@ -40,11 +40,17 @@ clean:
 # ---- everything below runs in the sub-make, with the packages installed ----
 ifneq ($(filter build-all build-tests twlab $(B)/%,$(MAKECMDGOALS)),)
 ARCH := $(shell gcc -dumpmachine)
+# CFLAGS is the user's (make CFLAGS=-O0); what twlab needs to build is TWLAB_CFLAGS, put
+# before it. WERROR=1 (CI) makes every warning an error.
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	  -D_GNU_SOURCE -pthread -Isrc -I$(B) -MMD -MP $(shell pkg-config --cflags $(PKGS))
+WERROR_FLAG := $(if $(filter 1,$(WERROR)),-Werror)
+TWLAB_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	  $(WERROR_FLAG) -D_GNU_SOURCE -pthread -Isrc -I$(B) -MMD -MP \
+	  $(shell pkg-config --cflags $(PKGS))
+ALL_CFLAGS = $(TWLAB_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 LDLIBS := $(shell pkg-config --libs $(PKGS)) -lm -pthread
-BPF_CFLAGS := -O2 -g -Wall -target bpf -D__TARGET_ARCH_x86 -I/usr/include/$(ARCH) -Isrc
+BPF_CFLAGS := -O2 -g -Wall $(WERROR_FLAG) -target bpf -D__TARGET_ARCH_x86 -I/usr/include/$(ARCH) \
+	  -Isrc
 
 # Every .c under src/<stage>/ is a module; src/main.c is the program, src/bpf/ holds BPF programs.
 SRCS := $(filter-out src/main.c src/bpf/%,$(shell find src -name '*.c'))
@@ -72,14 +78,14 @@ $(B)/%.skel.h: $(B)/%.bpf.o
 $(B)/%.o: src/%.c | $(B) $(SKELS)
 	@echo "  CC      $@"
 	@mkdir -p $(@D)
-	@$(CC) $(CFLAGS) -c $< -o $@
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(B)/libtwlab.a: $(OBJS)
 	@$(AR) rcs $@ $^
 
 twlab: $(B)/main.o $(B)/libtwlab.a
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # A test names the modules it links by file name on a line "/* MODULES: topo undo */" (default:
 # all of them, libtwlab.a) and the functions it mocks on a line "/* WRAP: fn1 fn2 */" (ld --wrap).
@@ -92,13 +98,13 @@ unitsrc = $(filter %/$(1).c,$(UNIT_SRCS))
 .SECONDEXPANSION:
 $(UNIT): $(B)/tests/%: $$(call unitsrc,$$*) $$(call objs,$$(call unitsrc,$$*)) | $(B)/tests
 	@echo "  TEST    $@"
-	@$(CC) $(CFLAGS) -Itests -o $@ $< $(call wraps,$<) $(call objs,$<) $(LDLIBS) -lcmocka
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Itests -o $@ $< $(call wraps,$<) $(call objs,$<) $(LDLIBS) -lcmocka
 $(B)/tests/%: tests/bpf/%.c $$(call objs,tests/bpf/$$*.c) | $(B)/tests
 	@echo "  TEST    $@"
-	@$(CC) $(CFLAGS) -Itests -o $@ $< $(call wraps,$<) $(call objs,$<) $(LDLIBS) -lcmocka
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Itests -o $@ $< $(call wraps,$<) $(call objs,$<) $(LDLIBS) -lcmocka
 $(B)/tests/%: tests/net/%.c $$(call objs,tests/net/$$*.c) | $(B)/tests
 	@echo "  CC      $@"
-	@$(CC) $(CFLAGS) -Itests -o $@ $< $(call objs,$<) $(LDLIBS)
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Itests -o $@ $< $(call objs,$<) $(LDLIBS)
 
 $(B)/fuzz_topo: tests/fuzz/fuzz_topo.c $(wildcard src/topo/*.c) | $(B)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc \

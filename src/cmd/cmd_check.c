@@ -18,8 +18,9 @@ int cmd_check(int argc, char **argv)
 	if (code)
 		return code;
 	topo_format_duration(lab->duration_ms, d, sizeof(d));
+	/* lab->file, not argv[1]: a planted file name must not reach the terminal raw */
 	printf("%s: ok: lab %s, %zu client%s, %s, server port %u%s, duration %s, %zu expectation%s\n",
-	       argv[1], lab->name, lab->n_clients, lab->n_clients == 1 ? "" : "s",
+	       lab->file, lab->name, lab->n_clients, lab->n_clients == 1 ? "" : "s",
 	       lab->router.present ? "behind a router" : "no router", lab->server.port,
 	       lab->server.recycle ? " with tw_recycle" : "", d, lab->n_expects,
 	       lab->n_expects == 1 ? "" : "s");

@@ -21,7 +21,7 @@ static const char usage[] =
 	"  DIR/events.jsonl and DIR/report.html (default DIR: out/<lab>).\n"
 	"  --capture      pcap files of the server's link and the router's outside (after NAT)\n"
 	"                 in DIR/pcap/; --capture=all adds every client's veth (before NAT)\n"
-	"  --seed N       overrides [lab] seed (ts_offset = random)\n"
+	"  --seed N       overrides [lab] seed (ts_offset = random): decimal or 0x hex\n"
 	"  --name NAME    overrides the lab name (namespaces twl-NAME-*)\n"
 	"  --quiet        no summary and no progress line\n"
 	"  -v             print every kernel action\n"
@@ -97,16 +97,11 @@ int cmd_run(int argc, char **argv)
 	code = cmd_load(argv[optind], name, &lab);
 	if (code)
 		return code;
-	if (seed) {
-		char *end;
-
-		errno = 0;
-		lab->seed = strtoull(seed, &end, 0);
-		if (errno || *end || !*seed) {
-			cmd_err("--seed: not a number: %s", seed);
-			topo_free(lab);
-			return EXIT_USAGE;
-		}
+	if (seed && topo_parse_seed(seed, &lab->seed)) {
+		/* the same numbers as [lab] seed: strtoull took "-1" and " 7", and 010 as 8 */
+		cmd_err("--seed %s: not a number: " TOPO_SEED_RULE, seed);
+		topo_free(lab);
+		return EXIT_USAGE;
 	}
 	code = cmd_need_root();
 	if (code)

@@ -24,17 +24,23 @@ static int lab_key(struct parser *p, const char *key, const char *value)
 
 	if (!strcmp(key, "name")) {
 		if (!topo_valid_name(value, TOPO_NAME_MAX))
-			return topo_perr(p, p->line, key, -EINVAL,
-				    "name = %s: a name is 1..%d characters of A-Z a-z 0-9 _ -",
-				    value, TOPO_NAME_MAX);
+			return topo_perr(p, p->line, key, -EINVAL, "name = %s: a name is " TOPO_NAME_RULE,
+				    value);
 		snprintf(p->name, sizeof(p->name), "%s", value);
 		p->has_name = true;
 		return 0;
 	}
 	if (!strcmp(key, "duration"))
 		return topo_value_duration(p, key, value, 1, MS_DAY, &lab->duration_ms);
-	if (!strcmp(key, "seed"))
-		return topo_value_u64(p, key, value, 0, UINT64_MAX, &lab->seed);
+	if (!strcmp(key, "seed")) {
+		int r = topo_parse_seed(value, &lab->seed);
+
+		if (r == -ERANGE)
+			return topo_bad_value(p, key, value, -EINVAL, "out of range: " TOPO_SEED_RULE);
+		if (r < 0)
+			return topo_bad_value(p, key, value, -EINVAL, "not a number: " TOPO_SEED_RULE);
+		return 0;
+	}
 	if (!strcmp(key, "description")) {
 		free(lab->description);
 		lab->description = strdup(value);
@@ -344,10 +350,8 @@ static int expect_key(struct parser *p, const char *path, const char *value)
 		return topo_perr(p, p->line, path, -EINVAL, "%s = %s: %s needs a number", path, value,
 			    topo_op_names[op]);
 
-	e = realloc(lab->expects, (lab->n_expects + 1) * sizeof(*e));
-	if (!e)
+	if (topo_grow(&lab->expects, &p->expects_cap, lab->n_expects + 1, sizeof(*e)))
 		return topo_enomem(p);
-	lab->expects = e;
 	e = &lab->expects[lab->n_expects];
 	memset(e, 0, sizeof(*e));
 	e->op = (enum expect_op)op;
@@ -367,10 +371,26 @@ static int expect_key(struct parser *p, const char *path, const char *value)
 	return 0;
 }
 
+/* A key is given once per section; [expect] excepted (a range needs the same path twice). */
+static int check_duplicate(struct parser *p, const char *key)
+{
+	int r, first;
+
+	if (p->sect == SECT_EXPECT)
+		return 0;
+	r = topo_names_add(&p->keys, key, p->line, &first);
+	if (r < 0)
+		return topo_enomem(p);
+	if (r > 0)
+		return topo_perr(p, p->line, key, -EINVAL, "duplicate key %s in %s (first on line %d)",
+			    key, p->sect_label, first);
+	return 0;
+}
+
 int topo_on_key(void *user, const char *section, const char *key, const char *value)
 {
 	struct parser *p = user;
-	struct seen_key *k;
+	const char *bad;
 	int r;
 
 	if (p->failed)
@@ -380,25 +400,14 @@ int topo_on_key(void *user, const char *section, const char *key, const char *va
 	if (p->sect == SECT_NONE)
 		return !topo_perr(p, p->line, key, -EINVAL,
 			     "%s: key outside of a section (start with [lab] or [server])", key);
-	for (const char *c = value; *c; c++)
-		if (iscntrl((unsigned char)*c) && *c != '\t')
-			return !topo_perr(p, p->line, key, -EINVAL, "%s: control character in the value",
-				     key);
-
-	if (p->sect != SECT_EXPECT) {	/* a range needs the same path twice */
-		for (size_t i = 0; i < p->n_keys; i++)
-			if (!strcmp(p->keys[i].name, key))
-				return !topo_perr(p, p->line, key, -EINVAL,
-					     "duplicate key %s in %s (first on line %d)", key,
-					     p->sect_label, p->keys[i].line);
-		k = realloc(p->keys, (p->n_keys + 1) * sizeof(*k));
-		if (!k)
-			return !topo_enomem(p);
-		p->keys = k;
-		if (!(k[p->n_keys].name = strdup(key)))
-			return !topo_enomem(p);
-		k[p->n_keys++].line = p->line;
-	}
+	if (p->has_raw)		/* inih cut the value at a quoted " ;" */
+		value = topo_line_value(p);
+	if ((bad = topo_bad_text(key, false)))
+		return !topo_perr(p, p->line, key, -EINVAL, "%s: %s in the key", key, bad);
+	if ((bad = topo_bad_text(value, true)))
+		return !topo_perr(p, p->line, key, -EINVAL, "%s: %s in the value", key, bad);
+	if (check_duplicate(p, key) < 0)
+		return 0;
 
 	switch (p->sect) {
 	case SECT_LAB:

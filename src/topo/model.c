@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <wordexp.h>
+#include <sys/random.h>
 
 #include <ini.h>
 
@@ -34,6 +35,7 @@ static void free_sysctls(struct topo_sysctls *ss)
 	free(ss->v);
 	ss->v = NULL;
 	ss->n = 0;
+	ss->cap = 0;
 }
 
 void topo_free_client(struct lab_client *c)
@@ -77,6 +79,7 @@ int topo_copy_client(struct lab_client *dst, const struct lab_client *src)
 	dst->command_text = NULL;
 	dst->sysctls.v = NULL;
 	dst->sysctls.n = 0;
+	dst->sysctls.cap = 0;
 	if (src->command) {
 		while (src->command[n])
 			n++;
@@ -93,6 +96,7 @@ int topo_copy_client(struct lab_client *dst, const struct lab_client *src)
 		dst->sysctls.v = calloc(src->sysctls.n, sizeof(struct topo_sysctl));
 		if (!dst->sysctls.v)
 			goto nomem;
+		dst->sysctls.cap = src->sysctls.n;
 		for (size_t i = 0; i < src->sysctls.n; i++) {
 			struct topo_sysctl *d = &dst->sysctls.v[i];
 
@@ -110,6 +114,152 @@ nomem:
 	return -ENOMEM;
 }
 
+
+/* ---- growing arrays and sets of names, so that reading a file stays linear ---- */
+
+int topo_grow(void *pv, size_t *cap, size_t need, size_t size)
+{
+	void **v = pv, *nv;
+	size_t n = *cap ? *cap : 4;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	if (n > SIZE_MAX / size)
+		return -ENOMEM;
+	nv = realloc(*v, n * size);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = n;
+	return 0;
+}
+
+/*
+ * FNV-1a from a random basis, then murmur3's finalizer: which slot a name lands in cannot be
+ * worked out from the file alone, so a file cannot be made to collide on purpose.
+ */
+static uint64_t name_hash(uint64_t seed, const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ seed;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 33);
+}
+
+struct topo_pool {
+	struct topo_pool *prev;
+	size_t used, size;
+	char buf[];
+};
+
+static char *pool_strdup(struct topo_pool **pool, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	struct topo_pool *b = *pool;
+	char *d;
+
+	if (!b || b->size - b->used < n) {
+		size_t size = n > 65536 ? n : 65536;
+
+		b = malloc(sizeof(*b) + size);
+		if (!b)
+			return NULL;
+		b->prev = *pool;
+		b->used = 0;
+		b->size = size;
+		*pool = b;
+	}
+	d = memcpy(b->buf + b->used, s, n);
+	b->used += n;
+	return d;
+}
+
+static struct topo_name *names_slot(const struct topo_names *t, const char *name, uint64_t h)
+{
+	size_t i = h & (t->cap - 1);
+
+	for (;; i = (i + 1) & (t->cap - 1))
+		if (!t->v[i].name || (t->v[i].hash == h && !strcmp(t->v[i].name, name)))
+			return &t->v[i];
+}
+
+static int names_resize(struct topo_names *t, size_t cap)
+{
+	struct topo_names n = { .cap = cap, .n = t->n, .seed = t->seed, .pool = t->pool };
+
+	n.v = calloc(cap, sizeof(*n.v));
+	if (!n.v)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->v[i].name)
+			*names_slot(&n, t->v[i].name, t->v[i].hash) = t->v[i];
+	free(t->v);
+	*t = n;
+	return 0;
+}
+
+int topo_names_add(struct topo_names *t, const char *name, int value, int *ret_old)
+{
+	struct topo_name *slot;
+	uint64_t h;
+
+	if (!t->cap) {
+		if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != sizeof(t->seed))
+			t->seed = (uintptr_t)t;
+		if (names_resize(t, 16) < 0)
+			return -ENOMEM;
+	}
+	h = name_hash(t->seed, name);
+	slot = names_slot(t, name, h);
+	if (slot->name) {
+		*ret_old = slot->value;
+		return 1;
+	}
+	if (2 * (t->n + 1) > t->cap) {	/* at most half full: probes stay short */
+		if (names_resize(t, 2 * t->cap) < 0)
+			return -ENOMEM;
+		slot = names_slot(t, name, h);
+	}
+	slot->name = pool_strdup(&t->pool, name);
+	if (!slot->name)
+		return -ENOMEM;
+	slot->hash = h;
+	slot->value = value;
+	t->n++;
+	return 0;
+}
+
+int topo_names_get(const struct topo_names *t, const char *name, int *ret_value)
+{
+	const struct topo_name *slot;
+
+	if (!t->n)
+		return -ENOENT;
+	slot = names_slot(t, name, name_hash(t->seed, name));
+	if (!slot->name)
+		return -ENOENT;
+	*ret_value = slot->value;
+	return 0;
+}
+
+void topo_names_free(struct topo_names *t)
+{
+	while (t->pool) {
+		struct topo_pool *b = t->pool;
+
+		t->pool = b->prev;
+		free(b);
+	}
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
 
 /* ---- the plan and lookups ---- */
 

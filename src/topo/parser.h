@@ -25,9 +25,18 @@
 
 enum sect { SECT_NONE, SECT_LAB, SECT_SERVER, SECT_ROUTER, SECT_CLIENT, SECT_EXPECT };
 
-struct seen_key {
+/* A set of names, each with a number (a line, an index): open addressing, at most half full. */
+struct topo_name {
 	char *name;
-	int line;
+	uint64_t hash;
+	int value;
+};
+
+struct topo_names {
+	struct topo_name *v;
+	size_t cap, n;
+	uint64_t seed;
+	struct topo_pool *pool;		/* the names' bytes, 64 KiB per malloc */
 };
 
 struct parser {
@@ -41,8 +50,9 @@ struct parser {
 	enum sect sect;
 	char sect_label[TOPO_NAME_MAX + 16];
 	int lab_line, server_line, router_line, expect_line;
-	struct seen_key *keys;		/* keys of the current section, for duplicates */
-	size_t n_keys;
+	struct topo_names keys;		/* keys of this section -> line, for duplicates */
+	char raw[512];			/* the line, when inih would cut a quoted ';' */
+	bool has_raw;
 
 	char name[TOPO_NAME_MAX + 1];	/* [lab] name */
 	bool has_name;
@@ -53,9 +63,10 @@ struct parser {
 	uint32_t replicas;
 	int replicas_line;
 	int ts_line, ts_offset_line, uptime_line;
-	char **bases;			/* names of the [client NAME] headers so far */
-	int *base_lines;
-	size_t n_bases;
+	struct topo_names bases;	/* names of the [client NAME] headers so far -> line */
+	struct topo_names clients;	/* lab->clients[].name -> index */
+	size_t clients_cap, expects_cap;
+	size_t n_sysctls;		/* in the whole lab, replicas counted */
 };
 
 /* topo.c: errors (the first one is kept) and sections */
@@ -65,9 +76,18 @@ int topo_enomem(struct parser *p);
 void topo_set_err(struct topo_err *err, const char *file, int line, const char *key,
 		    const char *fmt, ...);
 const struct lab_client *topo_find_client(const struct lab *lab, const char *name);
+const char *topo_line_value(const struct parser *p);
 
 /* value.c: values */
+#define TOPO_STR_(x) #x
+#define TOPO_STR(x) TOPO_STR_(x)
+#define TOPO_NAME_RULE \
+	"1.." TOPO_STR(TOPO_NAME_MAX) " characters of A-Z a-z 0-9 _ -, not starting with -"
 bool topo_valid_name(const char *s, size_t max);
+/* What is wrong with s as text ("not valid UTF-8 text", "control character"), or NULL. */
+const char *topo_bad_text(const char *s, bool allow_tab);
+/* s with control characters (C0, DEL, C1) and bytes that are not UTF-8 as \xNN; cut to fit. */
+void topo_escape(const char *s, char *buf, size_t len);
 int topo_parse_u64(const char *s, uint64_t *ret);
 int topo_parse_enum(const char *s, const char *const *names);
 int topo_bad_value(struct parser *p, const char *key, const char *value, int r, const char *why);
@@ -92,5 +112,12 @@ int topo_on_key(void *user, const char *section, const char *key, const char *va
 /* model.c: freeing, copying, lookups */
 void topo_free_client(struct lab_client *c);
 int topo_copy_client(struct lab_client *dst, const struct lab_client *src);
+/* Make room for need elements of size bytes in *pv (capacity *cap, doubled): 0 or -ENOMEM. */
+int topo_grow(void *pv, size_t *cap, size_t need, size_t size);
+/* 0 added, 1 already there (*ret_old = its value), -ENOMEM. */
+int topo_names_add(struct topo_names *t, const char *name, int value, int *ret_old);
+/* 0 and *ret_value, or -ENOENT. */
+int topo_names_get(const struct topo_names *t, const char *name, int *ret_value);
+void topo_names_free(struct topo_names *t);
 
 #endif

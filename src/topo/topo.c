@@ -7,7 +7,11 @@
  * every error names one), sees the section headers (inih only calls back on keys, and an empty
  * [router] or [client a] still means something), strips '#' inline comments (inih only knows
  * ';') and leading blanks (inih would take an indented key for the continuation of the
- * previous value).
+ * previous value). A ';' or '#' inside quotes is not a comment: inih would still cut the value
+ * at a quoted " ;", so such a line is kept whole for topo_on_key (topo_line_value).
+ *
+ * Every lookup while reading (duplicate keys, client names, expect paths) is a hash set, so a
+ * file is read in time linear in its size.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -25,15 +29,19 @@
 
 #include "topo/parser.h"
 
+/* Messages quote the file's text: its control characters never reach a terminal raw. */
 static void verr(struct topo_err *err, const char *file, int line, const char *key,
 		 const char *fmt, va_list ap)
 {
+	char msg[TOPO_ERR_MAX];
+
 	if (!err)
 		return;
-	snprintf(err->file, sizeof(err->file), "%s", file ? file : "<buffer>");
+	topo_escape(file ? file : "<buffer>", err->file, sizeof(err->file));
 	err->line = line;
-	snprintf(err->key, sizeof(err->key), "%s", key ? key : "");
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	topo_escape(key ? key : "", err->key, sizeof(err->key));
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	topo_escape(msg, err->msg, sizeof(err->msg));
 }
 
 void topo_set_err(struct topo_err *err, const char *file, int line, const char *key,
@@ -68,15 +76,6 @@ int topo_enomem(struct parser *p)
 
 /* ---- sections ---- */
 
-static void reset_keys(struct parser *p)
-{
-	for (size_t i = 0; i < p->n_keys; i++)
-		free(p->keys[i].name);
-	free(p->keys);
-	p->keys = NULL;
-	p->n_keys = 0;
-}
-
 const struct lab_client *topo_find_client(const struct lab *lab, const char *name)
 {
 	for (size_t i = 0; i < lab->n_clients; i++)
@@ -85,11 +84,19 @@ const struct lab_client *topo_find_client(const struct lab *lab, const char *nam
 	return NULL;
 }
 
+/* topo_find_client for the parser: by the name set, not a scan. */
+static const struct lab_client *find_client(const struct parser *p, const char *name)
+{
+	int i;
+
+	return topo_names_get(&p->clients, name, &i) ? NULL : &p->lab->clients[i];
+}
+
 /* [client NAME] ends: apply the timestamps default, expand replicas, append. */
 static int client_expand(struct parser *p)
 {
 	struct lab *lab = p->lab;
-	struct lab_client *cur = &p->cur, *v;
+	struct lab_client *cur = &p->cur;
 	int line = p->replicas_line ? p->replicas_line : cur->line;
 	const char *key = p->replicas_line ? "replicas" : "";
 	char base[sizeof(cur->name)];
@@ -103,6 +110,12 @@ static int client_expand(struct parser *p)
 			    "[client %s]: %zu clients, more than the %d a lab may have", cur->name,
 			    lab->n_clients + n, TOPO_MAX_CLIENTS);
 
+	if (cur->sysctls.n * n > TOPO_MAX_SYSCTLS - (p->n_sysctls - cur->sysctls.n))
+		return topo_perr(p, line, key, -EINVAL,
+			    "[client %s]: %zu sysctl lines x %" PRIu32 " replicas: more than the %d sysctls a lab may set",
+			    cur->name, cur->sysctls.n, n, TOPO_MAX_SYSCTLS);
+	p->n_sysctls += cur->sysctls.n * (n - 1);
+
 	snprintf(base, sizeof(base), "%s", cur->name);
 	for (uint32_t i = 1; n > 1 && i <= n; i++) {
 		const struct lab_client *o;
@@ -113,19 +126,18 @@ static int client_expand(struct parser *p)
 		if (w < 0 || (size_t)w >= sizeof(name))
 			return topo_perr(p, line, key, -EINVAL, "replica name %s%" PRIu32 " is too long",
 				    base, i);
-		o = topo_find_client(lab, name);
+		o = find_client(p, name);
 		if (o)
 			return topo_perr(p, line, key, -EINVAL,
 				    "replica %s of [client %s] clashes with client %s from line %d",
 				    name, base, o->name, o->line);
 	}
 
-	v = realloc(lab->clients, (lab->n_clients + n) * sizeof(*v));
-	if (!v)
+	if (topo_grow(&lab->clients, &p->clients_cap, lab->n_clients + n, sizeof(*lab->clients)))
 		return topo_enomem(p);
-	lab->clients = v;
 	for (uint32_t i = 1; i <= n; i++) {
 		struct lab_client *c = &lab->clients[lab->n_clients];
+		int old;
 
 		if (topo_copy_client(c, cur) < 0)
 			return topo_enomem(p);
@@ -133,6 +145,8 @@ static int client_expand(struct parser *p)
 			snprintf(c->name, sizeof(c->name), "%.*s%" PRIu32, TOPO_NAME_MAX, base, i);
 		c->index = (int)lab->n_clients;
 		lab->n_clients++;
+		if (topo_names_add(&p->clients, c->name, c->index, &old) < 0)
+			return topo_enomem(p);
 	}
 	return 0;
 }
@@ -152,46 +166,33 @@ static int section_close(struct parser *p)
 	if (p->sect == SECT_CLIENT)
 		r = client_close(p);
 	p->sect = SECT_NONE;
-	reset_keys(p);
+	topo_names_free(&p->keys);
 	return r;
 }
 
 static int client_open(struct parser *p, const char *name)
 {
 	const struct lab_client *o;
-	char **bases;
-	int *lines;
+	int first;
 
 	if (!*name)
 		return topo_perr(p, p->line, "", -EINVAL, "a client section needs a name: [client NAME]");
 	if (!topo_valid_name(name, TOPO_NAME_MAX))
-		return topo_perr(p, p->line, "", -EINVAL,
-			    "[client %s]: a name is 1..%d characters of A-Z a-z 0-9 _ -", name,
-			    TOPO_NAME_MAX);
+		return topo_perr(p, p->line, "", -EINVAL, "[client %s]: a name is " TOPO_NAME_RULE,
+			    name);
 	if (!strcmp(name, "server") || !strcmp(name, "router"))
 		return topo_perr(p, p->line, "", -EINVAL, "[client %s]: the name %s is reserved", name,
 			    name);
-	for (size_t i = 0; i < p->n_bases; i++)
-		if (!strcmp(p->bases[i], name))
-			return topo_perr(p, p->line, "", -EINVAL,
-				    "duplicate [client %s] (first on line %d)", name, p->base_lines[i]);
-	o = topo_find_client(p->lab, name);
+	if (!topo_names_get(&p->bases, name, &first))
+		return topo_perr(p, p->line, "", -EINVAL, "duplicate [client %s] (first on line %d)",
+			    name, first);
+	o = find_client(p, name);
 	if (o)
 		return topo_perr(p, p->line, "", -EINVAL,
 			    "[client %s]: the name is already taken by a replica of the client on line %d",
 			    name, o->line);
-
-	bases = realloc(p->bases, (p->n_bases + 1) * sizeof(*bases));
-	if (!bases)
+	if (topo_names_add(&p->bases, name, p->line, &first) < 0)
 		return topo_enomem(p);
-	p->bases = bases;
-	lines = realloc(p->base_lines, (p->n_bases + 1) * sizeof(*lines));
-	if (!lines)
-		return topo_enomem(p);
-	p->base_lines = lines;
-	if (!(p->bases[p->n_bases] = strdup(name)))
-		return topo_enomem(p);
-	p->base_lines[p->n_bases++] = p->line;
 
 	memset(&p->cur, 0, sizeof(p->cur));
 	snprintf(p->cur.name, sizeof(p->cur.name), "%s", name);
@@ -266,6 +267,56 @@ static int section_open(struct parser *p, const char *str)
 }
 
 
+static bool is_comment(const char *s, const char *c)
+{
+	return (*c == ';' || *c == '#') && (c == s || c[-1] == ' ' || c[-1] == '\t');
+}
+
+/*
+ * Where the text of [s, e) ends: at a ';' or '#' that starts the line or follows a blank, as
+ * inih does for ';', unless it is inside quotes ('...' literal, "..." and bare text with
+ * backslash escapes, as the command's wordexp reads them). A quote left open does not
+ * protect: "it's #1" still ends before "#1".
+ */
+static const char *text_end(const char *s, const char *e)
+{
+	const char *open = NULL;	/* the first comment inside the quote still open */
+	char q = 0;
+
+	for (const char *c = s; c < e; c++) {
+		if (q == '\'') {
+			if (*c == q)
+				q = 0, open = NULL;
+			else if (!open && is_comment(s, c))
+				open = c;
+		} else if (*c == '\\' && c + 1 < e) {
+			c++;
+		} else if (q == '"') {
+			if (*c == q)
+				q = 0, open = NULL;
+			else if (!open && is_comment(s, c))
+				open = c;
+		} else if (*c == '\'' || *c == '"') {
+			q = *c;
+		} else if (is_comment(s, c)) {
+			return c;
+		}
+	}
+	return open ? open : e;
+}
+
+/* The value of the key line in p->raw, as inih would split it: after the first '=' or ':'. */
+const char *topo_line_value(const struct parser *p)
+{
+	const char *v = p->raw + strcspn(p->raw, "=:");
+
+	if (*v)
+		v++;
+	while (isspace((unsigned char)*v))
+		v++;
+	return v;
+}
+
 /* fgets for inih, over the buffer: one line per call, so p->line is the line inih is on. */
 static char *read_line(char *str, int num, void *stream)
 {
@@ -288,25 +339,22 @@ static char *read_line(char *str, int num, void *stream)
 		s += 3;
 	while (s < e && isspace((unsigned char)*s))
 		s++;
-	if (s < e && (*s == ';' || *s == '#')) {
-		e = s;
-	} else {
-		/* inline comment: ';' or '#' after a blank, as inih does for ';' */
-		for (const char *c = s + 1; c < e; c++)
-			if ((*c == ';' || *c == '#') && (c[-1] == ' ' || c[-1] == '\t')) {
-				e = c;
-				break;
-			}
-	}
+	e = text_end(s, e);
 	while (e > s && isspace((unsigned char)e[-1]))
 		e--;
 	n = e - s;
-	if (n > (size_t)num - 1) {
+	if (n > (size_t)num - 1 || n >= sizeof(p->raw)) {
 		topo_perr(p, p->line, "", -EINVAL, "line longer than %d characters", num - 1);
 		return NULL;
 	}
 	memcpy(str, s, n);
 	str[n] = '\0';
+	/* a quoted " ;" is left: inih would take it for a comment */
+	p->has_raw = false;
+	for (const char *c = str + 1; *c && !p->has_raw; c++)
+		p->has_raw = *c == ';' && isspace((unsigned char)c[-1]);
+	if (p->has_raw)
+		memcpy(p->raw, str, n + 1);
 
 	if (str[0] == '[') {
 		if (section_open(p, str) < 0)
@@ -343,7 +391,7 @@ static int check_expect_nodes(struct parser *p)
 		if (len < sizeof(node)) {
 			memcpy(node, rest, len);
 			node[len] = '\0';
-			if (topo_find_client(lab, node) ||
+			if (find_client(p, node) ||
 			    (counters && (!strcmp(node, "server") ||
 					  (lab->router.present && !strcmp(node, "router")))))
 				continue;
@@ -381,9 +429,8 @@ static int finish(struct parser *p, const char *name_override)
 
 	if (name_override) {
 		if (!topo_valid_name(name_override, TOPO_NAME_MAX))
-			return topo_perr(p, 0, "name", -EINVAL,
-				    "lab name %s: a name is 1..%d characters of A-Z a-z 0-9 _ -",
-				    name_override, TOPO_NAME_MAX);
+			return topo_perr(p, 0, "name", -EINVAL, "lab name %s: a name is " TOPO_NAME_RULE,
+				    name_override);
 		snprintf(lab->name, sizeof(lab->name), "%s", name_override);
 	} else if (p->has_name) {
 		snprintf(lab->name, sizeof(lab->name), "%s", p->name);
@@ -393,8 +440,8 @@ static int finish(struct parser *p, const char *name_override)
 		name_from_file(p->fname, name, sizeof(name));
 		if (!topo_valid_name(name, TOPO_NAME_MAX))
 			return topo_perr(p, 0, "name", -EINVAL,
-				    "the file name gives the lab name '%s', which is not 1..%d characters of A-Z a-z 0-9 _ -: set name in [lab]",
-				    name, TOPO_NAME_MAX);
+				    "the file name gives the lab name '%s', which is not " TOPO_NAME_RULE ": set name in [lab]",
+				    name);
 		snprintf(lab->name, sizeof(lab->name), "%.*s", TOPO_NAME_MAX, name);
 	}
 
@@ -432,7 +479,14 @@ int topo_load_buffer(const char *buf, size_t len, const char *fname, const char 
 	if (!buf)
 		p.pos = p.end = "";
 	lab = calloc(1, sizeof(*lab));
-	if (!lab || (fname && !(lab->file = strdup(fname)))) {
+	if (lab && fname) {
+		size_t n = 4 * strlen(fname) + 1;	/* every byte may become \xNN */
+
+		lab->file = malloc(n);
+		if (lab->file)
+			topo_escape(fname, lab->file, n);
+	}
+	if (!lab || (fname && !lab->file)) {
 		free(lab);
 		topo_set_err(p.err, fname, 0, "", "out of memory");
 		return -ENOMEM;
@@ -463,11 +517,9 @@ int topo_load_buffer(const char *buf, size_t len, const char *fname, const char 
 
 	if (p.sect == SECT_CLIENT)
 		topo_free_client(&p.cur);
-	reset_keys(&p);
-	for (size_t i = 0; i < p.n_bases; i++)
-		free(p.bases[i]);
-	free(p.bases);
-	free(p.base_lines);
+	topo_names_free(&p.keys);
+	topo_names_free(&p.bases);
+	topo_names_free(&p.clients);
 	if (p.failed) {
 		topo_free(lab);
 		return p.failed;

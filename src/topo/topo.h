@@ -12,6 +12,7 @@
 
 #define TOPO_NAME_MAX 24   /* lab and node names; twl-<lab>-<node> stays short */
 #define TOPO_MAX_CLIENTS 5000
+#define TOPO_MAX_SYSCTLS 2000000  /* in a lab, replicas counted: a few files' worth */
 #define TOPO_ERR_MAX 512
 
 enum ts_mode { TS_OFFSET, TS_KERNEL, TS_SHARED, TS_OFF };
@@ -28,7 +29,7 @@ struct topo_sysctl {
 
 struct topo_sysctls {
 	struct topo_sysctl *v;
-	size_t n;
+	size_t n, cap;
 };
 
 /* Addresses are IPv4 in host byte order. */
@@ -97,7 +98,7 @@ struct lab_expect {
 
 struct lab {
 	char name[TOPO_NAME_MAX + 1];
-	char *file;
+	char *file;               /* the path, for messages and JSON: controls and non-UTF-8 as \xNN */
 	char *description;
 	uint64_t duration_ms;
 	uint64_t seed;
@@ -128,6 +129,10 @@ int topo_load(const char *path, const char *name_override, struct lab **ret_lab,
 int topo_load_buffer(const char *buf, size_t len, const char *fname, const char *name_override,
 		     struct lab **ret_lab, struct topo_err *err);
 void topo_free(struct lab *lab);
+
+/* [lab] seed and --seed: decimal or 0x hex, 0..2^64-1, no sign. 0 or -EINVAL / -ERANGE. */
+#define TOPO_SEED_RULE "a seed is 0..18446744073709551615, decimal or 0x hex"
+int topo_parse_seed(const char *s, uint64_t *ret);
 
 /* "250ms" "2s" "5m" "1h" "10d" -> ms. 0 or -EINVAL / -ERANGE. */
 int topo_parse_duration(const char *s, uint64_t *ret_ms);

@@ -24,14 +24,91 @@ bool topo_is_name_char(char c)
 	       c == '_' || c == '-';
 }
 
+/* Not starting with '-': a name is also a command-line argument (twlab down NAME). */
 bool topo_valid_name(const char *s, size_t max)
 {
 	size_t n = 0;
 
+	if (s[0] == '-')
+		return false;
 	for (; s[n]; n++)
 		if (!topo_is_name_char(s[n]) || n >= max)
 			return false;
 	return n > 0;
+}
+
+/* The length of the valid UTF-8 sequence at s (1..4), or 0: overlong forms, surrogates and
+ * code points above U+10FFFF are not valid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* C0, DEL and C1 (U+0080..U+009F, "\xc2\x80".."\xc2\x9f"): a terminal acts on them. */
+static bool is_control(const unsigned char *s, size_t n)
+{
+	return (n == 1 && (s[0] < 0x20 || s[0] == 0x7f)) || (n == 2 && s[0] == 0xc2 && s[1] < 0xa0);
+}
+
+const char *topo_bad_text(const char *s, bool allow_tab)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c;) {
+		size_t n = utf8_len(c);
+
+		if (!n)
+			return "not valid UTF-8 text";
+		if (is_control(c, n) && !(allow_tab && *c == '\t'))
+			return "control character";
+		c += n;
+	}
+	return NULL;
+}
+
+void topo_escape(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (!len)
+		return;
+	for (const unsigned char *c = (const unsigned char *)s; *c && o + 1 < len;) {
+		size_t n = utf8_len(c);
+
+		if (n && !is_control(c, n)) {
+			if (o + n >= len)
+				break;
+			memcpy(buf + o, c, n);
+			o += n;
+			c += n;
+			continue;
+		}
+		/* one byte at a time: a C1 character shows as its two bytes */
+		if (o + 4 >= len)
+			break;
+		snprintf(buf + o, len - o, "\\x%02x", *c++);
+		o += 4;
+	}
+	buf[o] = '\0';
 }
 
 /* Decimal, or hex with 0x; no sign, no blanks. */
@@ -67,6 +144,11 @@ int topo_parse_u64(const char *s, uint64_t *ret)
 		return -ERANGE;
 	*ret = v;
 	return 0;
+}
+
+int topo_parse_seed(const char *s, uint64_t *ret)
+{
+	return topo_parse_u64(s, ret);
 }
 
 static int parse_bool(const char *s, bool *ret)
@@ -337,10 +419,11 @@ int topo_add_sysctl(struct parser *p, struct topo_sysctls *ss, const char *key,
 	if (!*value)
 		return topo_bad_value(p, key, value, -EINVAL, "empty value");
 
-	v = realloc(ss->v, (ss->n + 1) * sizeof(*v));
-	if (!v)
+	if (p->n_sysctls >= TOPO_MAX_SYSCTLS)
+		return topo_perr(p, p->line, key, -EINVAL, "%s: more than the %d sysctls a lab may set",
+			    key, TOPO_MAX_SYSCTLS);
+	if (topo_grow(&ss->v, &ss->cap, ss->n + 1, sizeof(*v)))
 		return topo_enomem(p);
-	ss->v = v;
 	v = &ss->v[ss->n];
 	v->name = strdup(name);
 	v->value = strdup(value);
@@ -351,6 +434,7 @@ int topo_add_sysctl(struct parser *p, struct topo_sysctls *ss, const char *key,
 		return topo_enomem(p);
 	}
 	ss->n++;
+	p->n_sysctls++;
 	return 0;
 }
 

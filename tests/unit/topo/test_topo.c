@@ -857,6 +857,270 @@ static void test_first_error_wins(void **state)
 	bad("[server]\n[bogus]\n", 2, "", "unknown section");
 }
 
+/* ---- big files (item 5 of issue 8): the lookups are hash sets, the results the same ---- */
+
+/* A growing text buffer for generated files. */
+struct text {
+	char *s;
+	size_t n, cap;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	for (;;) {
+		va_start(ap, fmt);
+		w = vsnprintf(t->s + t->n, t->cap - t->n, fmt, ap);
+		va_end(ap);
+		assert_true(w >= 0);
+		if ((size_t)w < t->cap - t->n)
+			break;
+		t->cap = t->cap ? 2 * t->cap : 1 << 16;
+		t->s = realloc(t->s, t->cap);
+		assert_non_null(t->s);
+	}
+	t->n += w;
+}
+
+static void test_many_keys(void **state)
+{
+	struct text t = { 0 };
+	struct lab *lab;
+
+	add(&t, "[server]\n");
+	for (int i = 0; i < 60000; i++)
+		add(&t, "sysctl.net.ipv4.k%d = %d\n", i, i);
+	add(&t, "[client a]\n");
+	lab = load(t.s);
+	assert_int_equal(lab->server.sysctls.n, 60000);
+	assert_string_equal(lab->server.sysctls.v[0].name, "net.ipv4.k0");
+	assert_string_equal(lab->server.sysctls.v[59999].name, "net.ipv4.k59999");
+	assert_string_equal(lab->server.sysctls.v[59999].value, "59999");
+	assert_int_equal(lab->server.sysctls.v[59999].line, 60001);
+	topo_free(lab);
+
+	/* the same key again at the very end is still found, with its first line */
+	t.n -= strlen("[client a]\n");
+	add(&t, "sysctl.net.ipv4.k0 = 1\n[client a]\n");
+	bad(t.s, 60002, "sysctl.net.ipv4.k0",
+	    "duplicate key sysctl.net.ipv4.k0 in [server] (first on line 2)");
+	free(t.s);
+}
+
+static void test_many_clients(void **state)
+{
+	struct text t = { 0 };
+	struct lab *lab;
+
+	/* 4000 replicas and 1000 named clients, an expectation on each of them */
+	add(&t, "[server]\n[client r]\nreplicas = 4000\n");
+	for (int i = 0; i < 1000; i++)
+		add(&t, "[client c%d]\n", i);
+	add(&t, "[expect]\n");
+	for (int i = 1; i <= 4000; i++)
+		add(&t, "client.r%d.attempts = >= 0\n", i);
+	for (int i = 0; i < 1000; i++)
+		add(&t, "counters.c%d.TcpExtTW = == 0\n", i);
+	lab = load(t.s);
+	assert_int_equal(lab->n_clients, 5000);
+	assert_int_equal(lab->n_expects, 5000);
+	assert_string_equal(lab->clients[3999].name, "r4000");
+	assert_string_equal(lab->clients[4999].name, "c999");
+	assert_string_equal(lab->expects[4999].path, "counters.c999.TcpExtTW");
+	topo_free(lab);
+
+	/* the last expectation names a client that is not there */
+	add(&t, "client.c1000.attempts = == 0\n");
+	bad(t.s, 1000 + 3 + 1 + 5000 + 1, "client.c1000.attempts",
+	    "no client named c1000 in this lab");
+	free(t.s);
+
+	/* a client name taken long before, by a replica */
+	t = (struct text){ 0 };
+	add(&t, "[server]\n[client r]\nreplicas = 3000\n");
+	for (int i = 0; i < 1000; i++)
+		add(&t, "[client c%d]\n", i);
+	add(&t, "[client r2999]\n");
+	bad(t.s, 1004, "", "[client r2999]: the name is already taken by a replica of the client on line 2");
+	free(t.s);
+}
+
+static void test_sysctls_times_replicas(void **state)
+{
+	struct text t = { 0 };
+
+	/* 401 sysctls x 5000 replicas is more than a lab may set: rejected, not allocated */
+	add(&t, "[server]\n[client a]\nreplicas = 5000\n");
+	for (int i = 0; i < 401; i++)
+		add(&t, "sysctl.net.ipv4.k%d = 1\n", i);
+	bad(t.s, 3, "replicas", "401 sysctl lines x 5000 replicas: more than the 2000000");
+	free(t.s);
+}
+
+/* ---- clear messages (item 6 of issue 8) ---- */
+
+static void test_quoted_comments(void **state)
+{
+	struct lab *lab;
+
+	/* ';' and '#' inside quotes belong to the command; after them, a comment */
+	lab = load("[server]\n"
+		   "command = sh -c 'echo a ; echo b # c' ; the server\n"
+		   "[client a]\n"
+		   "command = printf \"%s ;%s #\\n\" x y # the client\n"
+		   "[client b]\n"
+		   "command = echo \\;x 'it'\\''s ; #' # escaped quote inside\n");
+	assert_string_equal(lab->server.command[0], "sh");
+	assert_string_equal(lab->server.command[2], "echo a ; echo b # c");
+	assert_null(lab->server.command[3]);
+	assert_string_equal(lab->server.command_text, "sh -c 'echo a ; echo b # c'");
+	assert_string_equal(lab->clients[0].command[1], "%s ;%s #\\n");
+	assert_string_equal(lab->clients[0].command[2], "x");
+	assert_string_equal(lab->clients[0].command[3], "y");
+	assert_null(lab->clients[0].command[4]);
+	assert_string_equal(lab->clients[1].command[1], ";x");
+	assert_string_equal(lab->clients[1].command[2], "it's ; #");
+	assert_null(lab->clients[1].command[3]);
+	topo_free(lab);
+
+	/* a quote left open protects nothing: the comment still ends the value */
+	lab = load("[lab]\ndescription = it's lab #1 ; really\n" MIN);
+	assert_string_equal(lab->description, "it's lab");
+	topo_free(lab);
+	lab = load("[lab]\ndescription = \"a ; b\" and 'c # d' # e\n" MIN);
+	assert_string_equal(lab->description, "\"a ; b\" and 'c # d'");
+	topo_free(lab);
+	/* an unquoted ';' in a command is still refused, not cut */
+	bad(MIN "command = echo a;b\n", 3, "command", "no shell");
+	/* and an unquoted one after a blank is a comment, as before */
+	lab = load(MIN "command = echo a ;b\n");
+	assert_null(lab->clients[0].command[2]);
+	topo_free(lab);
+}
+
+static void test_escaped_messages(void **state)
+{
+	struct lab *lab = (struct lab *)0x1;
+	struct topo_err err;
+
+	/* text from the file is quoted with its control bytes escaped, never raw */
+	bad("[server]\nco\033[2Jmmand = x\n[client a]\n", 2, "co\\x1b[2Jmmand",
+	    "co\\x1b[2Jmmand: control character in the key");
+	bad("[server]\n[client a\033[2J\007]\n", 2, "", "[client a\\x1b[2J\\x07]: a name is");
+	bad("[server]\nport = 8\tx\n[client a]\n", 2, "port", "port = 8\\x09x: not a number");
+	bad("[server]\n[bad\033c]\n", 2, "", "unknown section [bad\\x1bc]");
+	bad("[server]\n\033c\n", 2, "", "expected key = value or [section]: \\x1bc");
+	/* values are UTF-8 text without control characters (C1 included) */
+	bad("[lab]\ndescription = caf\xc3\xa9 \xff\n" MIN, 2, "description",
+	    "not valid UTF-8 text in the value");
+	bad("[lab]\ndescription = a\xc2\x9b" "2Jb\n" MIN, 2, "description",
+	    "control character in the value");
+	bad("[lab]\ndescription = \xed\xa0\x80\n" MIN, 2, "description", "not valid UTF-8");
+	bad("[lab]\ndescription = \xc0\xaf\n" MIN, 2, "description", "not valid UTF-8");
+	lab = load("[lab]\ndescription = caf\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x99\x82\ttab\n" MIN);
+	assert_string_equal(lab->description, "caf\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x99\x82\ttab");
+	topo_free(lab);
+
+	/* a file name is bytes: used as given, shown escaped (lab->file goes into JSON) */
+	lab = load_named("[lab]\nname = x\n" MIN, "dir/\xff\033.ini", NULL);
+	assert_string_equal(lab->file, "dir/\\xff\\x1b.ini");
+	topo_free(lab);
+	memset(&err, 0, sizeof(err));
+	lab = (struct lab *)0x1;
+	assert_int_equal(topo_load_buffer("[server]\n", 9, "\xff.ini", NULL, &lab, &err), -EINVAL);
+	assert_string_equal(err.file, "\\xff.ini");
+	assert_int_equal(topo_load_buffer(MIN, strlen(MIN), "b\xff.ini", NULL, &lab, &err),
+			 -EINVAL);
+	assert_string_equal(err.file, "b\\xff.ini");
+	assert_string_equal(err.key, "name");
+	assert_non_null(strstr(err.msg, "the lab name 'b\\xff', which is not"));
+	assert_ptr_equal(lab, (struct lab *)0x1);
+}
+
+static void test_non_utf8_path(void **state)
+{
+	char dir[] = "/tmp/test_topo.XXXXXX", path[64], shown[96];
+	struct topo_err err;
+	struct lab *lab = NULL;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/\xff\xfe.ini", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[lab]\nname = bytes\n" MIN, f);
+	fclose(f);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(topo_load(path, NULL, &lab, &err), 0);
+	snprintf(shown, sizeof(shown), "%s/\\xff\\xfe.ini", dir);
+	assert_string_equal(lab->file, shown);
+	assert_string_equal(lab->name, "bytes");
+	topo_free(lab);
+	unlink(path);
+	assert_int_equal(topo_load(path, NULL, &lab, &err), -ENOENT);
+	assert_string_equal(err.file, shown);
+	assert_null(strchr(err.msg, '\xff'));
+	rmdir(dir);
+}
+
+static void test_names_no_leading_dash(void **state)
+{
+	struct lab *lab = NULL;
+	struct topo_err err;
+
+	bad("[lab]\nname = -rf\n" MIN, 2, "name", "name = -rf: a name is 1..24 characters of A-Z a-z 0-9 _ -, not starting with -");
+	bad("[server]\n[client -x]\n", 2, "", "[client -x]: a name is 1..24 characters");
+	bad_named(MIN, "dir/-rf.ini", -EINVAL, 0, "name", "not starting with -: set name in [lab]");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(topo_load_buffer(MIN, strlen(MIN), "x.ini", "-rf", &lab, &err), -EINVAL);
+	assert_null(lab);
+	assert_string_equal(err.key, "name");
+	assert_non_null(strstr(err.msg, "not starting with -"));
+	/* a dash inside is fine */
+	lab = load("[lab]\nname = a-b\n[server]\n[client c-d]\n");
+	assert_string_equal(lab->name, "a-b");
+	assert_string_equal(lab->clients[0].name, "c-d");
+	topo_free(lab);
+}
+
+static void test_seed(void **state)
+{
+	static const struct {
+		const char *s;
+		int r;
+		uint64_t v;
+	} cases[] = {
+		{ "0", 0, 0 }, { "7", 0, 7 }, { "010", 0, 10 }, { "0x10", 0, 16 },
+		{ "18446744073709551615", 0, UINT64_MAX }, { "0xffffffffffffffff", 0, UINT64_MAX },
+		{ "18446744073709551616", -ERANGE, 0 }, { "-1", -EINVAL, 0 }, { "+1", -EINVAL, 0 },
+		{ " 1", -EINVAL, 0 }, { "1 ", -EINVAL, 0 }, { "", -EINVAL, 0 }, { "0x", -EINVAL, 0 },
+		{ "1e3", -EINVAL, 0 },
+	};
+	char buf[128];
+
+	/* --seed and [lab] seed go through topo_parse_seed: the same set on both sides */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t v = 12345;
+
+		assert_int_equal(topo_parse_seed(cases[i].s, &v), cases[i].r);
+		assert_true(v == (cases[i].r ? 12345 : cases[i].v));
+		snprintf(buf, sizeof(buf), "[lab]\nseed = %s\n" MIN, cases[i].s);
+		if (!cases[i].r && cases[i].s[0] != ' ' && cases[i].s[strlen(cases[i].s) - 1] != ' ') {
+			struct lab *lab = load(buf);
+
+			assert_true(lab->seed == cases[i].v);
+			topo_free(lab);
+		} else if (cases[i].r && cases[i].s[0] && cases[i].s[0] != ' ' &&
+			   cases[i].s[strlen(cases[i].s) - 1] != ' ') {
+			bad(buf, 2, "seed", cases[i].r == -ERANGE ? "out of range: a seed is"
+								 : "not a number: a seed is");
+		}
+	}
+}
+
 /* ---- durations ---- */
 
 static void test_durations(void **state)
@@ -1028,6 +1292,14 @@ int main(void)
 		cmocka_unit_test(test_bad_commands),
 		cmocka_unit_test(test_command_quoting),
 		cmocka_unit_test(test_first_error_wins),
+		cmocka_unit_test(test_many_keys),
+		cmocka_unit_test(test_many_clients),
+		cmocka_unit_test(test_sysctls_times_replicas),
+		cmocka_unit_test(test_quoted_comments),
+		cmocka_unit_test(test_escaped_messages),
+		cmocka_unit_test(test_non_utf8_path),
+		cmocka_unit_test(test_names_no_leading_dash),
+		cmocka_unit_test(test_seed),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_format_duration),
 		cmocka_unit_test(test_load_file),
