@@ -148,6 +148,9 @@ int cmd_run(int argc, char **argv)
 	code = cmd_load(argv[optind], name, &lab);
 	if (code)
 		return code;
+	code = cmd_check_expects(lab);
+	if (code)
+		goto free_lab;
 	if (seed) {
 		char *end;
 
