@@ -42,7 +42,8 @@ int cmd_check(int argc, char **argv)
 	int code;
 
 	if (argc != 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs("usage: twlab check TOPOLOGY\n  Validate a topology file; create nothing.\n",
+		fputs("usage: twlab check TOPOLOGY\n  Validate a topology file; create nothing. [expect] paths must\n"
+		      "  name fields result.json has and counters this kernel counts.\n",
 		      argc == 2 ? stdout : stderr);
 		return argc == 2 ? EXIT_DONE : EXIT_USAGE;
 	}

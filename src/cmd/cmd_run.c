@@ -19,15 +19,17 @@ static const char usage[] =
 	"usage: twlab run TOPOLOGY [--out DIR] [--capture[=all]] [--seed N] [--name NAME]\n"
 	"                          [--quiet] [-v]\n"
 	"  Build the lab, run its schedule, tear it down, and write DIR/result.json,\n"
-	"  DIR/events.jsonl and DIR/report.html (default DIR: out/<lab>).\n"
+	"  DIR/events.jsonl and DIR/report.html (default DIR: out/<lab>, made when missing).\n"
+	"  DIR must be root's or yours, writable by no one else unless sticky (else exit 2);\n"
+	"  each file is a new file renamed into place, never written through a planted link.\n"
 	"  --capture      pcap files of the server's link and the router's outside (after NAT)\n"
 	"                 in DIR/pcap/; --capture=all adds every client's veth (before NAT)\n"
 	"  --seed N       overrides [lab] seed (ts_offset = random)\n"
 	"  --name NAME    overrides the lab name (namespaces twl-NAME-*)\n"
 	"  --quiet        no summary and no progress line\n"
 	"  -v             print every kernel action\n"
-	"  Exit 0 when every [expect] held, 1 when one failed, 2 bad topology,\n"
-	"  3 environment, 4 anything else.\n";
+	"  Exit 0 when every [expect] held, 1 when one failed, 2 bad topology or DIR,\n"
+	"  3 environment, 4 anything else (a result file that could not be written).\n";
 
 static double now_s(void)
 {
