@@ -52,12 +52,13 @@ static int write_events(FILE *f, void *run)
 struct html_arg {
 	json_t *res;
 	const struct outdir *dir;
+	bool events;	/* this run's events.jsonl is there */
 };
 
 static int write_html(FILE *f, void *arg)
 {
 	struct html_arg *a = arg;
-	FILE *ev = outdir_fopen_read(a->dir, "events.jsonl");
+	FILE *ev = a->events ? outdir_fopen_read(a->dir, "events.jsonl") : NULL;
 	int err = report_html(a->res, ev, f);
 
 	if (ev)
@@ -116,7 +117,7 @@ int cmd_run(int argc, char **argv)
 	char outbuf[512];
 	struct outdir od = { .fd = -1 }, capdir = { .fd = -1 };
 	uint32_t *ts_offset;
-	int werr;
+	int werr, e;
 	struct lab *lab;
 	struct lab_rt rt;
 	struct run run;
@@ -209,9 +210,8 @@ int cmd_run(int argc, char **argv)
 	json_object_set_new(res, "expect", expect_eval_all(lab, res, &all_ok));
 	json_object_set_new(res, "ok", json_boolean(all_ok && !err));
 	werr = put(&od, "result.json", write_json, res);
-	if (put(&od, "events.jsonl", write_events, &run))
-		werr = -EIO;
-	if (put(&od, "report.html", write_html, &(struct html_arg){ res, &od }))
+	e = put(&od, "events.jsonl", write_events, &run);
+	if (put(&od, "report.html", write_html, &(struct html_arg){ res, &od, !e }) || e)
 		werr = -EIO;
 	if (!quiet) {
 		report_text(&run, res, stdout);
