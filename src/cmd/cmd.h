@@ -27,6 +27,9 @@ int cmd_verify(int argc, char **argv);
 void cmd_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Load a topology; prints "twlab: FILE:LINE: key 'K': why" and returns EXIT_USAGE on error. */
 int cmd_load(const char *path, const char *name, struct lab **ret_lab);
+/* Every [expect] path of lab against result.json's fields and this kernel's counters;
+ * prints "twlab: FILE:LINE: key 'PATH': why" for each bad one and returns EXIT_USAGE. */
+int cmd_check_expects(const struct lab *lab);
 /* EXIT_ENV with a message unless we can make namespaces (root, netns support). */
 int cmd_need_root(void);
 /* Block SIGINT/SIGTERM/SIGHUP/SIGCHLD and read them through the returned signalfd. */
