@@ -451,8 +451,9 @@ int vnet_diag_list(int ns_fd, unsigned states, struct vnet_diag **ret, size_t *r
 			continue;
 		v[n++] = (struct vnet_diag){ .state = idiagnl_msg_get_state(m),
 					     .timer = idiagnl_msg_get_timer(m),
-					     .sport = idiagnl_msg_get_sport(m),
-					     .dport = idiagnl_msg_get_dport(m),
+					     /* libnl keeps the ports as the kernel sent them */
+					     .sport = ntohs(idiagnl_msg_get_sport(m)),
+					     .dport = ntohs(idiagnl_msg_get_dport(m)),
 					     .expires_ms = idiagnl_msg_get_expires(m),
 					     .rqueue = idiagnl_msg_get_rqueue(m),
 					     .wqueue = idiagnl_msg_get_wqueue(m) };
