@@ -371,3 +371,65 @@ json_t *audit_json(const struct audit *a)
 			 a->kernel, "duration_s", a->secs, "exit", audit_exit_code(a), "summary", sum,
 			 "notes", "docs/kernel-notes.md", "lines", lines);
 }
+
+static void jcopy(json_t *o, const char *k, char *buf, size_t len)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	snprintf(buf, len, "%s", s ? s : "");
+}
+
+static int jtri(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_boolean(v) ? json_is_true(v) : -1;
+}
+
+int audit_from_json(json_t *j, struct audit *ret, char *why, size_t len)
+{
+	json_t *lines = json_object_get(j, "lines"), *o;
+	struct audit a = { 0 };
+	size_t i;
+
+	if (!json_is_object(j) || json_integer_value(json_object_get(j, "schema")) != 1 ||
+	    !json_is_array(lines)) {
+		snprintf(why, len, "not a twlab audit result (schema 1 with lines[])");
+		return -EINVAL;
+	}
+	jcopy(j, "file", a.file, sizeof(a.file));
+	jcopy(j, "kernel", a.kernel, sizeof(a.kernel));
+	a.secs = json_number_value(json_object_get(j, "duration_s"));
+	a.v = calloc(json_array_size(lines) + 1, sizeof(*a.v));
+	if (!a.v)
+		return -ENOMEM;
+	json_array_foreach(lines, i, o) {
+		struct audit_line *l = &a.v[a.n++];
+		const char *v = json_string_value(json_object_get(o, "verdict"));
+
+		l->line = (int)json_integer_value(json_object_get(o, "line"));
+		jcopy(o, "key", l->key, sizeof(l->key));
+		jcopy(o, "value", l->value, sizeof(l->value));
+		jcopy(o, "measured", l->measured, sizeof(l->measured));
+		jcopy(o, "why", l->why, sizeof(l->why));
+		jcopy(o, "netns_how", l->netns_how, sizeof(l->netns_how));
+		jcopy(o, "host_value", l->host_value, sizeof(l->host_value));
+		jcopy(o, "default_value", l->default_value, sizeof(l->default_value));
+		l->ignore_failure = json_is_true(json_object_get(o, "ignore_failure"));
+		l->refused = json_is_true(json_object_get(o, "refused"));
+		l->exists = jtri(o, "exists");
+		l->per_netns = jtri(o, "per_netns");
+		l->secs = json_number_value(json_object_get(o, "secs"));
+		l->glob = strpbrk(l->key, "*?[") != NULL;
+		l->known = l->glob ? NULL : audit_key_find(l->key);
+		l->verdict = AV_NOT_MEASURED;
+		for (int k = AV_NOT_MEASURED; k <= AV_ABSENT; k++)
+			if (v && !strcmp(v, audit_verdict_str(k)))
+				l->verdict = k;
+		if (json_is_object(json_object_get(o, "data")))
+			l->data = json_incref(json_object_get(o, "data"));
+	}
+	a.cap = a.n;
+	*ret = a;
+	return 0;
+}

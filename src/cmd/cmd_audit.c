@@ -1,18 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include "audit/audit.h"
 #include "cmd/cmd.h"
 
 static const char usage[] =
 	"usage: twlab audit FILE [--format text|json] [--out FILE.json] [--html FILE.html] [-v]\n"
+	"                   [--kernel VMLINUZ [--modules DIR] [--timeout S]]\n"
 	"  Read a sysctl file (sysctl -p / sysctl.d syntax) and measure, line by line, what each\n"
 	"  setting really changes on this kernel, each key in a lab of its own (the values are set\n"
 	"  inside lab namespaces only; the host's are only read). Verdicts: does what it claims,\n"
 	"  no effect on TIME_WAIT, harmful behind NAT, not on this kernel, not measured.\n"
+	"  --kernel boots VMLINUZ in QEMU (scripts/run-in-vm.sh, as twlab verify --kernel) and\n"
+	"  audits there.\n"
 	"  Exit 0 when every line was measured, 1 when a line is harmful, 2 bad file (FILE:LINE) or\n"
 	"  usage, 3 environment (not root), 4 a line could not be measured.\n";
 
@@ -25,13 +34,108 @@ static void progress(const struct audit_line *l)
 			audit_verdict_str(l->verdict), l->secs);
 }
 
+/* --kernel: scripts/run-in-vm.sh boots it with this host's root shared read-only and runs this
+ * binary's audit inside; its JSON comes back through a folder shared writable. */
+static int in_vm(const char *kernel, const char *modules, int timeout_s, const char *file,
+		 struct audit *ret)
+{
+	char dir[PATH_MAX], script[PATH_MAX + 32], self[PATH_MAX + 16], tmp[] = "/tmp/twlab-vm.XXXXXX";
+	char res[PATH_MAX + 32], tos[16], abs[PATH_MAX], why[256], *argv[24];
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	json_error_t je;
+	int k = 0, status;
+	json_t *j;
+	pid_t pid;
+
+	if (n <= 0 || !realpath(file, abs)) {
+		cmd_err("cannot resolve %s or this program's path", file);
+		return EXIT_OTHER;
+	}
+	dir[n] = 0;
+	dirname(dir);
+	snprintf(script, sizeof(script), "%s/scripts/run-in-vm.sh", dir);
+	snprintf(self, sizeof(self), "%s/twlab", dir);
+	if (access(script, X_OK)) {
+		cmd_err("cannot run %s: %s", script, strerror(errno));
+		return EXIT_ENV;
+	}
+	if (access(kernel, R_OK)) {
+		cmd_err("cannot read kernel image %s: %s", kernel, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (!mkdtemp(tmp)) {
+		cmd_err("cannot create a temporary folder: %s", strerror(errno));
+		return EXIT_OTHER;
+	}
+	snprintf(res, sizeof(res), "%s/audit.json", tmp);
+	snprintf(tos, sizeof(tos), "%d", timeout_s);
+	argv[k++] = script;
+	argv[k++] = "--timeout";
+	argv[k++] = tos;
+	if (modules) {
+		argv[k++] = "--modules";
+		argv[k++] = (char *)modules;
+	}
+	argv[k++] = (char *)kernel;
+	argv[k++] = tmp;
+	argv[k++] = "--";
+	argv[k++] = self;
+	argv[k++] = "audit";
+	argv[k++] = abs;
+	argv[k++] = "--out";
+	argv[k++] = res;
+	argv[k] = NULL;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		cmd_err("cannot fork: %s", strerror(errno));
+		return EXIT_OTHER;
+	}
+	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execv(script, argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	j = json_load_file(res, 0, &je);
+	if (!j) {
+		cmd_err("the VM run left no result (%s exited with %d); see %s/console.log and guest.log",
+			script, WIFEXITED(status) ? WEXITSTATUS(status) : -1, tmp);
+		return WIFEXITED(status) && WEXITSTATUS(status) == EXIT_ENV ? EXIT_ENV : EXIT_OTHER;
+	}
+	if (audit_from_json(j, ret, why, sizeof(why))) {
+		cmd_err("%s: %s", res, why);
+		json_decref(j);
+		return EXIT_OTHER;
+	}
+	json_decref(j);
+	for (const char *f = "audit.json\0console.log\0guest.log\0rc\0"; *f; f += strlen(f) + 1) {
+		char p[PATH_MAX + 32];
+
+		snprintf(p, sizeof(p), "%s/%s", tmp, f);
+		unlink(p);
+	}
+	rmdir(tmp);
+	snprintf(ret->file, sizeof(ret->file), "%s", file);
+	return 0;
+}
+
 int cmd_audit(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "format", required_argument, NULL, 'f' }, { "out", required_argument, NULL, 'o' },
 		{ "html", required_argument, NULL, 'H' },   { "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },         { 0 }
+		{ "kernel", required_argument, NULL, 'k' }, { "modules", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
+		{ 0 }
 	};
+	const char *kernel = NULL, *modules = NULL;
+	int timeout_s = 600;
 	struct audit_opts o = { .interrupted = cmd_interrupted, .progress = progress };
 	const char *out = NULL, *html = NULL;
 	struct audit_err e;
@@ -40,8 +144,21 @@ int cmd_audit(int argc, char **argv)
 	bool json = false;
 	int c, err, code, sigfd;
 
-	while ((c = getopt_long(argc, argv, "f:o:H:vh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:o:H:vk:m:t:h", lo, NULL)) != -1) {
 		switch (c) {
+		case 'k':
+			kernel = optarg;
+			break;
+		case 'm':
+			modules = optarg;
+			break;
+		case 't':
+			timeout_s = atoi(optarg);
+			if (timeout_s <= 0) {
+				cmd_err("--timeout: a number of seconds, not %s", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'f':
 			if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
 				cmd_err("--format: '%s' is neither text nor json", optarg);
@@ -66,7 +183,7 @@ int cmd_audit(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind != argc - 1 || (modules && !kernel)) {
 		fputs(usage, stderr);
 		return EXIT_USAGE;
 	}
@@ -84,6 +201,13 @@ int cmd_audit(int argc, char **argv)
 	if (code) {
 		audit_free(&a);
 		return code;
+	}
+	if (kernel) {
+		audit_free(&a);
+		code = in_vm(kernel, modules, timeout_s, argv[optind], &a);
+		if (code)
+			return code;
+		goto report;
 	}
 	err = cmd_signals(&sigfd);
 	if (err) {
@@ -106,6 +230,7 @@ int cmd_audit(int argc, char **argv)
 		audit_free(&a);
 		return cmd_exit_for(err) == EXIT_ENV ? EXIT_ENV : EXIT_OTHER;
 	}
+report:
 	code = audit_exit_code(&a);
 	for (size_t i = 0; i < a.n; i++)
 		if (a.v[i].refused) {

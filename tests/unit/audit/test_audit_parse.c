@@ -237,6 +237,42 @@ static void test_exit_and_json(void **state)
 	audit_free(&a);
 }
 
+static void test_json_round_trip(void **state)
+{
+	struct audit a = parse_ok("net.ipv4.tcp_fin_timeout = 30\n-net.ipv4.tcp_tw_recycle = 1\n"), b;
+	char why[128];
+	json_t *j;
+
+	snprintf(a.kernel, sizeof(a.kernel), "6.1.0-57-amd64");
+	a.v[0].verdict = AV_NO_TW;
+	a.v[0].exists = 1;
+	a.v[0].per_netns = 1;
+	snprintf(a.v[0].measured, sizeof(a.v[0].measured), "FIN_WAIT2 30.0 s");
+	a.v[0].data = json_pack("{s:i}", "fin_wait2_left_ms", 29996);
+	a.v[1].verdict = AV_ABSENT;
+	a.v[1].exists = 0;
+	j = audit_json(&a);
+	assert_int_equal(audit_from_json(j, &b, why, sizeof(why)), 0);
+	assert_int_equal(b.n, 2);
+	assert_string_equal(b.kernel, "6.1.0-57-amd64");
+	assert_int_equal(b.v[0].verdict, AV_NO_TW);
+	assert_int_equal(b.v[0].per_netns, 1);
+	assert_int_equal(b.v[1].exists, 0);
+	assert_int_equal(b.v[1].per_netns, -1);
+	assert_true(b.v[1].ignore_failure);
+	assert_int_equal(b.v[1].line, 2);
+	assert_non_null(b.v[0].known);
+	assert_string_equal(b.v[0].measured, "FIN_WAIT2 30.0 s");
+	assert_int_equal(json_integer_value(json_object_get(b.v[0].data, "fin_wait2_left_ms")), 29996);
+	assert_int_equal(audit_exit_code(&b), 0);
+	json_decref(j);
+	audit_free(&b);
+	audit_free(&a);
+	j = json_pack("{s:i}", "schema", 2);
+	assert_int_equal(audit_from_json(j, &b, why, sizeof(why)), -EINVAL);
+	json_decref(j);
+}
+
 static void test_verdict_names(void **state)
 {
 	assert_string_equal(audit_verdict_str(AV_CLAIMED), "does what it claims");
@@ -255,7 +291,7 @@ int main(void)
 		cmocka_unit_test(test_bad_lines),    cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_pair),         cmocka_unit_test(test_nul_and_empty),
 		cmocka_unit_test(test_file),         cmocka_unit_test(test_exit_and_json),
-		cmocka_unit_test(test_verdict_names),
+		cmocka_unit_test(test_json_round_trip), cmocka_unit_test(test_verdict_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
