@@ -10,6 +10,8 @@
 static const struct audit_key keys[] = {
 	{ "net.ipv4.tcp_fin_timeout", "shortens TIME_WAIT", AK_INT, 0, 2147483, AE_FIN_TIMEOUT },
 	{ "net.ipv4.tcp_tw_reuse", "reuses TIME_WAIT sockets", AK_INT, 0, 2, AE_TW_REUSE },
+	{ "net.ipv4.tcp_tw_reuse_delay", "reuses TIME_WAIT ports sooner", AK_INT, 1, 600000,
+	  AE_TW_REUSE_DELAY },
 	{ "net.ipv4.tcp_tw_recycle", "recycles TIME_WAIT sockets fast", AK_INT, 0, 1, AE_TW_RECYCLE },
 	{ "net.ipv4.tcp_keepalive_time", "frees dead connections and TIME_WAIT sooner", AK_INT, 1,
 	  2147483, AE_KA_TIME },

@@ -31,6 +31,7 @@ enum audit_verdict {
 enum audit_exp {
 	AE_NONE, AE_FIN_TIMEOUT, AE_TW_REUSE, AE_TW_RECYCLE, AE_KA_TIME, AE_KA_INTVL, AE_KA_PROBES,
 	AE_MAX_TW, AE_PORT_RANGE, AE_TIMESTAMPS, AE_SYNCOOKIES, AE_SOMAXCONN, AE_SYN_BACKLOG,
+	AE_TW_REUSE_DELAY,
 };
 
 enum audit_kind { AK_ANY, AK_INT, AK_PAIR };   /* the form a known key's value must have */

@@ -27,6 +27,14 @@
 enum { S_EST = 1, S_SYN_RECV = 3, S_FIN_WAIT2 = 5, S_TIME_WAIT = 6, S_LISTEN = 10 };
 #define TW_SAME_MS 1500          /* two TIME_WAIT timers this close are the same 60 s */
 
+/* tcp_tw_recycle: the clients share one NAT address */
+static const char nat_ini[] =
+	"[lab]\nduration = 1s\n"
+	"[server]\nport = 8080\n"
+	"[router]\nnat = masquerade\n"
+	"[client w]\ntimestamps = kernel\n"
+	"[client o]\ntimestamps = kernel\n";
+
 static const char lab_ini[] =
 	"[lab]\nduration = 1s\n"
 	"[server]\nport = 8080\n"
@@ -356,20 +364,123 @@ static int exp_tw_reuse(struct ctx *x)
 	return 0;
 }
 
+/* tcp_tw_reuse_delay (6.13+): how old a TIME_WAIT must be before tw_reuse takes its port. */
+static int exp_tw_reuse_delay(struct ctx *x)
+{
+	long agew = -1, ageo = -1, dflt = get_long(x->o, x->l->key);
+	int err, ew, eo;
+	double t0;
+
+	if (x->v > 5000) {
+		x->l->verdict = AV_NOT_MEASURED;
+		WHY(x, "a delay of %ld ms is too long for the audit to wait for", x->v);
+		return 0;
+	}
+	err = set(x->w, x->l->key, x->l->value);
+	if (!err)
+		err = set(x->w, "net.ipv4.tcp_tw_reuse", "1");
+	if (!err)
+		err = set(x->o, "net.ipv4.tcp_tw_reuse", "1");
+	if (!err)
+		err = fill_ports(x, x->w, 2);
+	if (!err)
+		err = fill_ports(x, x->o, 2);
+	if (err)
+		return fail_exp(x, err, "filling the clients' ports with TIME_WAIT");
+	t0 = vnet_now_ms();
+	ew = reuse_after(x, x->w, t0, (int)x->v + 2000, &agew);
+	eo = reuse_after(x, x->o, t0, (int)dflt + 2000, &ageo);
+	x->l->data = json_pack("{s:I,s:I,s:I,s:s,s:s}", "reused_after_ms", (json_int_t)agew,
+			       "reused_after_ms_without", (json_int_t)ageo, "default_ms",
+			       (json_int_t)dflt, "connect_with", ew ? strerror(ew) : "ok",
+			       "connect_without", eo ? strerror(eo) : "ok");
+	MEASURED(x, "tcp_tw_reuse=1, every local port in TIME_WAIT: connect() took a TIME_WAIT port "
+		 "after %.2f s (%.2f s without, default %ld ms)", secs(agew), secs(ageo), dflt);
+	if (!ew && !eo && agew < ageo - 200) {
+		x->l->verdict = AV_CLAIMED;
+		WHY(x, "with tcp_tw_reuse on, tcp_twsk_unique() (net/ipv4/tcp_ipv4.c) lets connect() "
+		       "take a TIME_WAIT port once it is this many ms old instead of 1 s: outgoing "
+		       "connections only; TIME_WAIT itself still lasts 60 s");
+	} else {
+		x->l->verdict = AV_NO_TW;
+		WHY(x, "the TIME_WAIT port was not taken sooner than with the default (tcp_twsk_unique() "
+		       "in net/ipv4/tcp_ipv4.c)");
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------------ tcp_tw_recycle */
 
-/* A kernel that still has tcp_tw_recycle (< 4.12, e.g. in QEMU with --kernel): the NAT lockout
- * would be measured here with two clients behind MASQUERADE whose clocks differ (the demo's
- * topology, without the gate). This build has no such kernel to run it on, so it reports that
- * rather than a guess. */
+/* Behind one MASQUERADE address, a and b each have their own timestamp clock (a kernel with
+ * tcp_tw_recycle has per-host or no offsets; two hosts' clocks differ either way). Connections
+ * a, b, a, each closed by the server first: with tw_recycle the server remembers the peer's last
+ * timestamp when it enters TIME_WAIT (tcp_remember_stamp()), and a SYN from the same address
+ * with an older one is dropped, so b or the second a cannot connect. */
+static int recycle_round(struct ctx *x, int *ret_failed, long *ret_paws, double *ret_fail_ms)
+{
+	struct counters b = { 0 }, a = { 0 };
+	int order[3] = { x->w, x->o, x->w }, err = vnet_counters(x->s, &b);
+
+	*ret_failed = 0;
+	for (int i = 0; i < 3 && !err; i++) {
+		struct vnet_conn c;
+		int afd;
+
+		err = vnet_connect(order[i], 0, x->srv, PORT, 1500, 1, &c);
+		if (err)
+			break;
+		if (c.err) {
+			(*ret_failed)++;
+			*ret_fail_ms = c.connect_ms;
+			continue;
+		}
+		if (vnet_accept(x->lfd, CONNECT_MS, &afd)) {
+			abort_close(c.fd);
+			continue;
+		}
+		vnet_close_pair(afd, c.fd, CONNECT_MS);   /* the server closes first */
+		nap(20);   /* the last ACK reaches the server: its TIME_WAIT and the record exist */
+	}
+	vnet_counters(x->s, &a);
+	*ret_paws = vnet_delta(&b, &a, "TcpExtPAWSPassive") + vnet_delta(&b, &a, "TcpExtPAWSPassiveRejected");
+	counters_free(&b);
+	counters_free(&a);
+	return err;
+}
+
 static int exp_tw_recycle_nat(struct ctx *x)
 {
-	x->l->verdict = AV_NOT_MEASURED;
-	MEASURED(x, "the key exists on this kernel (value %s in a fresh namespace)",
-		 x->l->default_value);
-	WHY(x, "this kernel still has tcp_tw_recycle; the NAT lockout experiment for such kernels "
-	       "(tcp_conn_request() in net/ipv4/tcp_input.c checking tcp_peer_is_proven()) is not "
-	       "written yet: see `twlab run topologies/nat-recycle.ini` for the emulated lockout");
+	int f0 = 0, f1 = 0, err;
+	long p0 = 0, p1 = 0;
+	double ms = 0;
+	char dflt[16];
+
+	snprintf(dflt, sizeof(dflt), "%ld", get_long(x->s, x->l->key));
+	err = recycle_round(x, &f0, &p0, &ms);
+	if (!err)
+		err = set(x->s, x->l->key, x->l->value);
+	if (!err)
+		err = recycle_round(x, &f1, &p1, &ms);
+	set(x->s, x->l->key, dflt);
+	if (err)
+		return fail_exp(x, err, "connections through NAT");
+	x->l->data = json_pack("{s:i,s:i,s:I,s:i,s:I,s:f}", "connects", 3, "failed", f1,
+			       "PAWSPassive", (json_int_t)p1, "failed_without", f0,
+			       "PAWSPassive_without", (json_int_t)p0, "failed_connect_ms", ms);
+	MEASURED(x, "two clients behind one MASQUERADE address, connections a, b, a, each closed by "
+		 "the server: %d of 3 failed (%ld SYNs dropped by PAWS); without: %d failed", f1, p1, f0);
+	if (f1 > 0 && f0 == 0) {
+		x->l->verdict = AV_HARMFUL_NAT;
+		WHY(x, "the server remembers each peer address's last timestamp when it enters "
+		       "TIME_WAIT and drops SYNs from that address with an older one "
+		       "(tcp_conn_request() in net/ipv4/tcp_input.c, tcp_peer_is_proven() in "
+		       "net/ipv4/tcp_metrics.c): hosts behind one NAT address do not share a clock, so "
+		       "all but one are locked out, silently");
+	} else {
+		x->l->verdict = AV_NO_TW;
+		WHY(x, "no connection behind NAT was refused with this value (tcp_conn_request() in "
+		       "net/ipv4/tcp_input.c only checks peers with tcp_tw_recycle on)");
+	}
 	return 0;
 }
 
@@ -1155,6 +1266,8 @@ static int run_exp(struct ctx *x)
 		return exp_tw_reuse(x);
 	case AE_TW_RECYCLE:
 		return exp_tw_recycle_nat(x);
+	case AE_TW_REUSE_DELAY:
+		return exp_tw_reuse_delay(x);
 	case AE_KA_TIME:
 		return exp_keepalive(x, 0);
 	case AE_KA_INTVL:
@@ -1226,7 +1339,8 @@ static int audit_line(struct audit_line *l)
 		return 0;
 	}
 	snprintf(name, sizeof(name), "au%d-%d", (int)(getpid() % 100000), lab_seq++);
-	err = vnet_lab_up(&x.p, lab_ini, name, opts->interrupted);
+	err = vnet_lab_up(&x.p, l->known && l->known->exp == AE_TW_RECYCLE ? nat_ini : lab_ini, name,
+			  opts->interrupted);
 	if (err) {
 		l->verdict = AV_NOT_MEASURED;
 		say(l->why, sizeof(l->why), "the lab could not be built: %s", x.p.err);

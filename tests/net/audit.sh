@@ -95,6 +95,7 @@ net.core.somaxconn = 64
 net.ipv4.tcp_max_syn_backlog = 64
 -net.ipv4.tcp_no_such_key = 1
 net.ipv4.tcp_fin_timeout = 1
+net.ipv4.tcp_tw_reuse_delay = 100
 EOF
 O=$TMP/other.json
 "$TWLAB" audit "$TMP/other.conf" --format json >"$O" 2>"$TMP/other.err"
@@ -141,6 +142,16 @@ log_test $(ok [ "$(j "$O" $k .line)" = 6 ]) "a slashed key is read as its dotted
 k=net.ipv4.tcp_fin_timeout
 log_test $(ok between 700 2000 "$(d $k fin_wait2_gone_after_ms)") \
 	"fin_timeout=1: the FIN_WAIT2 socket is really gone after ~1 s" "$(d $k fin_wait2_gone_after_ms) ms"
+
+k=net.ipv4.tcp_tw_reuse_delay
+if [ -e /proc/sys/net/ipv4/tcp_tw_reuse_delay ]; then
+	log_test $(ok [ "$(v $k)" = "does what it claims" ] && between 50 600 "$(d $k reused_after_ms)" &&
+		between 900 2500 "$(d $k reused_after_ms_without)") \
+		"tw_reuse_delay=100: a TIME_WAIT port is taken after ~0.1 s (~1 s without)" \
+		"$(d $k reused_after_ms) / $(d $k reused_after_ms_without) ms"
+else
+	log_test $(ok [ "$(v $k)" = "not on this kernel" ]) "tw_reuse_delay: not on this kernel (< 6.13)" "$(v $k)"
+fi
 
 # --- a key without an experiment, a key outside net.
 printf 'net.ipv4.tcp_rfc1337 = 1\nvm.swappiness = 10\n' >"$TMP/nm.conf"
