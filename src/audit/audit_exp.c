@@ -626,8 +626,8 @@ static int exp_keepalive(struct ctx *x, int which)
 					       (json_int_t)tww, "time_wait_left_ms_without",
 					       (json_int_t)two);
 			MEASURED(x, "unanswered idle connection (keepalive_time 1 s): first probe, then the next "
-				 "due in %.1f s (default %ld s)%s; TIME_WAIT %.1f s left (%.1f s without)",
-				 secs(dw.expires_ms), dflt, "", secs(tww), secs(two));
+				 "due in %.1f s (default %ld s); TIME_WAIT %.1f s left (%.1f s without)",
+				 secs(dw.expires_ms), dflt, secs(tww), secs(two));
 			if (nprobe >= 2)
 				say(x->l->measured + strlen(x->l->measured),
 				    sizeof(x->l->measured) - strlen(x->l->measured),

@@ -21,7 +21,7 @@ static const char usage[] =
 	"  inside lab namespaces only; the host's are only read). Verdicts: does what it claims,\n"
 	"  no effect on TIME_WAIT, harmful behind NAT, not on this kernel, not measured.\n"
 	"  --kernel boots VMLINUZ in QEMU (scripts/run-in-vm.sh, as twlab verify --kernel) and\n"
-	"  audits there.\n"
+	"  audits there. -v prints a line per key as it is measured.\n"
 	"  Exit 0 when every line was measured, 1 when a line is harmful, 2 bad file (FILE:LINE) or\n"
 	"  usage, 3 environment (not root), 4 a line could not be measured.\n";
 
