@@ -34,21 +34,42 @@ static void progress(const struct audit_line *l)
 			audit_verdict_str(l->verdict), l->secs);
 }
 
+static int copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "re"), *out = in ? fopen(to, "we") : NULL;
+	char buf[8192];
+	size_t n;
+	int err = 0;
+
+	if (!in || !out)
+		err = -1;
+	while (!err && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			err = -1;
+	if (in && ferror(in))
+		err = -1;
+	if (in)
+		fclose(in);
+	if (out && fclose(out))
+		err = -1;
+	return err;
+}
+
 /* --kernel: scripts/run-in-vm.sh boots it with this host's root shared read-only and runs this
  * binary's audit inside; its JSON comes back through a folder shared writable. */
 static int in_vm(const char *kernel, const char *modules, int timeout_s, const char *file,
 		 struct audit *ret)
 {
 	char dir[PATH_MAX], script[PATH_MAX + 32], self[PATH_MAX + 16], tmp[] = "/tmp/twlab-vm.XXXXXX";
-	char res[PATH_MAX + 32], tos[16], abs[PATH_MAX], why[256], *argv[24];
+	char res[PATH_MAX + 32], tos[16], conf[PATH_MAX], why[256], *argv[24];
 	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
 	json_error_t je;
 	int k = 0, status;
 	json_t *j;
 	pid_t pid;
 
-	if (n <= 0 || !realpath(file, abs)) {
-		cmd_err("cannot resolve %s or this program's path", file);
+	if (n <= 0) {
+		cmd_err("cannot find this program's path: %s", strerror(errno));
 		return EXIT_OTHER;
 	}
 	dir[n] = 0;
@@ -68,6 +89,12 @@ static int in_vm(const char *kernel, const char *modules, int timeout_s, const c
 		return EXIT_OTHER;
 	}
 	snprintf(res, sizeof(res), "%s/audit.json", tmp);
+	/* the guest sees the host's root but not its /tmp: give it the file in the shared folder */
+	snprintf(conf, sizeof(conf), "%s/audit.conf", tmp);
+	if (copy_file(file, conf)) {
+		cmd_err("cannot copy %s into %s: %s", file, tmp, strerror(errno));
+		return EXIT_OTHER;
+	}
 	snprintf(tos, sizeof(tos), "%d", timeout_s);
 	argv[k++] = script;
 	argv[k++] = "--timeout";
@@ -81,7 +108,7 @@ static int in_vm(const char *kernel, const char *modules, int timeout_s, const c
 	argv[k++] = "--";
 	argv[k++] = self;
 	argv[k++] = "audit";
-	argv[k++] = abs;
+	argv[k++] = conf;
 	argv[k++] = "--out";
 	argv[k++] = res;
 	argv[k] = NULL;
@@ -114,7 +141,8 @@ static int in_vm(const char *kernel, const char *modules, int timeout_s, const c
 		return EXIT_OTHER;
 	}
 	json_decref(j);
-	for (const char *f = "audit.json\0console.log\0guest.log\0rc\0"; *f; f += strlen(f) + 1) {
+	for (const char *f = "audit.json\0audit.conf\0console.log\0guest.log\0rc\0"; *f;
+	     f += strlen(f) + 1) {
 		char p[PATH_MAX + 32];
 
 		snprintf(p, sizeof(p), "%s/%s", tmp, f);
