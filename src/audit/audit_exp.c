@@ -687,14 +687,15 @@ out:
 
 #define MAX_TW_DIRECT 8192
 
+/* TIME_WAIT sockets of ns towards the server's port, or a negative errno. */
 static int count_tw(int ns)
 {
 	struct vnet_diag *v;
 	size_t n;
-	int k = 0;
+	int k = 0, err = vnet_diag_list(ns, ST(S_TIME_WAIT), &v, &n);
 
-	if (vnet_diag_list(ns, ST(S_TIME_WAIT), &v, &n))
-		return -1;
+	if (err)
+		return err;
 	for (size_t i = 0; i < n; i++)
 		k += v[i].dport == PORT;
 	free(v);
@@ -723,6 +724,10 @@ static int make_tw(struct ctx *x, int ns, int n, int *ret_tw, long *ret_overflow
 		vnet_counters(ns, &a);
 		*ret_overflow = vnet_delta(&b, &a, "TcpExtTCPTimeWaitOverflow");
 		*ret_tw = count_tw(ns);
+		if (*ret_tw < 0) {
+			err = *ret_tw;
+			break;
+		}
 		if (*ret_tw + *ret_overflow >= n || vnet_now_ms() > end)
 			break;
 		nap(10);
@@ -983,9 +988,11 @@ static int syn_flood(struct ctx *x, int ns, uint16_t port, int backlog, int n, s
 		vnet_counters(x->s, &a);
 		free(v);
 		v = NULL;
-		if (!vnet_diag_list(x->s, ST(S_SYN_RECV) | (1u << 12), &v, &nv))
-			for (size_t i = 0; i < nv; i++)
-				kept += v[i].sport == port;
+		err = vnet_diag_list(x->s, ST(S_SYN_RECV) | (1u << 12), &v, &nv);
+		if (err)
+			break;
+		for (size_t i = 0; i < nv; i++)
+			kept += v[i].sport == port;
 		ret->kept = kept;
 		ret->cookies = vnet_delta(&b, &a, "TcpExtSyncookiesSent");
 		ret->qfull_drop = vnet_delta(&b, &a, "TcpExtTCPReqQFullDrop");
@@ -1132,8 +1139,9 @@ static int exp_somaxconn(struct ctx *x)
 				connect(fds[i], (struct sockaddr *)&sin, sizeof(sin));
 		}
 		end = vnet_now_ms() + 1500;
-		while (vnet_now_ms() < end) {
-			if (!vnet_diag_find(x->s, ST(S_LISTEN), 8086, 0, &d))
+		while (vnet_now_ms() < end && !err) {
+			err = vnet_diag_find(x->s, ST(S_LISTEN), 8086, 0, &d);
+			if (!err)
 				queued = d.rqueue;
 			if (queued > x->v)
 				break;
