@@ -70,6 +70,7 @@ struct audit {
 	char file[256];
 	char kernel[128];
 	double secs;
+	char err[700];             /* audit_run: why the labs could not be built */
 	struct audit_line *v;
 	size_t n, cap;
 };
@@ -118,8 +119,8 @@ struct audit_opts {
 	void (*progress)(const struct audit_line *l);   /* after each line, or NULL */
 };
 
-/* Look up and measure every line. 0, or -errno when the labs cannot be built at all (not
- * root, no namespaces): an environment error. */
+/* Look up and measure every line. 0, or -errno when a lab cannot be built (a->err says why):
+ * an environment error. */
 int audit_run(struct audit *a, const struct audit_opts *o);
 
 #endif

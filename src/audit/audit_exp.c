@@ -240,8 +240,9 @@ out:
 #define FILL_LO 40000
 #define FILL_N 4
 
-/* Narrow ns's local ports to FILL_N and leave each in TIME_WAIT (the client closes first). */
-static int fill_ports(struct ctx *x, int ns, int n)
+/* Narrow ns's local ports to n and leave each in TIME_WAIT (the client closes first);
+ * *ret_t0 is when the first (the oldest) entered TIME_WAIT. */
+static int fill_ports(struct ctx *x, int ns, int n, double *ret_t0)
 {
 	char range[32];
 	int err;
@@ -257,6 +258,8 @@ static int fill_ports(struct ctx *x, int ns, int n)
 			err = vnet_close_pair(c.fd, afd, CONNECT_MS);
 		if (!err)
 			err = vnet_wait_tw(ns, c.lport, PORT, CONNECT_MS);
+		if (!err && i == 0)
+			*ret_t0 = vnet_now_ms();
 	}
 	return err;
 }
@@ -280,7 +283,8 @@ static int try_connect(struct ctx *x, int ns, uint16_t *ret_lport)
 	return 0;
 }
 
-/* Retry connects from ns until one takes a TIME_WAIT port or deadline_ms after t0. */
+/* Retry connects from ns until one takes a TIME_WAIT port or deadline_ms after t0 (when the
+ * oldest TIME_WAIT began); *ret_ms is its age then. */
 static int reuse_after(struct ctx *x, int ns, double t0, int deadline_ms, long *ret_ms)
 {
 	uint16_t lport;
@@ -305,7 +309,7 @@ static int exp_tw_reuse(struct ctx *x)
 	char sdef[16];
 	uint16_t lport;
 	int err, e_without, e_with = 0;
-	double t0;
+	double t0 = 0;
 
 	/* the server side first: its TIME_WAIT with and without the value */
 	snprintf(sdef, sizeof(sdef), "%ld", get_long(x->s, x->l->key));
@@ -318,10 +322,9 @@ static int exp_tw_reuse(struct ctx *x)
 	if (err)
 		return fail_exp(x, err, "server TIME_WAIT");
 	/* the client side: every local port in TIME_WAIT, then one more connect */
-	err = fill_ports(x, x->w, FILL_N);
+	err = fill_ports(x, x->w, FILL_N, &t0);
 	if (err)
 		return fail_exp(x, err, "filling the client's ports with TIME_WAIT");
-	t0 = vnet_now_ms();
 	e_without = try_connect(x, x->w, &lport);
 	err = set(x->w, x->l->key, x->l->value);
 	if (err)
@@ -369,7 +372,7 @@ static int exp_tw_reuse_delay(struct ctx *x)
 {
 	long agew = -1, ageo = -1, dflt = get_long(x->o, x->l->key);
 	int err, ew, eo;
-	double t0;
+	double t0 = 0, t1 = 0;
 
 	if (x->v > 5000) {
 		x->l->verdict = AV_NOT_MEASURED;
@@ -382,14 +385,13 @@ static int exp_tw_reuse_delay(struct ctx *x)
 	if (!err)
 		err = set(x->o, "net.ipv4.tcp_tw_reuse", "1");
 	if (!err)
-		err = fill_ports(x, x->w, 2);
+		err = fill_ports(x, x->w, 2, &t0);
 	if (!err)
-		err = fill_ports(x, x->o, 2);
+		err = fill_ports(x, x->o, 2, &t1);
 	if (err)
 		return fail_exp(x, err, "filling the clients' ports with TIME_WAIT");
-	t0 = vnet_now_ms();
 	ew = reuse_after(x, x->w, t0, (int)x->v + 2000, &agew);
-	eo = reuse_after(x, x->o, t0, (int)dflt + 2000, &ageo);
+	eo = reuse_after(x, x->o, t1, (int)dflt + 2000, &ageo);
 	x->l->data = json_pack("{s:I,s:I,s:I,s:s,s:s}", "reused_after_ms", (json_int_t)agew,
 			       "reused_after_ms_without", (json_int_t)ageo, "default_ms",
 			       (json_int_t)dflt, "connect_with", ew ? strerror(ew) : "ok",
@@ -881,7 +883,7 @@ static int exp_timestamps(struct ctx *x)
 	bool sw = false, so = false, ow = false, oo = false;
 	long tww = 0, two = 0, agew = -1, ageo = -1;
 	int err, ew = 0, eo = 0;
-	double t0;
+	double t0 = 0, t1 = 0;
 
 	err = set(x->w, x->l->key, x->l->value);
 	if (!err)
@@ -897,13 +899,12 @@ static int exp_timestamps(struct ctx *x)
 	if (!err)
 		err = set(x->o, "net.ipv4.tcp_tw_reuse", "1");
 	if (!err)
-		err = fill_ports(x, x->w, 2);
+		err = fill_ports(x, x->w, 2, &t0);
 	if (!err)
-		err = fill_ports(x, x->o, 2);
+		err = fill_ports(x, x->o, 2, &t1);
 	if (err)
 		return fail_exp(x, err, "timestamp connections");
-	t0 = vnet_now_ms();
-	eo = reuse_after(x, x->o, t0, 3000, &ageo);
+	eo = reuse_after(x, x->o, t1, 3000, &ageo);
 	ew = reuse_after(x, x->w, t0, eo ? 0 : (int)(vnet_now_ms() - t0) + 200, &agew);
 	x->l->data = json_pack("{s:b,s:b,s:b,s:b,s:I,s:I,s:s,s:s}", "syn_ts_option", sw,
 			       "syn_ts_option_without", so, "tcpi_opt_timestamps", ow,
@@ -1397,6 +1398,9 @@ int audit_run(struct audit *a, const struct audit_opts *o)
 		if (o->interrupted && o->interrupted())
 			return -EINTR;
 		err = audit_line(&a->v[i]);
+		if (err)
+			snprintf(a->err, sizeof(a->err), "line %d (%.60s): %.600s", a->v[i].line,
+				 a->v[i].key, a->v[i].why);
 		a->v[i].secs = (vnet_now_ms() - t) / 1e3;
 		if (o->progress)
 			o->progress(&a->v[i]);

@@ -23,7 +23,8 @@ static const char usage[] =
 	"  --kernel boots VMLINUZ in QEMU (scripts/run-in-vm.sh, as twlab verify --kernel) and\n"
 	"  audits there. -v prints a line per key as it is measured.\n"
 	"  Exit 0 when every line was measured, 1 when a line is harmful, 2 bad file (FILE:LINE) or\n"
-	"  usage, 3 environment (not root), 4 a line could not be measured.\n";
+	"  usage, 3 environment (not root, a lab this kernel cannot build), 4 a line could not be\n"
+	"  measured.\n";
 
 static bool progress_on;
 
@@ -254,9 +255,10 @@ int cmd_audit(int argc, char **argv)
 		return EXIT_OTHER;
 	}
 	if (err) {
-		cmd_err("cannot build the audit's labs: %s", strerror(-err));
+		/* a lab this kernel cannot build: the environment, not the file */
+		cmd_err("cannot build the audit's lab for %s", a.err[0] ? a.err : strerror(-err));
 		audit_free(&a);
-		return cmd_exit_for(err) == EXIT_ENV ? EXIT_ENV : EXIT_OTHER;
+		return EXIT_ENV;
 	}
 report:
 	code = audit_exit_code(&a);
