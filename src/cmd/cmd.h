@@ -23,6 +23,7 @@ int cmd_ls(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 void cmd_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Load a topology; prints "twlab: FILE:LINE: key 'K': why" and returns EXIT_USAGE on error. */
