@@ -130,6 +130,11 @@ static bool valid_name(const char *s, size_t max)
 	return n > 0;
 }
 
+bool topo_name_valid(const char *s)
+{
+	return s && s[0] != '-' && valid_name(s, TOPO_NAME_MAX);
+}
+
 /* Decimal, or hex with 0x; no sign, no blanks. */
 static int parse_u64(const char *s, uint64_t *ret)
 {
