@@ -10,14 +10,20 @@ static int clean_one(const char *lab, void *ctx)
 {
 	bool dry = *(bool *)ctx;
 	struct undo u;
+	char q[200];
 	bool live;
 
+	if (!topo_name_valid(lab)) {
+		cmd_err("skipping state file %s/%s.json: '%s' is not a lab name", undo_state_dir(),
+			cmd_quote(lab, q, sizeof(q)), q);
+		return EXIT_OTHER;
+	}
 	if (undo_load(lab, false, &u))
 		return cmd_remove_lab(lab, dry, false);
 	live = undo_owner_alive(&u);
 	undo_close(&u);
 	if (live) {
-		printf("skipping lab %s: its twlab (pid %d) is still running\n", lab, u.owner);
+		printf("lab %s: skipped: its twlab (pid %d) is still running\n", lab, u.owner);
 		return EXIT_DONE;
 	}
 	return cmd_remove_lab(lab, dry, false);
