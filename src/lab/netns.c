@@ -13,9 +13,11 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/magic.h>
+#include <linux/mount.h>
 #include "lab/netns.h"
 
 static int root_fd = -1;
@@ -62,6 +64,60 @@ static int netns_path(const char *name, char *buf, size_t len)
 	return 0;
 }
 
+/* The binding twlab makes is read-only, nosuid, nodev and noexec (an nsfs file is never written
+ * or executed anyway); `ip netns add` and `unshare --net=FILE` make read-write ones. So a
+ * namespace is provably twlab's only if its inode matches the state file *and* its binding
+ * carries these flags: a state file naming someone else's namespace with its true inode still
+ * does not make it ours. The flags are set on the detached mount before it is attached (new
+ * mount API), so the copies propagated to other mount namespaces carry them too. */
+#define NETNS_MARK (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
+#define NETNS_MARK_ST (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC)
+
+static int bind_marked(const char *path)
+{
+	struct mount_attr attr = { .attr_set = NETNS_MARK };
+	int fd, err = 0;
+
+	fd = syscall(SYS_open_tree, AT_FDCWD, "/proc/thread-self/ns/net",
+		     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (fd < 0 && errno != ENOSYS)
+		return -1;
+	if (fd < 0) {	/* before Linux 5.12: bind, then remount with the flags */
+		if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL))
+			return -1;
+		if (!mount(NULL, path, NULL,
+			   MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+			return 0;
+		err = errno;
+		umount2(path, MNT_DETACH);
+		errno = err;
+		return -1;
+	}
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) ||
+	    syscall(SYS_move_mount, fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH))
+		err = errno;
+	close(fd);
+	errno = err;
+	return err ? -1 : 0;
+}
+
+bool netns_marked(const char *name)
+{
+	char path[PATH_MAX];
+	struct statvfs sv;
+	int fd;
+	bool marked;
+
+	if (netns_path(name, path, sizeof(path)))
+		return false;
+	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	marked = !fstatvfs(fd, &sv) && (sv.f_flag & NETNS_MARK_ST) == NETNS_MARK_ST;
+	close(fd);
+	return marked;
+}
+
 int netns_create(const char *name, int *ret_fd, uint64_t *ret_ino)
 {
 	char path[PATH_MAX];
@@ -77,7 +133,7 @@ int netns_create(const char *name, int *ret_fd, uint64_t *ret_ino)
 	close(fd);
 	if (unshare(CLONE_NEWNET))
 		goto fail;
-	if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL))
+	if (bind_marked(path))
 		goto fail;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

@@ -20,7 +20,7 @@ bool netns_name_ok(const char *name);
 int netns_init(void);
 /* Make /run/netns a shared mount point (as `ip netns add` does). */
 int netns_prepare_rundir(void);
-/* Create name; the calling thread is left inside it. *ret_fd (O_CLOEXEC) and the nsfs inode
+/* Create name (bound with twlab's mark, see netns_marked); the calling thread is left inside it. *ret_fd (O_CLOEXEC) and the nsfs inode
  * identify it. -EEXIST if the name is taken (nothing is touched then). */
 int netns_create(const char *name, int *ret_fd, uint64_t *ret_ino);
 int netns_open(const char *name, int *ret_fd);
@@ -29,6 +29,8 @@ int netns_enter_root(void);
 /* Inode of the namespace bound at /run/netns/name; -ENOENT if none (or if what is there is
  * not an nsfs file: a placeholder, a symlink, anything else). */
 int netns_ino(const char *name, uint64_t *ret_ino);
+/* Was name bound by netns_create (its binding is read-only, nosuid, nodev, noexec)? */
+bool netns_marked(const char *name);
 /* Is ino the host's network namespace (the one twlab started in, or init's)? */
 bool netns_is_host(uint64_t ino);
 /* Inode of the network namespace process pid is in. */

@@ -329,8 +329,41 @@ static const struct undo_entry *find_ns(const struct undo *u, const char *name)
 	return NULL;
 }
 
-static int prove_netns(const struct undo_entry *e, uint64_t *ret_ino, char *why, size_t len)
+/* Namespace names can meet: lab "a" with node "b-c" and lab "a-b" with node "c" both name
+ * twl-a-b-c. up refuses the second, so a namespace whose inode another lab's state file also
+ * records is not provably this lab's. Only the labs whose names could meet are looked at. */
+static bool claimed_elsewhere(const char *lab, const char *name, uint64_t ino, char *ret_lab,
+			      size_t len)
 {
+	const char *base = name + 4;	/* after "twl-" */
+	bool claimed = false;
+
+	for (const char *p = strchr(base, '-'); p && !claimed; p = strchr(p + 1, '-')) {
+		char other[64], path[512];
+		const struct undo_entry *e;
+		struct undo u;
+
+		if ((size_t)(p - base) >= sizeof(other))
+			break;
+		snprintf(other, sizeof(other), "%.*s", (int)(p - base), base);
+		if (!strcmp(other, lab) || !topo_name_valid(other))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s.json", undo_state_dir(), other);
+		if (access(path, F_OK) || undo_load(other, false, &u))
+			continue;
+		e = find_ns(&u, name);
+		claimed = e && e->id == ino;
+		undo_close(&u);
+		if (claimed)
+			snprintf(ret_lab, len, "%s", other);
+	}
+	return claimed;
+}
+
+static int prove_netns(const char *lab, const struct undo_entry *e, uint64_t *ret_ino, char *why,
+		       size_t len)
+{
+	char other[64];
 	uint64_t cur;
 	int err = netns_ino(e->name, &cur);
 
@@ -346,6 +379,13 @@ static int prove_netns(const struct undo_entry *e, uint64_t *ret_ino, char *why,
 		return whyf(why, len,
 			    "namespace %s is not the one this lab made (inode %llu, recorded %llu)",
 			    e->name, (unsigned long long)cur, (unsigned long long)e->id), -EPERM;
+	if (!netns_marked(e->name))
+		return whyf(why, len,
+			    "namespace %s was not made by twlab (its binding in " NETNS_RUN_DIR
+			    " is not twlab's read-only one)", e->name), -EPERM;
+	if (claimed_elsewhere(lab, e->name, cur, other, sizeof(other)))
+		return whyf(why, len, "namespace %s is recorded by lab %s too: not provably %s's",
+			    e->name, other, lab), -EPERM;
 	*ret_ino = cur;
 	return 0;
 }
@@ -359,7 +399,7 @@ int undo_entry_prove(const struct undo *u, const struct undo_entry *e, char *why
 
 	why[0] = 0;
 	if (e->kind == UNDO_NETNS)
-		return prove_netns(e, &ino, why, len);
+		return prove_netns(u->lab, e, &ino, why, len);
 	if (e->kind != UNDO_PROC)
 		return -ENOENT;
 	if (proc_protected(pid))
@@ -373,7 +413,7 @@ int undo_entry_prove(const struct undo *u, const struct undo_entry *e, char *why
 	if (!ns)
 		return whyf(why, len, "process %d: its namespace %s is not listed", pid, e->ns),
 		       -EPERM;
-	err = prove_netns(ns, &ino, why, len);
+	err = prove_netns(u->lab, ns, &ino, why, len);
 	if (err)
 		return whyf(why, len, "process %d: its namespace %s cannot be proven this lab's",
 			    pid, e->ns), -EPERM;
