@@ -195,12 +195,14 @@ int netns_ino(const char *name, uint64_t *ret_ino)
 		return err;
 	/* O_PATH | O_NOFOLLOW: a symlink planted in the run dir is not followed; a placeholder
 	 * file with nothing mounted on it (or anything else that is not nsfs) is not a
-	 * namespace. */
+	 * namespace, and a symlink is refused with -ELOOP. */
 	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) || fstatfs(fd, &sfs))
 		err = -errno;
+	else if (S_ISLNK(st.st_mode))
+		err = -ELOOP;
 	else if (sfs.f_type != NSFS_MAGIC)
 		err = -ENOENT;
 	close(fd);

@@ -27,7 +27,7 @@ int netns_open(const char *name, int *ret_fd);
 int netns_enter(int fd);
 int netns_enter_root(void);
 /* Inode of the namespace bound at /run/netns/name; -ENOENT if none (or if what is there is
- * not an nsfs file: a placeholder, a symlink, anything else). */
+ * not an nsfs file: a placeholder, anything else); -ELOOP for a symlink. */
 int netns_ino(const char *name, uint64_t *ret_ino);
 /* Was name bound by netns_create (its binding is read-only, nosuid, nodev, noexec)? */
 bool netns_marked(const char *name);

@@ -369,6 +369,9 @@ static int prove_netns(const char *lab, const struct undo_entry *e, uint64_t *re
 
 	if (err == -ENOENT)
 		return whyf(why, len, "namespace %s is gone", e->name), -ENOENT;
+	if (err == -ELOOP)
+		return whyf(why, len, "namespace %s is a symbolic link, not a namespace", e->name),
+		       -EPERM;
 	if (err)
 		return whyf(why, len, "namespace %s: cannot inspect it: %s", e->name,
 			    strerror(-err)), -EPERM;
