@@ -31,7 +31,7 @@ int netns_enter_root(void);
 int netns_ino(const char *name, uint64_t *ret_ino);
 /* Was name bound by netns_create (its binding is read-only, nosuid, nodev, noexec)? */
 bool netns_marked(const char *name);
-/* Is ino the host's network namespace (the one twlab started in, or init's)? */
+/* Is ino the host's network namespace (init's)? */
 bool netns_is_host(uint64_t ino);
 /* Inode of the network namespace process pid is in. */
 int proc_netns_ino(int pid, uint64_t *ret_ino);

@@ -175,6 +175,24 @@ grep -q '^stsfjunk .* up .*1 bad line' <<<"$lsout" && [ $rc -eq 0 ] &&
 	[ -z "$(leftovers stsfjunk)" ] && [ ! -e "$L/stsfjunk.json" ]
 log_test $? "a lab with a junk line appended is listed and removed, the line reported" "rc=$rc $lsout $out"
 
+# an unrelated process (its true start time) listed in a real lab's own namespace: not in it,
+# so not killed
+sleep 1000 & upid=$!; disown; defer kill -9 $upid
+"$TWLAB" up "$t" --name stsfpid >/dev/null; defer "$TWLAB" down stsfpid
+printf '{"kind":"proc","name":"server agent","ns":"twl-stsfpid-server","pid":%s,"start":%s}\n' \
+	$upid "$(start_of $upid)" >>"$L/stsfpid.json"
+out=$("$TWLAB" down stsfpid 2>&1); rc=$?
+[ $rc -eq 0 ] && kill -0 $upid && grep -q "skipped: process $upid is not in namespace twl-stsfpid-server" <<<"$out" &&
+	[ -z "$(leftovers stsfpid)" ]
+log_test $? "down leaves a pid listed in the lab's namespace that is not in it" "rc=$rc $out"
+kill -9 $upid
+
+# down from a shell inside the lab: that shell is twlab's parent, never killed
+"$TWLAB" up "$t" --name stsfanc >/dev/null; defer "$TWLAB" down stsfanc
+out=$("$TWLAB" exec stsfanc a -- bash -c '"$0" down stsfanc; echo "shell survived rc=$?"' "$TWLAB" 2>&1)
+grep -q 'shell survived rc=0' <<<"$out" && [ -z "$(leftovers stsfanc)" ]
+log_test $? "down run from a shell inside the lab does not kill that shell" "$out"
+
 # a stale lab: down says what it removed and what was already gone
 "$TWLAB" up "$t" --name stsfstale >/dev/null; defer "$TWLAB" down stsfstale
 pid=$(jq -r 'select(.kind == "proc") | .pid' "$L/stsfstale.json")
