@@ -96,6 +96,15 @@ inner() {
 	[ $rc -eq 0 ] && [ -z "$bad" ] && [ -z "$(ls "$STATE")" ]
 	log_test $? "clean: every bad line of every lab reported, decoys survive" "rc=$rc $bad"
 
+	# a state file whose name is not a lab name: listed as such, never acted on
+	printf '{"lab":"x","owner":0}\n{"kind":"netns","name":"twl--rf-x","ino":%s}\n' "$DNSINO" >"$STATE/-rf.json"
+	cp "$STATE/-rf.json" "$STATE/a b.json"
+	lsout=$("$TWLAB" ls); out=$("$TWLAB" clean 2>&1); rc=$?
+	[ "$(grep -c 'not a lab name' <<<"$lsout")" -eq 2 ] && [ "$(grep -c 'is not a lab name' <<<"$out")" -eq 2 ] &&
+		[ -e "$STATE/-rf.json" ] && [ -e "$STATE/a b.json" ] && [ -z "$(decoys)" ]
+	log_test $? "state files not named for a lab are listed as such and left alone" "rc=$rc $lsout $out"
+	rm -f "$STATE/-rf.json" "$STATE/a b.json"
+
 	# lab names on the command line are names, never paths
 	mkdir -p "$SF_TMP/adv"
 	echo '{"lab":"foo","owner":0}' >"$SF_TMP/adv/foo.json"

@@ -179,6 +179,7 @@ static void test_load_skips_bad_lines(void **state)
 			  "[1,2]\n"
 			  "{\"kind\":\"owner\",\"owner\":4242}\n"
 			  "{\"kind\":\"netns\",\"name\":\"twl-lt-client\",\"ino\":13}\n"
+			  "{\"kind\":\"netns\",\"name\":\"twl-lt-c\"}\n"
 			  "{\"kind\":\"netns\",\"name\":\"twl-lt-b\",\"in");
 	assert_int_equal(undo_load("lt", false, &u), 0);
 	/* the good lines are used */
@@ -190,7 +191,7 @@ static void test_load_skips_bad_lines(void **state)
 	assert_false(u.no_header);
 	assert_true(u.torn);
 	/* every other line is reported, with why */
-	assert_int_equal(u.n_skip, 10);
+	assert_int_equal(u.n_skip, 11);
 	assert_non_null(strstr(skip_why(&u, 3), "not JSON"));
 	assert_non_null(strstr(skip_why(&u, 4), "no \"start\""));
 	assert_non_null(strstr(skip_why(&u, 5), "\"pid\" is not an integer"));
@@ -200,7 +201,8 @@ static void test_load_skips_bad_lines(void **state)
 	assert_non_null(strstr(skip_why(&u, 9), "unknown kind"));
 	assert_non_null(strstr(skip_why(&u, 10), "not a JSON object"));
 	assert_non_null(strstr(skip_why(&u, 11), "\"owner\" is 4242"));
-	assert_non_null(strstr(skip_why(&u, 13), "cut short"));
+	assert_non_null(strstr(skip_why(&u, 13), "no \"ino\""));
+	assert_non_null(strstr(skip_why(&u, 14), "cut short"));
 	undo_close(&u);
 }
 
