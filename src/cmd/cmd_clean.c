@@ -40,8 +40,10 @@ int cmd_clean(int argc, char **argv)
 
 		fputs("usage: twlab clean [--dry-run]\n"
 		      "  Remove every lab whose twlab is no longer running (labs made by twlab up\n"
-		      "  included), exactly as its state file lists it. Namespaces twlab did not\n"
-		      "  make are left alone.\n",
+		      "  included), exactly as its state file lists it and only what twlab can prove\n"
+		      "  it made: namespaces and processes it did not make are left alone, and each\n"
+		      "  state-file line that fails the checks is reported. --dry-run prints what\n"
+		      "  would be done, one 'lab NAME: ...' line each.\n",
 		      help ? stdout : stderr);
 		return help ? EXIT_DONE : EXIT_USAGE;
 	}

@@ -85,8 +85,8 @@ static int bind_marked(const char *path)
 	if (fd < 0) {	/* before Linux 5.12: bind, then remount with the flags */
 		if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL))
 			return -1;
-		if (!mount(NULL, path, NULL,
-			   MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+		if (!mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
+			   MS_NODEV | MS_NOEXEC, NULL))
 			return 0;
 		err = errno;
 		umount2(path, MNT_DETACH);

@@ -20,8 +20,9 @@ bool netns_name_ok(const char *name);
 int netns_init(void);
 /* Make /run/netns a shared mount point (as `ip netns add` does). */
 int netns_prepare_rundir(void);
-/* Create name (bound with twlab's mark, see netns_marked); the calling thread is left inside it. *ret_fd (O_CLOEXEC) and the nsfs inode
- * identify it. -EEXIST if the name is taken (nothing is touched then). */
+/* Create name, bound with twlab's mark (netns_marked); the calling thread is left inside it.
+ * *ret_fd (O_CLOEXEC) and the nsfs inode identify it. -EEXIST if the name is taken (nothing
+ * is touched then). */
 int netns_create(const char *name, int *ret_fd, uint64_t *ret_ino);
 int netns_open(const char *name, int *ret_fd);
 int netns_enter(int fd);
@@ -39,7 +40,8 @@ int proc_netns_ino(int pid, uint64_t *ret_ino);
  * -ESTALE if the name now belongs to another namespace. */
 int netns_delete(const char *name, uint64_t ino);
 /* SIGKILL every process whose netns is one of inos (never pid 1, twlab or its ancestors) and
- * wait (bounded) until they are gone; our own children are reaped. Returns the number killed or a negative errno (-ETIMEDOUT). */
+ * wait (bounded) until they are gone; our own children are reaped. Returns the number killed
+ * or a negative errno (-ETIMEDOUT; -EPERM if one of inos is the host's namespace). */
 int netns_kill_procs(const uint64_t *inos, size_t n, int timeout_ms);
 /* A pidfd for pid, if its start time is start (0: any). -ESRCH if it is another process. */
 int proc_pidfd(int pid, uint64_t start);

@@ -520,7 +520,7 @@ int undo_load(const char *lab, bool lock, struct undo *u)
 	}
 	while (!err && (len = getline(&line, &cap, f)) > 0) {
 		lineno++;
-		if (line[len - 1] != '\n') {	/* killed mid-write: the object was never made */
+		if (line[len - 1] != '\n') {	/* cut short: by hand, or a full disk */
 			u->torn = true;
 			skip_add(u, lineno, "cut short (no newline at its end)");
 			if (lineno == 1)
@@ -621,7 +621,7 @@ int undo_run(struct undo *u, int timeout_ms)
 				inos[n_ns++] = en->id;
 		} else if (e == -ENOENT) {
 			if (en->kind == UNDO_PROC) {
-				waitpid(en->id, NULL, WNOHANG);	/* our child's zombie: reap it */
+				waitpid(en->id, NULL, WNOHANG);	/* our child's zombie */
 				u->gone_procs++;
 			} else {
 				u->gone_ns++;
@@ -666,7 +666,7 @@ int undo_run(struct undo *u, int timeout_ms)
 			u->removed_ns++;
 		else if (e == -ENOENT)
 			u->gone_ns++;
-		else if (e == -ESTALE)	/* replaced meanwhile by a namespace we did not make */
+		else if (e == -ESTALE)	/* replaced meanwhile by one we did not make */
 			skip_add(u, en->line, "namespace was replaced by another one while removing");
 		else if (!err)
 			err = e;

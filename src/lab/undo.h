@@ -3,7 +3,7 @@
  * undo: the journal of everything a lab created, in memory and in its state file
  * /run/twlab/<lab>.json. The state file is append-only, one JSON object per line (a header,
  * then one line per object, written right after the object exists), so a SIGKILL at any
- * moment leaves a file that `twlab clean` can read: a torn last line is ignored.
+ * moment leaves a file that `twlab clean` can read (a torn last line is reported, not used).
  * Nothing in a state file is taken on trust: each line is checked (undo_entry_check) when it
  * is read, and each object is proven to be the one twlab made (undo_entry_prove) before it is
  * touched. A line or an object that fails is recorded in skip[] with the reason and left
