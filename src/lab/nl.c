@@ -9,6 +9,8 @@
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/route.h>
+#include <netlink/route/classifier.h>
+#include <string.h>
 #include "lab/nl.h"
 
 int nl_errno(int nle)
@@ -209,4 +211,29 @@ int nl_link_count(struct nl_sock *sk, int *ret_count)
 	*ret_count = nl_cache_nitems(c);
 	nl_cache_free(c);
 	return 0;
+}
+
+int nl_tc_filter_exists(int ifindex, uint32_t parent, const char *kind, uint32_t handle,
+			uint32_t prio)
+{
+	struct nl_sock *sk;
+	struct nl_cache *c;
+	struct nl_object *o;
+	int err = nl_open(&sk), found = 0;
+
+	if (err)
+		return err;
+	err = rtnl_cls_alloc_cache(sk, ifindex, parent, &c);
+	nl_close(sk);
+	if (err < 0)
+		return nl_errno(err);
+	for (o = nl_cache_get_first(c); o && !found; o = nl_cache_get_next(o)) {
+		struct rtnl_cls *cls = (struct rtnl_cls *)o;
+		const char *k = rtnl_tc_get_kind(TC_CAST(cls));
+
+		found = k && !strcmp(k, kind) && rtnl_tc_get_handle(TC_CAST(cls)) == handle &&
+			rtnl_cls_get_prio(cls) == prio;
+	}
+	nl_cache_free(c);
+	return found;
 }

@@ -29,5 +29,9 @@ int nl_addr_add(struct nl_sock *sk, int ifindex, uint32_t addr, uint8_t prefix);
 int nl_route_add(struct nl_sock *sk, uint32_t dst, uint8_t prefix, uint32_t gw, int ifindex);
 /* Number of links in sk's netns. */
 int nl_link_count(struct nl_sock *sk, int *ret_count);
+/* 1 if ifindex (in the calling thread's netns) has a tc filter of this kind, handle and
+ * priority under parent, 0 if not, or -errno. Opens its own socket. */
+int nl_tc_filter_exists(int ifindex, uint32_t parent, const char *kind, uint32_t handle,
+			uint32_t prio);
 
 #endif

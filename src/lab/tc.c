@@ -1,9 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdlib.h>
+#include <linux/pkt_sched.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "lab/nl.h"
 #include "lab/tc.h"
+
+/*
+ * bpf_tc_attach, and if it fails, whether the filter is there anyway: libbpf reads the new
+ * filter's program id (TCA_BPF_ID, 4.13+) from the kernel's echo and fails without it, after
+ * the kernel installed the filter (4.11). The filter is then found by a plain dump.
+ */
+static int attach_one(struct bpf_tc_hook *hook, struct bpf_tc_opts *opts, uint32_t parent)
+{
+	int err = bpf_tc_attach(hook, opts);
+
+	if (err && nl_tc_filter_exists(hook->ifindex, parent, "bpf", opts->handle,
+				       opts->priority) == 1)
+		err = 0;
+	return err;
+}
 
 int tc_attach(int ifindex, int ingress_fd, int egress_fd, uint32_t handle, uint32_t prio,
 	      bool replace)
@@ -18,13 +35,13 @@ int tc_attach(int ifindex, int ingress_fd, int egress_fd, uint32_t handle, uint3
 		return err;
 	hook.attach_point = BPF_TC_INGRESS;
 	opts.prog_fd = ingress_fd;
-	err = bpf_tc_attach(&hook, &opts);
+	err = attach_one(&hook, &opts, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS));
 	if (err)
 		return err;
 	hook.attach_point = BPF_TC_EGRESS;
 	opts.prog_fd = egress_fd;
 	opts.prog_id = 0;	/* bpf_tc_attach wants it zero and fills it in */
-	return bpf_tc_attach(&hook, &opts);
+	return attach_one(&hook, &opts, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS));
 }
 
 int tc_detach(int ifindex)

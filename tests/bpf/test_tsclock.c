@@ -3,7 +3,7 @@
  * tsclock.bpf.c under BPF_PROG_TEST_RUN: crafted Ethernet/IPv4/TCP frames in, exact bytes out,
  * TCP checksum recomputed here. Root.
  */
-/* MODULES: tsclock tc */
+/* MODULES: tsclock tc nl */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

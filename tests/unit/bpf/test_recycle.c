@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The tcp_tw_recycle decisions of src/bpf/recycle.h against spec §a.2, §a.4 and §(d). */
-/* MODULES: tsclock tc */
+/* MODULES: tsclock tc nl */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
