@@ -6,6 +6,10 @@
 #include <nftables/libnftables.h>
 #include "lab/nat.h"
 
+#define NAT_PREROUTING "\tchain prerouting {\n" \
+		       "\t\ttype nat hook prerouting priority dstnat; policy accept;\n" \
+		       "\t}\n"
+
 int nat_script(const struct lab_router *r, const char *out_if, char *buf, size_t len)
 {
 	char ports[32] = "", addr[INET_ADDRSTRLEN], target[64], plain[64];
@@ -30,11 +34,15 @@ int nat_script(const struct lab_router *r, const char *out_if, char *buf, size_t
 		snprintf(target, sizeof(target), "masquerade%s%s", *ports ? " to " : "", ports);
 		snprintf(plain, sizeof(plain), "masquerade");
 	}
-	/* A port range needs a transport protocol match first ("transport protocol mapping is only
+	/* The empty prerouting chain is for kernels before 4.18, where NAT hooks exist only for
+	 * the chains a table has: without one at prerouting, replies reach the client side
+	 * un-translated (still addressed to the router's outside address). Harmless later.
+	 * A port range needs a transport protocol match first ("transport protocol mapping is only
 	 * valid after transport protocol match"); everything else (ICMP) is still translated. */
 	if (*ports)
 		n = snprintf(buf, len,
 			     "table ip " NAT_TABLE " {\n"
+			     NAT_PREROUTING
 			     "\tchain postrouting {\n"
 			     "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
 			     "\t\toifname \"%s\" meta l4proto { tcp, udp } %s%s\n"
@@ -45,6 +53,7 @@ int nat_script(const struct lab_router *r, const char *out_if, char *buf, size_t
 	else
 		n = snprintf(buf, len,
 			     "table ip " NAT_TABLE " {\n"
+			     NAT_PREROUTING
 			     "\tchain postrouting {\n"
 			     "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
 			     "\t\toifname \"%s\" %s%s\n"
