@@ -141,7 +141,7 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose twcwd /
 mkdir -p /mnt$OUT
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 twout /mnt$OUT || echo "twlab-vm: cannot mount $OUT"
 echo "twlab-vm: kernel \$(uname -r), running: $CMD"
-chroot /mnt /bin/sh -c 'cd "$CWD" && exec $CMD' >/mnt$OUT/guest.log 2>&1
+TWLAB_VM=1 chroot /mnt /bin/sh -c 'cd "$CWD" && exec $CMD' >/mnt$OUT/guest.log 2>&1
 echo \$? >/mnt$OUT/rc
 echo "twlab-vm: done, status \$(cat /mnt$OUT/rc)"
 sync; umount /mnt$OUT

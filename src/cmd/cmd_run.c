@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include "cmd/cmd.h"
 #include "run/expect.h"
@@ -16,7 +21,7 @@
 
 static const char usage[] =
 	"usage: twlab run TOPOLOGY [--out DIR] [--capture[=all]] [--seed N] [--name NAME]\n"
-	"                          [--quiet] [-v]\n"
+	"                          [--quiet] [-v] [--kernel VMLINUZ [--modules DIR] [--timeout S]]\n"
 	"  Build the lab, run its schedule, tear it down, and write DIR/result.json,\n"
 	"  DIR/events.jsonl and DIR/report.html (default DIR: out/<lab>).\n"
 	"  --capture      pcap files of the server's link and the router's outside (after NAT)\n"
@@ -25,6 +30,10 @@ static const char usage[] =
 	"  --name NAME    overrides the lab name (namespaces twl-NAME-*)\n"
 	"  --quiet        no summary and no progress line\n"
 	"  -v             print every kernel action\n"
+	"  --kernel K     run the lab inside kernel image K in QEMU (scripts/run-in-vm.sh; the\n"
+	"                 host root shared read-only) and bring the results back to DIR;\n"
+	"                 --modules: the kernel's lib/modules/VERSION; --timeout: for the VM\n"
+	"                 (default 600 s). Same outputs and exit codes.\n"
 	"  Exit 0 when every [expect] held, 1 when one failed, 2 bad topology,\n"
 	"  3 environment, 4 anything else.\n";
 
@@ -52,6 +61,122 @@ static int mkdirs(const char *path)
 	return mkdir(buf, 0755) && errno != EEXIST ? -errno : 0;
 }
 
+static int copy_file(const char *from, const char *to)
+{
+	struct stat st;
+	int in = open(from, O_RDONLY | O_CLOEXEC), out, err = 0;
+
+	if (in < 0)
+		return -errno;
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0 || fstat(in, &st)) {
+		err = -errno;
+		goto out;
+	}
+	for (off_t off = 0; off < st.st_size;)
+		if (sendfile(out, in, &off, st.st_size - off) <= 0) {
+			err = errno ? -errno : -EIO;
+			break;
+		}
+out:
+	if (out >= 0)
+		close(out);
+	close(in);
+	return err;
+}
+
+/* Move every file under from (one level of folders: pcap/) into to. */
+static int move_tree(const char *from, const char *to, int depth)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+	struct dirent *de;
+	int err = mkdirs(to);
+	DIR *d;
+
+	if (err)
+		return err;
+	d = opendir(from);
+	if (!d)
+		return -errno;
+	while (!err && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(a, sizeof(a), "%.2000s/%s", from, de->d_name);
+		snprintf(b, sizeof(b), "%.2000s/%s", to, de->d_name);
+		if (de->d_type == DT_DIR) {
+			err = depth ? -ELOOP : move_tree(a, b, depth + 1);
+			rmdir(a);
+		} else if (rename(a, b)) {
+			err = errno == EXDEV ? copy_file(a, b) : -errno;
+			unlink(a);
+		}
+	}
+	closedir(d);
+	return err;
+}
+
+/*
+ * --kernel: the same run inside that kernel (cmd_vm.c). The guest's /tmp is its own, so the
+ * topology goes into the folder shared with it (under its own name, which names the lab), the
+ * guest writes into TMP/out, and the files are moved to out. The guest's exit status is ours.
+ */
+static int run_in_vm(const char *kernel, const char *modules, int timeout_s, const char *topo,
+		     const char *out, char **pass, int n_pass, bool quiet)
+{
+	char tmp[CMD_VM_TMP], copy[PATH_MAX], res[CMD_VM_TMP + 8], log[CMD_VM_TMP + 16], b[PATH_MAX];
+	char *argv[32];
+	int n = 0, status, err, code = cmd_vm_begin(kernel, tmp);
+	FILE *f;
+
+	if (code)
+		return code;
+	snprintf(b, sizeof(b), "%s", topo);
+	snprintf(copy, sizeof(copy), "%s/%s", tmp, basename(b));
+	snprintf(res, sizeof(res), "%s/out", tmp);
+	snprintf(log, sizeof(log), "%s/guest.log", tmp);
+	err = copy_file(topo, copy);
+	if (err) {
+		cmd_err("cannot copy %s into %s: %s", topo, tmp, strerror(-err));
+		return EXIT_OTHER;
+	}
+	argv[n++] = "run";
+	argv[n++] = copy;
+	argv[n++] = "--out";
+	argv[n++] = res;
+	for (int i = 0; i < n_pass && n < 30; i++)
+		argv[n++] = pass[i];
+	code = cmd_vm_exec(kernel, modules, timeout_s, tmp, argv, n, &status);
+	unlink(copy);
+	if (code)
+		return code;
+	/* the guest's summary (or its error) */
+	if ((!quiet || status) && (f = fopen(log, "r"))) {
+		char line[1024];
+
+		while (fgets(line, sizeof(line), f))
+			fputs(line, status ? stderr : stdout);
+		fclose(f);
+	}
+	if (access(res, F_OK)) {
+		cmd_err("the VM run left no results (run-in-vm.sh exited with %d)", status);
+		cmd_vm_end(tmp, true);
+		return status == EXIT_ENV || status == EXIT_USAGE ? status : EXIT_OTHER;
+	}
+	err = move_tree(res, out, 0);
+	rmdir(res);
+	if (err) {
+		cmd_err("cannot move the results from %s to %s: %s", res, out, strerror(-err));
+		cmd_vm_end(tmp, true);
+		return EXIT_OTHER;
+	}
+	if (!quiet)
+		printf("  (run inside %s; results moved to %s/)\n", kernel, out);
+	if (status == 124)
+		cmd_err("the VM timed out after %d s", timeout_s);
+	cmd_vm_end(tmp, status > EXIT_EXPECT);
+	return status >= 0 && status <= EXIT_OTHER ? status : EXIT_OTHER;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -59,8 +184,13 @@ int cmd_run(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' }, { "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },	  { "help", no_argument, NULL, 'h' },
 		{ "capture", optional_argument, NULL, 'c' },
+		{ "kernel", required_argument, NULL, 'k' }, { "modules", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' },
 		{}
 	};
+	const char *kernel = NULL, *modules = NULL;
+	char *pass[12];
+	int n_pass = 0, timeout_s = 600;
 	const char *out = NULL, *name = NULL, *seed = NULL;
 	bool quiet = false, verbose = false, all_ok = true, capture = false, capture_all = false;
 	char outbuf[512], path[600], capdir[600], html[600];
@@ -74,11 +204,32 @@ int cmd_run(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "o:s:n:qvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
-		case 's': seed = optarg; break;
-		case 'n': name = optarg; break;
+		case 's':
+			seed = optarg;
+			pass[n_pass++] = "--seed";
+			pass[n_pass++] = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			pass[n_pass++] = "--name";
+			pass[n_pass++] = optarg;
+			break;
 		case 'q': quiet = true; break;
-		case 'v': verbose = true; break;
+		case 'v':
+			verbose = true;
+			pass[n_pass++] = "-v";
+			break;
+		case 'k': kernel = optarg; break;
+		case 'm': modules = optarg; break;
+		case 't':
+			timeout_s = atoi(optarg);
+			if (timeout_s <= 0) {
+				cmd_err("--timeout: a number of seconds, not %s", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'c':
+			pass[n_pass++] = optarg && !strcmp(optarg, "all") ? "--capture=all" : "--capture";
 			capture = true;
 			if (optarg && strcmp(optarg, "all")) {
 				cmd_err("--capture takes no value or =all, not '%s'", optarg);
@@ -90,7 +241,7 @@ int cmd_run(int argc, char **argv)
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
 	}
-	if (optind + 1 != argc) {
+	if (optind + 1 != argc || (modules && !kernel)) {
 		fputs(usage, stderr);
 		return EXIT_USAGE;
 	}
@@ -119,6 +270,10 @@ int cmd_run(int argc, char **argv)
 	if (err) {
 		cmd_err("cannot create output folder %s: %s", out, strerror(-err));
 		code = EXIT_OTHER;
+		goto free_lab;
+	}
+	if (kernel) {	/* checked here; built and run in the guest */
+		code = run_in_vm(kernel, modules, timeout_s, argv[optind], out, pass, n_pass, quiet);
 		goto free_lab;
 	}
 	snprintf(capdir, sizeof(capdir), "%.500s/pcap", out);

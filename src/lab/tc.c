@@ -8,16 +8,17 @@
 #include "lab/tc.h"
 
 /*
- * bpf_tc_attach, and if it fails, whether the filter is there anyway: libbpf reads the new
- * filter's program id (TCA_BPF_ID, 4.13+) from the kernel's echo and fails without it, after
- * the kernel installed the filter (4.11). The filter is then found by a plain dump.
+ * bpf_tc_attach, else the same filter through libnl: before 4.13 libbpf fails before it sends
+ * anything (it reads the program's name with BPF_OBJ_GET_INFO_BY_FD, 4.13, and the new filter's
+ * id from TCA_BPF_ID, 4.13). 4.11 takes the plain cls_bpf request.
  */
-static int attach_one(struct bpf_tc_hook *hook, struct bpf_tc_opts *opts, uint32_t parent)
+static int attach_one(struct bpf_tc_hook *hook, struct bpf_tc_opts *opts, uint32_t parent,
+		      const char *name)
 {
 	int err = bpf_tc_attach(hook, opts);
 
-	if (err && nl_tc_filter_exists(hook->ifindex, parent, "bpf", opts->handle,
-				       opts->priority) == 1)
+	if (err && !nl_tc_bpf_attach(hook->ifindex, parent, opts->handle, opts->priority,
+				     opts->prog_fd, name))
 		err = 0;
 	return err;
 }
@@ -35,13 +36,13 @@ int tc_attach(int ifindex, int ingress_fd, int egress_fd, uint32_t handle, uint3
 		return err;
 	hook.attach_point = BPF_TC_INGRESS;
 	opts.prog_fd = ingress_fd;
-	err = attach_one(&hook, &opts, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS));
+	err = attach_one(&hook, &opts, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS), "ingress");
 	if (err)
 		return err;
 	hook.attach_point = BPF_TC_EGRESS;
 	opts.prog_fd = egress_fd;
 	opts.prog_id = 0;	/* bpf_tc_attach wants it zero and fills it in */
-	return attach_one(&hook, &opts, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS));
+	return attach_one(&hook, &opts, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS), "egress");
 }
 
 int tc_detach(int ifindex)
