@@ -173,7 +173,7 @@ static int run_in_vm(const char *kernel, const char *modules, int timeout_s, con
 		printf("  (run inside %s; results moved to %s/)\n", kernel, out);
 	if (status == 124)
 		cmd_err("the VM timed out after %d s", timeout_s);
-	cmd_vm_end(tmp, status > EXIT_EXPECT);
+	cmd_vm_end(tmp, status < 0 || status >= EXIT_OTHER);	/* 2, 3: the guest said why */
 	return status >= 0 && status <= EXIT_OTHER ? status : EXIT_OTHER;
 }
 
