@@ -414,7 +414,10 @@ static int up_router(struct up_ctx *c)
 	/* nft_ctx_new() binds to the current netns: we are inside the router's (make_ns). */
 	err = nat_apply(r, "out0", nfterr, sizeof(nfterr));
 	if (err)
-		return fail(rt, err, "cannot add NAT rules in %s: %s", rt->router_ns, nfterr);
+		return fail(rt, err, "cannot add NAT rules in %s%s: %s", rt->router_ns,
+			    err == -EOPNOTSUPP ? " (this kernel's nftables lacks a feature the rule "
+						 "uses)" : "",
+			    nfterr);
 	return push_inner(rt, UNDO_NFT, rt->router_ns, NAT_TABLE);
 }
 

@@ -38,18 +38,22 @@ int nat_script(const struct lab_router *r, const char *out_if, char *buf, size_t
 	 * the chains a table has: without one at prerouting, replies reach the client side
 	 * un-translated (still addressed to the router's outside address). Harmless later.
 	 * A port range needs a transport protocol match first ("transport protocol mapping is only
-	 * valid after transport protocol match"); everything else (ICMP) is still translated. */
+	 * valid after transport protocol match"); everything else (ICMP) is still translated.
+	 * One rule per protocol, not "l4proto { tcp, udp }": an anonymous set needs a set
+	 * backend (NFT_SET_HASH/RBTREE) that a small lab kernel may not have. */
 	if (*ports)
 		n = snprintf(buf, len,
 			     "table ip " NAT_TABLE " {\n"
 			     NAT_PREROUTING
 			     "\tchain postrouting {\n"
 			     "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-			     "\t\toifname \"%s\" meta l4proto { tcp, udp } %s%s\n"
+			     "\t\toifname \"%s\" meta l4proto tcp %s%s\n"
+			     "\t\toifname \"%s\" meta l4proto udp %s%s\n"
 			     "\t\toifname \"%s\" %s\n"
 			     "\t}\n"
 			     "}\n",
-			     out_if, target, flags[r->port_mode], out_if, plain);
+			     out_if, target, flags[r->port_mode], out_if, target, flags[r->port_mode],
+			     out_if, plain);
 	else
 		n = snprintf(buf, len,
 			     "table ip " NAT_TABLE " {\n"
@@ -82,7 +86,8 @@ int nat_apply(const struct lab_router *r, const char *out_if, char *errbuf, size
 		const char *e = nft_ctx_get_error_buffer(nft);
 
 		snprintf(errbuf, errlen, "%s", e && *e ? e : "nft failed");
-		err = -EINVAL;
+		/* The kernel lacks what the rule asks for: an environment limit, not bad input. */
+		err = e && strstr(e, "Operation not supported") ? -EOPNOTSUPP : -EINVAL;
 	}
 	nft_ctx_free(nft);
 	return err;

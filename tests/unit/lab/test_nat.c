@@ -35,7 +35,9 @@ static void test_port_range_needs_l4_match_and_keeps_icmp(void **s)
 	char buf[512];
 
 	assert_int_equal(nat_script(&r, "out0", buf, sizeof(buf)), 0);
-	assert_non_null(strstr(buf, "meta l4proto { tcp, udp } masquerade to :40000-40010 fully-random\n"));
+	assert_non_null(strstr(buf, "meta l4proto tcp masquerade to :40000-40010 fully-random\n"));
+	assert_non_null(strstr(buf, "meta l4proto udp masquerade to :40000-40010 fully-random\n"));
+	assert_null(strstr(buf, "{ tcp"));	/* no anonymous set: lab kernels lack set backends */
 	assert_non_null(strstr(buf, "oifname \"out0\" masquerade\n"));
 }
 
