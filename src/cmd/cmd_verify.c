@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include "cmd/cmd.h"
 #include "run/outdir.h"
 #include "verify/verify.h"
@@ -29,20 +28,6 @@ static const char usage[] =
 static double now_s(void)
 {
 	return vnet_now_ms() / 1e3;
-}
-
-/* The folder the twlab binary is in (the source tree when run from it). */
-static void exe_dir(char *buf, size_t len)
-{
-	char p[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", p, sizeof(p) - 1);
-
-	if (n <= 0) {
-		snprintf(buf, len, ".");
-		return;
-	}
-	p[n] = 0;
-	snprintf(buf, len, "%s", dirname(p));
 }
 
 static bool progress_on;
@@ -127,46 +112,19 @@ static int output(struct verify_suite *s, bool json, const char *out)
 	return f ? EXIT_EXPECT : EXIT_DONE;
 }
 
-/* --kernel: scripts/run-in-vm.sh boots it and runs this same binary inside; the guest writes
- * its JSON into a folder shared writable with the VM. */
+/* --kernel: the same suite inside that kernel (cmd_vm.c); the guest writes its JSON into the
+ * folder shared with it. */
 static int in_vm(const char *kernel, const char *modules, int timeout_s, char **guest_args,
 		 int n_guest, bool json, const char *out)
 {
-	char dir[PATH_MAX], script[PATH_MAX + 32], self[PATH_MAX + 16], tmp[] = "/tmp/twlab-vm.XXXXXX";
-	char res[PATH_MAX + 32], tos[16];
+	char tmp[CMD_VM_TMP], res[CMD_VM_TMP + 16];
 	char *argv[48];
-	int n = 0, status, code;
+	int n = 0, status, code = cmd_vm_begin(kernel, tmp);
 	struct verify_suite s;
-	pid_t pid;
 
-	exe_dir(dir, sizeof(dir));
-	snprintf(script, sizeof(script), "%s/scripts/run-in-vm.sh", dir);
-	snprintf(self, sizeof(self), "%s/twlab", dir);
-	if (access(script, X_OK)) {
-		cmd_err("cannot run %s: %s", script, strerror(errno));
-		return EXIT_ENV;
-	}
-	if (access(kernel, R_OK)) {
-		cmd_err("cannot read kernel image %s: %s", kernel, strerror(errno));
-		return EXIT_USAGE;
-	}
-	if (!mkdtemp(tmp)) {
-		cmd_err("cannot create a temporary folder: %s", strerror(errno));
-		return EXIT_OTHER;
-	}
+	if (code)
+		return code;
 	snprintf(res, sizeof(res), "%s/verify.json", tmp);
-	snprintf(tos, sizeof(tos), "%d", timeout_s);
-	argv[n++] = script;
-	argv[n++] = "--timeout";
-	argv[n++] = tos;
-	if (modules) {
-		argv[n++] = "--modules";
-		argv[n++] = (char *)modules;
-	}
-	argv[n++] = (char *)kernel;
-	argv[n++] = tmp;
-	argv[n++] = "--";
-	argv[n++] = self;
 	argv[n++] = "verify";
 	argv[n++] = "--format";
 	argv[n++] = "json";
@@ -174,28 +132,13 @@ static int in_vm(const char *kernel, const char *modules, int timeout_s, char **
 	argv[n++] = res;
 	for (int i = 0; i < n_guest && n < 46; i++)
 		argv[n++] = guest_args[i];
-	argv[n] = NULL;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		cmd_err("cannot fork: %s", strerror(errno));
-		return EXIT_OTHER;
-	}
-	if (pid == 0) {
-		sigset_t none;
-
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		dup2(STDERR_FILENO, STDOUT_FILENO);	/* stdout stays the suite's */
-		execv(script, argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	code = cmd_vm_exec(kernel, modules, timeout_s, tmp, argv, n, &status);
+	if (code)
+		return code;
 	if (access(res, R_OK)) {
-		cmd_err("the VM run left no result (%s exited with %d); see %s/console.log",
-			script, WIFEXITED(status) ? WEXITSTATUS(status) : -1, tmp);
-		return WIFEXITED(status) && WEXITSTATUS(status) == EXIT_ENV ? EXIT_ENV : EXIT_OTHER;
+		cmd_err("the VM run left no result (run-in-vm.sh exited with %d); see %s/console.log",
+			status, tmp);
+		return status == EXIT_ENV ? EXIT_ENV : EXIT_OTHER;
 	}
 	code = load_json(res, &s);
 	if (code)
@@ -203,17 +146,9 @@ static int in_vm(const char *kernel, const char *modules, int timeout_s, char **
 	code = output(&s, json, out);
 	verify_suite_free(&s);
 	/* keep the folder (console log) only when something went wrong */
-	if (code == EXIT_DONE) {
-		char p[PATH_MAX + 32];
-
-		for (const char *f = "verify.json\0console.log\0guest.log\0rc\0"; *f; f += strlen(f) + 1) {
-			snprintf(p, sizeof(p), "%s/%s", tmp, f);
-			unlink(p);
-		}
-		rmdir(tmp);
-	} else {
-		fprintf(stderr, "twlab: VM logs kept in %s\n", tmp);
-	}
+	if (code == EXIT_DONE)
+		unlink(res);
+	cmd_vm_end(tmp, code != EXIT_DONE);
 	return code;
 }
 
@@ -236,7 +171,7 @@ int cmd_verify(int argc, char **argv)
 	int c, code, err, timeout_s = 600, n_guest = 0;
 	double t0;
 
-	exe_dir(topo_dir, sizeof(topo_dir));
+	cmd_exe_dir(topo_dir, sizeof(topo_dir));
 	strcat(topo_dir, "/topologies/verify");
 	while ((c = getopt_long(argc, argv, "f:k:m:co:O:qT:t:vh", opts, NULL)) != -1) {
 		switch (c) {
