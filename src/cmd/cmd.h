@@ -29,10 +29,15 @@ void cmd_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cmd_load(const char *path, const char *name, struct lab **ret_lab);
 /* EXIT_ENV with a message unless we can make namespaces (root, netns support). */
 int cmd_need_root(void);
-/* Block SIGINT/SIGTERM/SIGHUP/SIGCHLD and read them through the returned signalfd. */
+/* Block SIGCHLD and every signal that would otherwise end twlab (SIGINT, SIGTERM, SIGHUP,
+ * SIGQUIT, SIGPIPE, ...) and read them through the returned signalfd. */
 int cmd_signals(int *ret_sigfd);
-/* True once SIGINT/SIGTERM/SIGHUP arrived on the signalfd from cmd_signals. */
+/* True once such a signal arrived on the signalfd from cmd_signals, or our output is gone. */
 bool cmd_interrupted(void);
+/* After a failed write to stdout/stderr: with errno EPIPE, remember that the reader is gone
+ * (cmd_interrupted() turns true: stop printing, tear down, exit). */
+void cmd_note_output_error(void);
+bool cmd_output_gone(void);
 /* The exit code for a failed bring-up or environment error. */
 int cmd_exit_for(int err);
 void cmd_trace(const char *line);
@@ -43,6 +48,8 @@ struct lab_rt;
  * (file:line:key when the topology asked for something the kernel refused) and returns the
  * exit code, EXIT_DONE on success. */
 int cmd_lab_up(struct lab_rt *rt, bool verbose);
+/* Print each `command =` the lab is about to start (stderr, one line each). */
+void cmd_show_commands(const struct lab *lab, bool server_only);
 /* Remove a lab by its state file: kill its processes, delete its namespaces. */
 int cmd_remove_lab(const char *lab, bool dry_run, bool force);
 

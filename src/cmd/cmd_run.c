@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,9 +64,9 @@ int cmd_run(int argc, char **argv)
 	};
 	const char *out = NULL, *name = NULL, *seed = NULL;
 	bool quiet = false, verbose = false, all_ok = true, capture = false, capture_all = false;
-	char outbuf[512], path[600], capdir[600], html[600];
+	char outbuf[512], path[600], capdir[600], html[600], logdir[600];
 	struct lab *lab;
-	struct lab_rt rt;
+	struct lab_rt rt = { .log_dir_fd = -1 };
 	struct run run;
 	json_t *res;
 	double t;
@@ -135,10 +136,26 @@ int cmd_run(int argc, char **argv)
 	}
 
 	lab_rt_init(&rt, lab);
+	/* each command's output: DIR/logs/<node>.log */
+	snprintf(logdir, sizeof(logdir), "%.500s/logs", out);
+	rt.log_dir = logdir;
+	if (lab_has_command(lab)) {
+		err = mkdirs(logdir);
+		if (!err && (rt.log_dir_fd = open(logdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+								O_CLOEXEC)) < 0)
+			err = -errno;
+		if (err) {
+			cmd_err("cannot create %s: %s", logdir, strerror(-err));
+			code = EXIT_OTHER;
+			goto free_lab;
+		}
+	}
 	t = now_s();
 	code = cmd_lab_up(&rt, verbose);
 	if (code)
 		goto free_lab;
+	if (!quiet)
+		cmd_show_commands(lab, false);
 	run_init(&run, &rt, sigfd);
 	run.setup_s = now_s() - t;
 	run.progress = !quiet && isatty(STDOUT_FILENO);
@@ -163,20 +180,28 @@ int cmd_run(int argc, char **argv)
 	snprintf(html, sizeof(html), "%.500s/report.html", out);
 	if (report_html(res, path, html))
 		cmd_err("cannot write %s", html);
-	if (!quiet) {
+	if (!quiet && !cmd_output_gone()) {
 		report_text(&run, res, stdout);
-		printf("  results in %s/: report.html, result.json, events.jsonl%s\n", out,
-		       capture ? ", pcap/" : "");
+		printf("  results in %s/: report.html, result.json, events.jsonl%s%s\n", out,
+		       capture ? ", pcap/" : "", lab_has_command(lab) ? ", logs/" : "");
+		if (fflush(stdout))
+			cmd_note_output_error();
 	}
 	if (run.capture_drops)
 		cmd_err("captures lost %u packets (the ring was full)", run.capture_drops);
 	json_decref(res);
-	if (err == -EINTR) {
-		cmd_err("interrupted; lab %s removed", lab->name);
+	if (err == -EINTR || cmd_output_gone()) {
+		cmd_err("%s; lab %s removed",
+			cmd_output_gone() ? "output closed (EPIPE)" : "interrupted", lab->name);
 		code = EXIT_OTHER;
 	} else if (err) {
-		cmd_err("run failed: %s", run.err[0] ? run.err : strerror(-err));
 		code = err == -EPERM || err == -EOPNOTSUPP ? EXIT_ENV : EXIT_OTHER;
+		if (rt.err_exec) {	/* `command =` names no program we can run */
+			cmd_err("%s: %s", run.err, strerror(-err));
+			code = EXIT_USAGE;
+		} else {
+			cmd_err("run failed: %s", run.err[0] ? run.err : strerror(-err));
+		}
 	} else {
 		code = all_ok ? EXIT_DONE : EXIT_EXPECT;
 	}
@@ -184,6 +209,8 @@ int cmd_run(int argc, char **argv)
 		code = EXIT_OTHER;
 	run_free(&run);
 free_lab:
+	if (rt.log_dir_fd >= 0)
+		close(rt.log_dir_fd);
 	topo_free(lab);
 	return code;
 }

@@ -12,11 +12,12 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <jansson.h>
+#include "lab/cgroup.h"
 #include "lab/netns.h"
 #include "lab/nl.h"
 #include "lab/undo.h"
 
-static const char *kinds[] = { "netns", "proc", "link", "nft", "bpf" };
+static const char *kinds[] = { "netns", "proc", "link", "nft", "bpf", "cgroup" };
 
 const char *undo_kind_str(enum undo_kind k)
 {
@@ -91,7 +92,7 @@ static json_t *entry_json(const struct undo_entry *e)
 		return NULL;
 	if (e->ns[0])
 		json_object_set_new(o, "ns", json_string(e->ns));
-	if (e->kind == UNDO_NETNS)
+	if (e->kind == UNDO_NETNS || e->kind == UNDO_CGROUP)
 		json_object_set_new(o, "ino", json_integer(e->id));
 	if (e->kind == UNDO_PROC) {
 		json_object_set_new(o, "pid", json_integer(e->id));
@@ -286,7 +287,14 @@ int undo_run(struct undo *u, int timeout_ms)
 	for (size_t i = u->n; i-- > 0;)
 		if (u->v[i].kind == UNDO_PROC && (e = kill_proc(&u->v[i], timeout_ms)) && !err)
 			err = e;
-	/* 2. anything else still inside a lab namespace that is still ours */
+	/* 2. whatever they started, wherever it went: the lab's cgroup, if it is the one we made
+	 * (the path comes from the lab's name; the inode proves it is ours) */
+	for (size_t i = u->n; i-- > 0;)
+		if (u->v[i].kind == UNDO_CGROUP && u->v[i].id &&
+		    (e = cgroup_destroy(u->lab, u->v[i].id, timeout_ms)) && e != -ENOENT &&
+		    e != -ESTALE && !err)
+			err = e;
+	/* 3. anything else still inside a lab namespace that is still ours */
 	for (size_t i = 0; i < u->n; i++) {
 		uint64_t ino;
 
@@ -296,7 +304,7 @@ int undo_run(struct undo *u, int timeout_ms)
 	}
 	if (n_ns && (e = netns_kill_procs(inos, n_ns, timeout_ms)) < 0 && !err)
 		err = e;
-	/* 3. the namespaces, newest first; inner objects go with them */
+	/* 4. the namespaces, newest first; inner objects go with them */
 	for (size_t i = u->n; i-- > 0;) {
 		struct undo_entry *en = &u->v[i];
 

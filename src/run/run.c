@@ -24,6 +24,7 @@
 #define STOP_TIMEOUT_MS 3000
 #define PROGRESS_MS 250
 #define CAP_TAG (1ull << 40)	/* epoll data of capture fds: tag | index */
+#define OUT_TAG (1ull << 41)	/* stdout, stderr: tag | fd */
 
 struct agent_proc {
 	pid_t pid;
@@ -158,8 +159,19 @@ static int server_main(void *arg)
 static int client_main(void *arg)
 {
 	struct { struct agent_client_cfg cfg; int fd; } *a = arg;
+	int r = agent_client_main(&a->cfg, a->fd);
+	sigset_t set;
 
-	return agent_client_main(&a->cfg, a->fd);
+	if (r <= 0)
+		return r;
+	/* Stopped by signal r before its schedule ended: die of it, so that twlab can tell
+	 * this from a completed schedule (its own stop ignores how agents end). */
+	signal(r, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, r);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(r);
+	return -EINTR;
 }
 
 /* A user command as the server: ready once something listens on the port. */
@@ -197,14 +209,32 @@ int run_server_start(struct lab_rt *rt, pid_t *ret_pid, bool *ret_command, char 
 
 	*ret_command = s->command != NULL;
 	if (s->command) {
-		e = lab_spawn_command(rt, rt->server_fd, rt->server_ns, "server command",
-				      s->command, ret_pid);
+		struct lab_cmd cmd;
+		int status;
+
+		e = lab_cmd_init(&cmd, "server", s->command, s->command_text, NULL);
+		if (e) {
+			snprintf(err, errlen, "cannot resolve the user of the server command");
+			return e;
+		}
+		e = lab_spawn_command(rt, rt->server_fd, rt->server_ns, "server command", &cmd,
+				      ret_pid);
 		if (e) {
 			snprintf(err, errlen, "%s", rt->err);
 			return e;
 		}
 		while (!listening(rt->server_fd, s->port)) {
-			if (mono_ns() >= deadline || waitpid(*ret_pid, NULL, WNOHANG) == *ret_pid) {
+			if (waitpid(*ret_pid, &status, WNOHANG) == *ret_pid) {
+				*ret_pid = -1;	/* reaped: nothing left to stop */
+				snprintf(err, errlen,
+					 "server command '%s' %s %d before it listened on port %u",
+					 s->command_text,
+					 WIFSIGNALED(status) ? "died of signal" : "exited with status",
+					 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
+					 s->port);
+				return -ECHILD;
+			}
+			if (mono_ns() >= deadline) {
 				snprintf(err, errlen,
 					 "server command '%s' is not listening on port %u after %d ms",
 					 s->command_text, s->port, READY_TIMEOUT_MS);
@@ -262,8 +292,15 @@ static int start_clients(struct run *r, struct loop *l)
 		topo_netns_name(lab, c->name, ns, sizeof(ns));
 		p->client = i;
 		if (c->command) {
-			err = lab_spawn_command(rt, rt->client_fd[i], ns, "client command",
-						c->command, &p->pid);
+			struct lab_cmd cmd;
+
+			err = lab_cmd_init(&cmd, c->name, c->command, c->command_text, NULL);
+			if (!err)
+				err = lab_spawn_command(rt, rt->client_fd[i], ns, "client command",
+							&cmd, &p->pid);
+			else
+				snprintf(rt->err, sizeof(rt->err), "cannot resolve the user of %s",
+					 c->name);
 			p->command = true;
 		} else {
 			memset(&a, 0, sizeof(a));
@@ -383,8 +420,9 @@ static int reap(struct run *r, struct loop *l)
 			if (p->client >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 				break;
 			if (WIFSIGNALED(status))
-				snprintf(r->err, sizeof(r->err), "the %s agent %s (pid %d) died of signal %d",
-					 who, p->command ? "command" : "", pid, WTERMSIG(status));
+				snprintf(r->err, sizeof(r->err), "the %s %s (pid %d) died of signal %d (%s)",
+					 who, p->command ? "command" : "agent", pid, WTERMSIG(status),
+					 strsignal(WTERMSIG(status)));
 			else
 				snprintf(r->err, sizeof(r->err), "the %s %s (pid %d) exited with status %d",
 					 who, p->command ? "command" : "agent", pid,
@@ -426,6 +464,12 @@ static int loop_run(struct run *r, struct loop *l)
 	for (int i = 0; i < l->n_cap; i++)
 		epoll_ctl(ep, EPOLL_CTL_ADD, capture_fd(l->cap[i]),
 			  &(struct epoll_event){ .events = EPOLLIN, .data.u64 = CAP_TAG | i });
+	/* A pipe we print to reports EPOLLERR once its reader is gone (`twlab run | head -1`):
+	 * stop then, as on SIGPIPE, rather than at the first write after the schedule. Files
+	 * and /dev/null cannot be watched (EPERM) and never close. */
+	for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++)
+		epoll_ctl(ep, EPOLL_CTL_ADD, fd,
+			  &(struct epoll_event){ .events = 0, .data.u64 = OUT_TAG | fd });
 
 	while (!err) {
 		uint64_t now = mono_ns();
@@ -451,6 +495,14 @@ static int loop_run(struct run *r, struct loop *l)
 		for (int i = 0; i < n && !err; i++) {
 			int fd = ev[i].data.fd;
 
+			if ((ev[i].data.u64 & OUT_TAG) == OUT_TAG) {
+				if (ev[i].events & EPOLLERR) {
+					r->interrupted = true;
+					err = -EINTR;
+				}
+				epoll_ctl(ep, EPOLL_CTL_DEL, (int)(ev[i].data.u64 & 0xffff), NULL);
+				continue;
+			}
 			if ((ev[i].data.u64 & CAP_TAG) == CAP_TAG) {
 				capture_dispatch(l->cap[ev[i].data.u64 & 0xffff]);
 				continue;
