@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include "run/capture.h"
 #include "run/conntrack.h"
+#include "lab/connstat.h"
 #include "lab/gate.h"
 #include "lab/netns.h"
 #include "run/run.h"
@@ -44,6 +45,7 @@ struct loop {
 	size_t clients_left;
 	int rec_fd;
 	struct ct_watch *ct;
+	struct connstat_loader *cs;	/* command clients' sockets, counted on the cgroup */
 	uint32_t *progress_att, *progress_ok, *progress_drop;
 };
 
@@ -639,6 +641,14 @@ static int open_captures(struct run *r, struct loop *l)
 	return err;
 }
 
+static bool has_command_client(const struct lab *lab)
+{
+	for (size_t i = 0; i < lab->n_clients; i++)
+		if (lab->clients[i].command)
+			return true;
+	return false;
+}
+
 int run_exec(struct run *r)
 {
 	struct lab_rt *rt = r->rt;
@@ -674,6 +684,20 @@ int run_exec(struct run *r)
 	err = open_captures(r, &l);
 	if (err)
 		goto out;
+	/* A command client is measured on its sockets: every lab process is in the lab's
+	 * cgroup, so a sock_ops program there sees each connect, handshake and SYN resent. */
+	if (has_command_client(r->lab) && rt->cg_fd >= 0) {
+		r->cmd_counts = calloc(r->lab->n_clients, sizeof(*r->cmd_counts));
+		err = r->cmd_counts ? connstat_attach(rt->cg_fd, r->lab->server.addr.addr,
+						      r->lab->server.port, &l.cs)
+				    : -ENOMEM;
+		if (err) {
+			snprintf(r->err, sizeof(r->err),
+				 "cannot count the command clients' connections (sock_ops on the lab's cgroup): %s",
+				 strerror(-err));
+			goto out;
+		}
+	}
 	/* Packet mode: each attempt record is one whole read. */
 	if (pipe2(pfd, O_CLOEXEC | O_DIRECT)) {
 		err = -errno;
@@ -702,6 +726,14 @@ stop:
 	if (l.ct)
 		ct_watch_read(l.ct, on_ct, r);
 	r->duration_s = r->t0_ns ? (mono_ns() - r->t0_ns) / 1e9 : 0;
+	for (size_t i = 0; l.cs && i < r->lab->n_clients; i++) {
+		struct connstat_counts cc;
+
+		if (r->lab->clients[i].command && !connstat_read(l.cs, r->lab->clients[i].addr.addr,
+								   &cc))
+			r->cmd_counts[i] = (struct run_cmd_counts){ cc.attempts, cc.connected,
+								    cc.syn_retransmits };
+	}
 	attribute(r);
 	{
 		int e = snapshot(r, &r->after, true);
@@ -719,6 +751,7 @@ out:
 	}
 	if (l.ct)
 		ct_watch_close(l.ct);
+	connstat_free(l.cs);
 	if (pfd[0] >= 0)
 		close(pfd[0]);
 	if (pfd[1] >= 0)
@@ -745,4 +778,5 @@ void run_free(struct run *r)
 	free(r->att);
 	free(r->gev);
 	free(r->nat);
+	free(r->cmd_counts);
 }
