@@ -229,10 +229,13 @@ static void show_command(const char *node, const char *user, const char *text)
 void cmd_show_commands(const struct lab *lab, bool server_only)
 {
 	if (lab->server.command)
-		show_command("server", NULL, lab->server.command_text);
+		show_command("server", lab->server.user[0] ? lab->server.user : NULL,
+			     lab->server.command_text);
 	for (size_t i = 0; !server_only && i < lab->n_clients; i++)
 		if (lab->clients[i].command)
-			show_command(lab->clients[i].name, NULL, lab->clients[i].command_text);
+			show_command(lab->clients[i].name,
+				     lab->clients[i].user[0] ? lab->clients[i].user : NULL,
+				     lab->clients[i].command_text);
 }
 
 int cmd_lab_up(struct lab_rt *rt, bool verbose)

@@ -214,7 +214,8 @@ int run_server_start(struct lab_rt *rt, pid_t *ret_pid, bool *ret_command, char 
 		struct lab_cmd cmd;
 		int status;
 
-		e = lab_cmd_init(&cmd, "server", s->command, s->command_text, NULL);
+		e = lab_cmd_init(&cmd, "server", s->command, s->command_text,
+				 s->user[0] ? s->user : NULL);
 		if (e) {
 			snprintf(err, errlen, "cannot resolve the user of the server command");
 			return e;
@@ -296,7 +297,8 @@ static int start_clients(struct run *r, struct loop *l)
 		if (c->command) {
 			struct lab_cmd cmd;
 
-			err = lab_cmd_init(&cmd, c->name, c->command, c->command_text, NULL);
+			err = lab_cmd_init(&cmd, c->name, c->command, c->command_text,
+					   c->user[0] ? c->user : NULL);
 			if (!err)
 				err = lab_spawn_command(rt, rt->client_fd[i], ns, "client command",
 							&cmd, &p->pid);

@@ -53,10 +53,16 @@ struct parser {
 	uint32_t replicas;
 	int replicas_line;
 	int ts_line, ts_offset_line, uptime_line;
+	/* a command client has no schedule: the first schedule key and the command's line */
+	int sched_line, command_line;
+	char sched_key[16];
 	char **bases;			/* names of the [client NAME] headers so far */
 	int *base_lines;
 	size_t n_bases;
 };
+
+/* value.c: user = NAME, resolved (getpwnam) into dst */
+int topo_value_user(struct parser *p, const char *key, const char *value, char *dst, int *ret_line);
 
 /* topo.c: errors (the first one is kept) and sections */
 __attribute__((format(printf, 5, 6)))
