@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cmd/cmd.h"
+#include "lab/cgroup.h"
 #include "lab/netns.h"
 #include "lab/undo.h"
 
@@ -34,6 +35,12 @@ int cmd_exec(int argc, char **argv)
 	for (size_t i = 0; i < u.n; i++)
 		if (u.v[i].kind == UNDO_NETNS && !strcmp(u.v[i].name, ns))
 			listed = true;
+	/* into the lab's cgroup: whatever CMD leaves behind goes with the lab */
+	for (size_t i = 0; listed && i < u.n; i++)
+		if (u.v[i].kind == UNDO_CGROUP && u.v[i].id &&
+		    (err = cgroup_join(argv[1], u.v[i].id)))
+			cmd_err("warning: cannot join the cgroup of lab %s: %s", argv[1],
+				strerror(-err));
 	undo_close(&u);
 	if (!listed) {
 		cmd_err("lab %s has no node %s", argv[1], argv[2]);

@@ -130,6 +130,25 @@ int cgroup_procs_fd(int dir_fd)
 	return fd < 0 ? -errno : fd;
 }
 
+int cgroup_join(const char *lab, uint64_t ino)
+{
+	char path[4096 + 128];
+	struct stat st;
+	int fd, err = cgroup_path(lab, path, sizeof(path));
+
+	if (err)
+		return err;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || st.st_ino != ino)
+		err = -ESTALE;
+	else
+		err = write_file(fd, "cgroup.procs", "0");
+	close(fd);
+	return err;
+}
+
 /* Before cgroup.kill (5.14): freeze, so nothing forks while we kill, then SIGKILL every pid
  * (fatal signals reach frozen tasks). */
 static void kill_each(int dir_fd)

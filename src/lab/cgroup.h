@@ -19,6 +19,8 @@ int cgroup_path(const char *lab, char *buf, size_t len);
 int cgroup_create(const char *lab, int *ret_fd, uint64_t *ret_ino);
 /* Open dir_fd's cgroup.procs for writing: a child writes "0" to it to join. */
 int cgroup_procs_fd(int dir_fd);
+/* Move the calling process into the lab's cgroup, if its inode is ino (-ESTALE otherwise). */
+int cgroup_join(const char *lab, uint64_t ino);
 /* Kill every process in the lab's cgroup (cgroup.kill, or freeze and SIGKILL each one on
  * kernels before 5.14), wait until it is empty (bounded) and remove it. Only if its inode is
  * ino: -ESTALE otherwise, -ENOENT when it is gone already. */
