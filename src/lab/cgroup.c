@@ -99,12 +99,18 @@ int cgroup_create(const char *lab, int *ret_fd, uint64_t *ret_ino)
 	if (err)
 		return err;
 	slash = strrchr(path, '/');
-	*slash = 0;
-	if (mkdir(path, 0755) && errno != EEXIST)
-		return -errno;
-	*slash = '/';
-	if (mkdir(path, 0755) && errno != EEXIST)
-		return -errno;
+	/* twlab/ is shared: another lab's teardown may remove it between our two mkdirs */
+	for (int tries = 0;; tries++) {
+		*slash = 0;
+		err = mkdir(path, 0755) && errno != EEXIST ? -errno : 0;
+		*slash = '/';
+		if (!err && mkdir(path, 0755) && errno != EEXIST)
+			err = -errno;
+		if (err != -ENOENT || tries == 3)
+			break;
+	}
+	if (err)
+		return err;
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
