@@ -58,7 +58,8 @@ struct agent_client_cfg {
 
 /* Run the schedule, writing one struct attempt_rec per attempt to rec_fd. Returns after the
  * last attempt has an outcome (bounded by end_ms + connect_timeout + a response deadline),
- * or early on SIGTERM/SIGINT (0; in-flight attempts are recorded as ATT_ERROR/EINTR).
+ * or early on SIGTERM/SIGINT (then it returns that signal's number, > 0: the schedule did not
+ * complete; in-flight attempts are recorded as ATT_ERROR/EINTR).
  * 0 or a negative errno: -EINVAL for a schedule without end (count = 0 with end_ms = 0 or
  * every_ms = 0); end_ms = 0 with count > 0 means no time bound. A response deadline of
  * connect_timeout_ms applies after connecting, and again to the server's FIN for

@@ -414,7 +414,7 @@ static int run(struct client *c)
 			if (tag == TAG_SIGNAL) {
 				if (read(c->sfd, &si, sizeof(si)) == sizeof(si)) {
 					stop_all(c);
-					return c->err;
+					return c->err ? c->err : (int)si.ssi_signo;
 				}
 			} else if (tag == TAG_TIMER) {
 				if (read(c->tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +14,20 @@
 
 static int sigfd = -1;
 static bool got_signal;
+/* A write to our stdout or stderr found the reader gone (EPIPE): stop like on a signal. Set
+ * from bring-up's worker threads too (their SIGPIPE is pending on them, not on us). */
+static atomic_bool output_gone;
+
+void cmd_note_output_error(void)
+{
+	if (errno == EPIPE)
+		atomic_store(&output_gone, true);
+}
+
+bool cmd_output_gone(void)
+{
+	return atomic_load(&output_gone);
+}
 
 void cmd_err(const char *fmt, ...)
 {
@@ -22,7 +37,8 @@ void cmd_err(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (fputc('\n', stderr) == EOF)
+		cmd_note_output_error();
 }
 
 int cmd_load(const char *path, const char *name, struct lab **ret_lab)
@@ -55,14 +71,30 @@ int cmd_need_root(void)
 	return 0;
 }
 
+/* Every signal whose default would end twlab without tearing down: blocked and read from the
+ * signalfd instead, so each one stops the run like Ctrl-C. SIGPIPE too: a write to a closed
+ * pipe then fails with EPIPE and leaves SIGPIPE pending, which stops the run. Faults (SEGV,
+ * BUS, FPE, ILL) sent with kill(1) stop it as well; a real fault still kills (the kernel
+ * unblocks it), and `twlab clean` removes what is left. SIGTRAP stays for debuggers. */
+static void stop_signals(sigset_t *set)
+{
+	static const int sigs[] = { SIGHUP,  SIGINT,  SIGQUIT,	 SIGILL,  SIGABRT, SIGBUS,
+				    SIGFPE,  SIGUSR1, SIGSEGV,	 SIGUSR2, SIGPIPE, SIGALRM,
+				    SIGTERM, SIGSTKFLT, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF,
+				    SIGIO,   SIGPWR,  SIGSYS };
+
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(set, sigs[i]);
+	for (int s = SIGRTMIN; s <= SIGRTMAX; s++)
+		sigaddset(set, s);
+}
+
 int cmd_signals(int *ret_sigfd)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
+	stop_signals(&set);
 	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
@@ -76,13 +108,19 @@ int cmd_signals(int *ret_sigfd)
 bool cmd_interrupted(void)
 {
 	struct signalfd_siginfo si;
-	sigset_t set;
+	sigset_t set, stop;
+	bool pending = false;
 
+	if (atomic_load(&output_gone))
+		got_signal = true;
 	if (got_signal || sigfd < 0)
 		return got_signal;
 	/* Peek without eating SIGCHLD, which the run loop needs. */
-	if (sigpending(&set) == 0 && !sigismember(&set, SIGINT) && !sigismember(&set, SIGTERM) &&
-	    !sigismember(&set, SIGHUP))
+	stop_signals(&stop);
+	if (sigpending(&set) == 0)
+		for (int s = 1; s <= SIGRTMAX && !pending; s++)
+			pending = sigismember(&stop, s) == 1 && sigismember(&set, s) == 1;
+	if (!pending)
 		return false;
 	while (read(sigfd, &si, sizeof(si)) == sizeof(si))
 		if (si.ssi_signo != SIGCHLD)
@@ -108,7 +146,8 @@ int cmd_exit_for(int err)
 
 void cmd_trace(const char *line)
 {
-	fprintf(stderr, "[#] %s\n", line);
+	if (fprintf(stderr, "[#] %s\n", line) < 0)
+		cmd_note_output_error();
 }
 
 static bool libbpf_verbose;
@@ -129,6 +168,31 @@ void cmd_libbpf_log(bool verbose)
 	libbpf_set_print(libbpf_log);
 }
 
+/* One line on stderr; bytes a terminal would act on are shown as \xNN. */
+static void show_command(const char *node, const char *user, const char *text)
+{
+	fprintf(stderr, "twlab: starting in %s%s%s: ", node, user ? " as " : "", user ? user : "");
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	if (fputc('\n', stderr) == EOF)
+		cmd_note_output_error();
+}
+
+void cmd_show_commands(const struct lab *lab, bool server_only)
+{
+	if (lab->server.command)
+		show_command("server", lab->server.user[0] ? lab->server.user : NULL,
+			     lab->server.command_text);
+	for (size_t i = 0; !server_only && i < lab->n_clients; i++)
+		if (lab->clients[i].command)
+			show_command(lab->clients[i].name,
+				     lab->clients[i].user[0] ? lab->clients[i].user : NULL,
+				     lab->clients[i].command_text);
+}
+
 int cmd_lab_up(struct lab_rt *rt, bool verbose)
 {
 	struct lab *lab = rt->lab;
@@ -138,6 +202,9 @@ int cmd_lab_up(struct lab_rt *rt, bool verbose)
 	rt->interrupted = cmd_interrupted;
 	cmd_libbpf_log(verbose);
 	err = lab_up(rt);
+	if (!err && rt->cg_err && lab_has_command(lab))
+		cmd_err("warning: no cgroup for lab %s (cgroup v2: %s): a command's processes that leave its namespace or session may outlive the lab",
+			lab->name, strerror(-rt->cg_err));
 	if (!err)
 		return EXIT_DONE;
 	if (err == -EINTR) {

@@ -33,10 +33,15 @@ int cmd_load(const char *path, const char *name, struct lab **ret_lab);
 int cmd_check_expects(const struct lab *lab);
 /* EXIT_ENV with a message unless we can make namespaces (root, netns support). */
 int cmd_need_root(void);
-/* Block SIGINT/SIGTERM/SIGHUP/SIGCHLD and read them through the returned signalfd. */
+/* Block SIGCHLD and every signal that would otherwise end twlab (SIGINT, SIGTERM, SIGHUP,
+ * SIGQUIT, SIGPIPE, ...) and read them through the returned signalfd. */
 int cmd_signals(int *ret_sigfd);
-/* True once SIGINT/SIGTERM/SIGHUP arrived on the signalfd from cmd_signals. */
+/* True once such a signal arrived on the signalfd from cmd_signals, or our output is gone. */
 bool cmd_interrupted(void);
+/* After a failed write to stdout/stderr: with errno EPIPE, remember that the reader is gone
+ * (cmd_interrupted() turns true: stop printing, tear down, exit). */
+void cmd_note_output_error(void);
+bool cmd_output_gone(void);
 /* The exit code for a failed bring-up or environment error. */
 int cmd_exit_for(int err);
 void cmd_trace(const char *line);
@@ -58,6 +63,8 @@ int cmd_vm_exec(const char *kernel, const char *modules, int timeout_s, const ch
 		char *const *guest, int n_guest, int *ret_status);
 /* Remove the guest's logs and the (then empty) folder, or keep them and say where. */
 void cmd_vm_end(const char *tmp, bool keep);
+/* Print each `command =` the lab is about to start (stderr, one line each). */
+void cmd_show_commands(const struct lab *lab, bool server_only);
 /* Remove a lab by its state file: kill its processes, delete its namespaces; only what the
  * lab can prove it made (undo_entry_prove). Each line of the file that was not acted on is
  * reported. */

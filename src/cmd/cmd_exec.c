@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cmd/cmd.h"
+#include "lab/cgroup.h"
 #include "lab/netns.h"
 #include "lab/undo.h"
 
@@ -41,6 +42,12 @@ int cmd_exec(int argc, char **argv)
 			/* enter only the namespace the lab made, never one put in its place */
 			proven = !undo_entry_prove(&u, &u.v[i], why, sizeof(why));
 		}
+	/* into the lab's cgroup: whatever CMD leaves behind goes with the lab */
+	for (size_t i = 0; listed && proven && i < u.n; i++)
+		if (u.v[i].kind == UNDO_CGROUP && u.v[i].id &&
+		    (err = cgroup_join(argv[1], u.v[i].id)))
+			cmd_err("warning: cannot join the cgroup of lab %s: %s", argv[1],
+				strerror(-err));
 	undo_close(&u);
 	if (!listed || !topo_name_valid(argv[2])) {
 		cmd_err("lab %s has no node %s", argv[1], cmd_quote(argv[2], why, sizeof(why)));

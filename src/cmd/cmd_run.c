@@ -27,7 +27,8 @@ static const char usage[] =
 	"usage: twlab run TOPOLOGY [--out DIR] [--capture[=all]] [--seed N] [--name NAME]\n"
 	"                          [--quiet] [-v] [--kernel VMLINUZ [--modules DIR] [--timeout S]]\n"
 	"  Build the lab, run its schedule, tear it down, and write DIR/result.json,\n"
-	"  DIR/events.jsonl and DIR/report.html (default DIR: out/<lab>, made when missing).\n"
+	"  DIR/events.jsonl and DIR/report.html (default DIR: out/<lab>, made when missing);\n"
+	"  each command's output in DIR/logs/<node>.log; prints each command it starts on stderr.\n"
 	"  DIR must be root's or yours, writable by no one else unless sticky (else exit 2);\n"
 	"  each file is a new file renamed into place, never written through a planted link.\n"
 	"  --capture      pcap files of the server's link and the router's outside (after NAT)\n"
@@ -268,11 +269,11 @@ int cmd_run(int argc, char **argv)
 	const char *out = NULL, *name = NULL, *seed = NULL;
 	bool quiet = false, verbose = false, all_ok = true, capture = false, capture_all = false;
 	char outbuf[512];
-	struct outdir od = { .fd = -1 }, capdir = { .fd = -1 };
+	struct outdir od = { .fd = -1 }, capdir = { .fd = -1 }, logd = { .fd = -1 };
 	uint32_t *ts_offset;
 	int werr, e;
 	struct lab *lab;
-	struct lab_rt rt;
+	struct lab_rt rt = { .log_dir_fd = -1 };
 	struct run run;
 	json_t *res;
 	double t;
@@ -358,10 +359,20 @@ int cmd_run(int argc, char **argv)
 	}
 
 	lab_rt_init(&rt, lab);
+	/* each command's output: DIR/logs/<node>.log, under the same rules as every output */
+	if (lab_has_command(lab)) {
+		code = open_out(&od, "logs", &logd);
+		if (code)
+			goto free_lab;
+		rt.log_dir = logd.path;
+		rt.log_dir_fd = logd.fd;
+	}
 	t = now_s();
 	code = cmd_lab_up(&rt, verbose);
 	if (code)
 		goto free_lab;
+	if (!quiet)
+		cmd_show_commands(lab, false);
 	run_init(&run, &rt, sigfd);
 	run.setup_s = now_s() - t;
 	run.progress = !quiet && isatty(STDOUT_FILENO);
@@ -386,21 +397,29 @@ int cmd_run(int argc, char **argv)
 	e = put(&od, "events.jsonl", write_events, &run);
 	if (put(&od, "report.html", write_html, &(struct html_arg){ res, &od, !e }) || e)
 		werr = -EIO;
-	if (!quiet) {
+	if (!quiet && !cmd_output_gone()) {
 		report_text(&run, res, stdout);
 		if (!werr)
-			printf("  results in %s/: report.html, result.json, events.jsonl%s\n", out,
-			       capture ? ", pcap/" : "");
+			printf("  results in %s/: report.html, result.json, events.jsonl%s%s\n", out,
+			       capture ? ", pcap/" : "", lab_has_command(lab) ? ", logs/" : "");
+		if (fflush(stdout))
+			cmd_note_output_error();
 	}
 	if (run.capture_drops)
 		cmd_err("captures lost %u packets (the ring was full)", run.capture_drops);
 	json_decref(res);
-	if (err == -EINTR) {
-		cmd_err("interrupted; lab %s removed", lab->name);
+	if (err == -EINTR || cmd_output_gone()) {
+		cmd_err("%s; lab %s removed",
+			cmd_output_gone() ? "output closed (EPIPE)" : "interrupted", lab->name);
 		code = EXIT_OTHER;
 	} else if (err) {
-		cmd_err("run failed: %s", run.err[0] ? run.err : strerror(-err));
 		code = err == -EPERM || err == -EOPNOTSUPP ? EXIT_ENV : EXIT_OTHER;
+		if (rt.err_exec) {	/* `command =` names no program we can run */
+			cmd_err("%s: %s", run.err, strerror(-err));
+			code = EXIT_USAGE;
+		} else {
+			cmd_err("run failed: %s", run.err[0] ? run.err : strerror(-err));
+		}
 	} else {
 		code = all_ok ? EXIT_DONE : EXIT_EXPECT;
 	}
@@ -412,6 +431,7 @@ int cmd_run(int argc, char **argv)
 	free(ts_offset);
 	rt.client_ts_offset = NULL;
 free_lab:
+	outdir_close(&logd);
 	outdir_close(&capdir);
 	outdir_close(&od);
 	topo_free(lab);

@@ -55,24 +55,35 @@ int cmd_up(int argc, char **argv)
 	if (code)
 		goto out;
 	err = lab_gate_attach(&rt);
-	if (err)
+	if (err) {
 		snprintf(err_buf, sizeof(err_buf), "%s", rt.err);
-	else
+	} else {
+		cmd_show_commands(lab, true);
 		err = run_server_start(&rt, &pid, &command, err_buf, sizeof(err_buf));
+	}
+	if (!err) {
+		printf("lab %s is up: %zu client namespaces, server %s listening on port %u\n"
+		       "  twlab exec %s %s -- ss -tan\n  twlab down %s\n",
+		       lab->name, lab->n_clients, rt.server_ns, lab->server.port, lab->name,
+		       lab->clients[0].name, lab->name);
+		/* nobody read that (`twlab up | head -1` gone): do not leave a lab behind */
+		if (fflush(stdout))
+			cmd_note_output_error();
+	}
 	if (!err && cmd_interrupted())
 		err = -EINTR;
 	if (!err)
 		err = undo_detach(&rt.undo);
 	if (err) {
-		cmd_err("%s: %s", err_buf, strerror(-err));
+		if (err == -EINTR)
+			cmd_err("%s; lab %s removed",
+				cmd_output_gone() ? "output closed (EPIPE)" : "interrupted", lab->name);
+		else
+			cmd_err("%s: %s", err_buf, strerror(-err));
 		lab_down(&rt);
-		code = EXIT_OTHER;
+		code = rt.err_exec ? EXIT_USAGE : EXIT_OTHER;
 		goto out;
 	}
-	printf("lab %s is up: %zu client namespaces, server %s listening on port %u\n"
-	       "  twlab exec %s %s -- ss -tan\n  twlab down %s\n",
-	       lab->name, lab->n_clients, rt.server_ns, lab->server.port, lab->name,
-	       lab->clients[0].name, lab->name);
 	/* Leave everything in place: the state file lists it for down and clean. */
 	undo_close(&rt.undo);
 	code = EXIT_DONE;

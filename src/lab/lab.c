@@ -12,8 +12,12 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include "lab/cgroup.h"
 #include "lab/gate.h"
 #include "lab/lab.h"
 #include "lab/nat.h"
@@ -112,7 +116,35 @@ void lab_rt_init(struct lab_rt *rt, struct lab *lab)
 	memset(rt, 0, sizeof(*rt));
 	rt->lab = lab;
 	rt->server_fd = rt->router_fd = -1;
+	rt->cg_fd = rt->cg_procs_fd = rt->log_dir_fd = -1;
 	rt->undo.fd = -1;
+}
+
+/* The lab's cgroup, journaled before any process exists. Without one (no cgroup v2, or not
+ * writable) the lab still works; rt->cg_err says why its processes are not contained. */
+static int up_cgroup(struct lab_rt *rt)
+{
+	struct undo_entry e = { .kind = UNDO_CGROUP };
+	int err = cgroup_create(rt->lab->name, &rt->cg_fd, &e.id);
+
+	if (err) {
+		rt->cg_err = err;
+		return 0;
+	}
+	snprintf(e.name, sizeof(e.name), "twlab/%s", rt->lab->name);
+	trace(rt, "mkdir <cgroup2>/%s", e.name);
+	err = journal(rt, &e);
+	if (err) {
+		close(rt->cg_fd);
+		rt->cg_fd = -1;
+		cgroup_destroy(rt->lab->name, e.id, HUB_TIMEOUT_MS);
+		return fail(rt, err, "cannot write state file %s", rt->undo.path);
+	}
+	rt->cg_procs_fd = cgroup_procs_fd(rt->cg_fd);
+	if (rt->cg_procs_fd < 0)
+		return fail(rt, rt->cg_procs_fd, "cannot open cgroup.procs of twlab/%s",
+			    rt->lab->name);
+	return 0;
 }
 
 static int push_inner(struct lab_rt *rt, enum undo_kind kind, const char *ns, const char *name)
@@ -615,6 +647,9 @@ int lab_up(struct lab_rt *rt)
 		return fail(rt, err, "cannot create state file %s/%s.json", undo_state_dir(),
 			    lab->name);
 	}
+	err = up_cgroup(rt);
+	if (err)
+		goto undo;
 	if (needs_clock(lab)) {
 		err = tsclock_load(&rt->clock);
 		if (err) {
@@ -716,6 +751,11 @@ int lab_down(struct lab_rt *rt)
 	for (size_t i = 0; rt->client_fd && i < rt->lab->n_clients; i++)
 		if (rt->client_fd[i] >= 0)
 			close(rt->client_fd[i]);
+	if (rt->cg_procs_fd >= 0)
+		close(rt->cg_procs_fd);
+	if (rt->cg_fd >= 0)
+		close(rt->cg_fd);
+	rt->cg_fd = rt->cg_procs_fd = -1;
 	free(rt->client_fd);
 	free(rt->client_ts_offset);
 	rt->client_fd = NULL;
@@ -726,36 +766,115 @@ int lab_down(struct lab_rt *rt)
 	return err;
 }
 
+/* What a child reports back through its exec pipe when it could not start the program. */
+enum spawn_stage { SPAWN_CGROUP, SPAWN_NETNS, SPAWN_LOG, SPAWN_USER, SPAWN_EXEC };
+
+static void child_fail(int pfd, enum spawn_stage stage)
+{
+	int msg[2] = { stage, errno };
+
+	if (write(pfd, msg, sizeof(msg)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+static void child_env(struct lab_rt *rt, const struct lab_cmd *c)
+{
+	char buf[INET_ADDRSTRLEN + 8];
+
+	setenv("TWLAB_LAB", rt->lab->name, 1);
+	setenv("TWLAB_NODE", c->node, 1);
+	setenv("TWLAB_SERVER", ip(rt->lab->server.addr.addr, buf), 1);
+	snprintf(buf, sizeof(buf), "%u", rt->lab->server.port);
+	setenv("TWLAB_PORT", buf, 1);
+}
+
+/* Become c->uid/c->gid with the user's groups (resolved by the parent). */
+static int child_user(const struct lab_cmd *c)
+{
+	if (!c->user)
+		return 0;
+	if (setgroups(c->n_groups, c->groups) || setgid(c->gid) || setuid(c->uid))
+		return -1;
+	return 0;
+}
+
+static const char *stage_str(enum spawn_stage s)
+{
+	static const char *const names[] = {
+		[SPAWN_CGROUP] = "cannot join the lab's cgroup",
+		[SPAWN_NETNS] = "cannot enter its namespace",
+		[SPAWN_LOG] = "cannot open its log",
+		[SPAWN_USER] = "cannot switch to its user",
+		[SPAWN_EXEC] = "cannot execute",
+	};
+
+	return s <= SPAWN_EXEC ? names[s] : "cannot start";
+}
+
 static int spawn(struct lab_rt *rt, int ns_fd, const char *ns_name, const char *role,
-		 int (*fn)(void *), void *arg, char *const argv[], pid_t *ret_pid)
+		 int (*fn)(void *), void *arg, const struct lab_cmd *c, pid_t *ret_pid)
 {
 	struct undo_entry e = { .kind = UNDO_PROC };
 	pid_t parent = getpid(), pid;
-	sigset_t none;
+	int pfd[2] = { -1, -1 }, msg[2], log_fd = -1, err;
+	sigset_t mask;
+	ssize_t n;
 
+	/* a user's program tells us through this pipe (closed by exec) why it did not start */
+	if (c && pipe2(pfd, O_CLOEXEC))
+		return fail(rt, -errno, "cannot start %s in %s", role, ns_name);
+	if (c && !rt->detached && rt->log_dir_fd >= 0) {
+		/* never through a name someone planted: unlink, then create anew, no symlinks */
+		char name[80];
+
+		snprintf(name, sizeof(name), "%s.log", c->node);
+		unlinkat(rt->log_dir_fd, name, 0);
+		log_fd = openat(rt->log_dir_fd, name,
+				O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (log_fd < 0) {
+			err = -errno;
+			close(pfd[0]);
+			close(pfd[1]);
+			return fail(rt, err, "cannot create the log %s/%s of %s", rt->log_dir, name,
+				    role);
+		}
+	}
 	pid = fork();
-	if (pid < 0)
-		return fail(rt, -errno, "cannot fork %s", role);
+	if (pid < 0) {
+		err = -errno;
+		if (c) {
+			close(pfd[0]);
+			close(pfd[1]);
+		}
+		if (log_fd >= 0)
+			close(log_fd);
+		return fail(rt, err, "cannot fork %s", role);
+	}
 	if (pid == 0) {
-		if (!rt->detached) {
-			/* die with twlab, even on SIGKILL */
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (getppid() != parent)
-				_exit(127);
-		} else {
-			/* a daemon: its own session, and no hold on the caller's terminal or pipes
-			 * (`twlab up ... | tee` must see EOF when twlab exits) */
+		/* first of all into the lab's cgroup, before this child can make any other */
+		if (rt->cg_procs_fd >= 0 && write(rt->cg_procs_fd, "0", 1) != 1 && c)
+			child_fail(pfd[1], SPAWN_CGROUP);
+		if (rt->detached || c) {
+			/* a daemon or a user's program: no hold on the caller's terminal or pipes
+			 * (`twlab up ... | tee` must see EOF when twlab exits); a command's output
+			 * goes to DIR/logs/<node>.log */
 			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-			setsid();
-			if (null >= 0) {
+			if (rt->detached)
+				setsid();
+			if (null >= 0)
 				dup2(null, STDIN_FILENO);
-				dup2(null, STDOUT_FILENO);
-				dup2(null, STDERR_FILENO);
+			if (log_fd >= 0 || null >= 0) {
+				dup2(log_fd >= 0 ? log_fd : null, STDOUT_FILENO);
+				dup2(log_fd >= 0 ? log_fd : null, STDERR_FILENO);
 			}
 		}
-		if (netns_enter(ns_fd))
+		if (netns_enter(ns_fd)) {
+			if (c)
+				child_fail(pfd[1], SPAWN_NETNS);
 			_exit(126);
+		}
 		/* fork keeps descriptors (CLOEXEC acts on exec only): drop the state file, whose
 		 * lock must end with twlab, and the namespaces, which a detached agent would
 		 * otherwise keep alive */
@@ -768,15 +887,31 @@ static int spawn(struct lab_rt *rt, int ns_fd, const char *ns_name, const char *
 		for (size_t i = 0; rt->client_fd && i < rt->lab->n_clients; i++)
 			if (rt->client_fd[i] >= 0)
 				close(rt->client_fd[i]);
-		if (argv) {
-			/* a user's program gets the default signal mask back */
-			sigemptyset(&none);
-			sigprocmask(SIG_SETMASK, &none, NULL);
-			execvp(argv[0], argv);
-			_exit(127);
+		if (c && child_user(c))
+			child_fail(pfd[1], SPAWN_USER);
+		/* die with twlab, even on SIGKILL (set after the user switch, which clears it) */
+		if (!rt->detached) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(127);
 		}
-		/* Agents keep SIGTERM/SIGINT blocked and read them from a signalfd: no gap in which
-		 * a stop request could kill one before it is ready for it. */
+		if (c) {
+			/* a user's program gets the default signal mask back */
+			sigemptyset(&mask);
+			sigprocmask(SIG_SETMASK, &mask, NULL);
+			child_env(rt, c);
+			execvp(c->argv[0], c->argv);
+			child_fail(pfd[1], SPAWN_EXEC);
+		}
+		/* Agents keep SIGTERM/SIGINT (and SIGPIPE) blocked and read them from a
+		 * signalfd: no gap in which a stop request could kill one before it is ready for
+		 * it. Every other signal has its default action: an agent that dies of one fails
+		 * the run. */
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGTERM);
+		sigaddset(&mask, SIGINT);
+		sigaddset(&mask, SIGPIPE);
+		sigprocmask(SIG_SETMASK, &mask, NULL);
 		_exit(fn(arg) < 0 ? 1 : 0);
 	}
 	e.id = pid;
@@ -784,7 +919,61 @@ static int spawn(struct lab_rt *rt, int ns_fd, const char *ns_name, const char *
 	snprintf(e.name, sizeof(e.name), "%s", role);
 	snprintf(e.ns, sizeof(e.ns), "%s", ns_name);
 	*ret_pid = pid;
-	return undo_push(&rt->undo, &e);
+	err = undo_push(&rt->undo, &e);
+	if (log_fd >= 0)
+		close(log_fd);
+	if (!c)
+		return err;
+	close(pfd[1]);
+	/* EOF: exec succeeded; a message: it did not (the child has exited) */
+	do
+		n = read(pfd[0], msg, sizeof(msg));
+	while (n < 0 && errno == EINTR);
+	close(pfd[0]);
+	if (n == sizeof(msg)) {
+		waitpid(pid, NULL, 0);
+		rt->err_exec = msg[0] == SPAWN_EXEC || msg[0] == SPAWN_USER;
+		return fail(rt, -msg[1], "%s %s '%s' in %s", stage_str(msg[0]), role,
+			    c->text ? c->text : c->argv[0], ns_name);
+	}
+	return err;
+}
+
+bool lab_has_command(const struct lab *lab)
+{
+	if (lab->server.command)
+		return true;
+	for (size_t i = 0; i < lab->n_clients; i++)
+		if (lab->clients[i].command)
+			return true;
+	return false;
+}
+
+int lab_cmd_init(struct lab_cmd *c, const char *node, char *const *argv, const char *text,
+		 const char *user)
+{
+	struct passwd *pw;
+
+	memset(c, 0, sizeof(*c));
+	c->node = node;
+	c->argv = argv;
+	c->text = text;
+	if (!user)
+		return 0;
+	errno = 0;
+	pw = getpwnam(user);
+	if (!pw)
+		return errno ? -errno : -ENOENT;
+	c->user = user;
+	c->uid = pw->pw_uid;
+	c->gid = pw->pw_gid;
+	c->n_groups = sizeof(c->groups) / sizeof(c->groups[0]);
+	if (getgrouplist(user, pw->pw_gid, c->groups, &c->n_groups) < 0) {
+		/* more than 64 groups: the primary one only */
+		c->groups[0] = pw->pw_gid;
+		c->n_groups = 1;
+	}
+	return 0;
 }
 
 int lab_spawn(struct lab_rt *rt, int ns_fd, const char *ns_name, const char *role,
@@ -794,7 +983,7 @@ int lab_spawn(struct lab_rt *rt, int ns_fd, const char *ns_name, const char *rol
 }
 
 int lab_spawn_command(struct lab_rt *rt, int ns_fd, const char *ns_name, const char *role,
-		      char *const argv[], pid_t *ret_pid)
+		      const struct lab_cmd *c, pid_t *ret_pid)
 {
-	return spawn(rt, ns_fd, ns_name, role, NULL, NULL, argv, ret_pid);
+	return spawn(rt, ns_fd, ns_name, role, NULL, NULL, c, ret_pid);
 }

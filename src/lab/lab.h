@@ -34,7 +34,13 @@ struct lab_rt {
 	void (*trace)(const char *line);
 	/* checked between steps; true aborts with -EINTR */
 	bool (*interrupted)(void);
+	/* the lab's cgroup (cgroup.h): every process joins it; -1 without one, cg_err why */
+	int cg_fd, cg_procs_fd, cg_err;
+	/* twlab run: each command's output goes to log_dir/<node>.log (log_dir_fd open) */
+	const char *log_dir;
+	int log_dir_fd;
 	char err[512];                 /* what failed, on which object (no errno text) */
+	bool err_exec;                 /* a command could not be executed (the topology's fault) */
 	bool err_lab_exists;           /* the lab's name is taken (its state file exists) */
 	char err_ns[64];               /* a namespace name that was taken (by another lab?) */
 	int err_line;                  /* > 0: the topology line the failure comes from */
@@ -54,8 +60,28 @@ int lab_down(struct lab_rt *rt);
  * process is journaled as role. */
 int lab_spawn(struct lab_rt *rt, int ns_fd, const char *ns_name, const char *role,
 	      int (*fn)(void *arg), void *arg, pid_t *ret_pid);
-/* Run argv in a child inside ns_fd (no shell). */
+/* A user's program for a node. */
+struct lab_cmd {
+	const char *node;              /* TWLAB_NODE; its log is log_dir/<node>.log */
+	char *const *argv;
+	const char *text;              /* as written, for messages */
+	const char *user;              /* NULL: as root; else run as uid/gid with groups */
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[64];
+	int n_groups;
+};
+
+/* Does any node run a `command =`? */
+bool lab_has_command(const struct lab *lab);
+/* Fill c; with user, resolve it (getpwnam, its groups): -ENOENT for an unknown user. */
+int lab_cmd_init(struct lab_cmd *c, const char *node, char *const *argv, const char *text,
+		 const char *user);
+/* Run c->argv in a child inside ns_fd (no shell), in the lab's cgroup, with its output in its
+ * log (or /dev/null), TWLAB_LAB, TWLAB_NODE, TWLAB_SERVER and TWLAB_PORT set, as c->user.
+ * Returns once the program is executing; if it could not be (no such program, ...) the
+ * errno, with rt->err naming the program and rt->err_exec set. */
 int lab_spawn_command(struct lab_rt *rt, int ns_fd, const char *ns_name, const char *role,
-		      char *const argv[], pid_t *ret_pid);
+		      const struct lab_cmd *c, pid_t *ret_pid);
 
 #endif

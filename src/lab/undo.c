@@ -14,12 +14,13 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <jansson.h>
+#include "lab/cgroup.h"
 #include "lab/netns.h"
 #include "lab/nl.h"
 #include "lab/undo.h"
 #include "topo/topo.h"
 
-static const char *kinds[] = { "netns", "proc", "link", "nft", "bpf" };
+static const char *kinds[] = { "netns", "proc", "link", "nft", "bpf", "cgroup" };
 
 const char *undo_kind_str(enum undo_kind k)
 {
@@ -94,7 +95,7 @@ static json_t *entry_json(const struct undo_entry *e)
 		return NULL;
 	if (e->ns[0])
 		json_object_set_new(o, "ns", json_string(e->ns));
-	if (e->kind == UNDO_NETNS)
+	if (e->kind == UNDO_NETNS || e->kind == UNDO_CGROUP)
 		json_object_set_new(o, "ino", json_integer(e->id));
 	if (e->kind == UNDO_PROC) {
 		json_object_set_new(o, "pid", json_integer(e->id));
@@ -305,6 +306,21 @@ int undo_entry_check(const char *lab, const struct undo_entry *e, char *why, siz
 			return whyf(why, len, "process %llu: role \"%s\" is not printable",
 				    (unsigned long long)e->id, esc(e->name, b, sizeof(b)));
 		return 0;
+	case UNDO_CGROUP: {
+		/* the path is always rebuilt from the lab's name (cgroup_destroy); the entry must
+		 * name that cgroup and carry the inode that proves it is the one we made */
+		char want[sizeof(e->name)];
+
+		snprintf(want, sizeof(want), "twlab/%s", lab);
+		if (strcmp(e->name, want))
+			return whyf(why, len, "cgroup \"%s\" is not %s", esc(e->name, b, sizeof(b)),
+				    want);
+		if (!e->id)
+			return whyf(why, len, "cgroup %s has no inode (\"ino\")", e->name);
+		if (e->ns[0])
+			return whyf(why, len, "cgroup %s has an \"ns\"", e->name);
+		return 0;
+	}
 	case UNDO_LINK:
 	case UNDO_NFT:
 	case UNDO_BPF:
@@ -644,12 +660,19 @@ int undo_run(struct undo *u, int timeout_ms)
 		else if (!err)
 			err = e;
 	}
-	/* 2. anything else still inside a lab namespace that is still ours */
+	/* 2. whatever they started, wherever it went: the lab's cgroup, if it is the one we made
+	 * (the path comes from the lab's name; the inode proves it is ours) */
+	for (size_t i = u->n; i-- > 0;)
+		if (u->v[i].kind == UNDO_CGROUP && u->v[i].id &&
+		    (e = cgroup_destroy(u->lab, u->v[i].id, timeout_ms)) && e != -ENOENT &&
+		    e != -ESTALE && !err)
+			err = e;
+	/* 3. anything else still inside a lab namespace that is still ours */
 	if (n_ns && (e = netns_kill_procs(inos, n_ns, timeout_ms)) < 0 && !err)
 		err = e;
 	else if (n_ns && e > 0)
 		u->killed_procs += e;
-	/* 3. the namespaces, newest first; inner objects go with them. Run from inside one of
+	/* 4. the namespaces, newest first; inner objects go with them. Run from inside one of
 	 * them (a shell in the lab), that one lives on until we and our parents leave it: the
 	 * hub's links cannot be waited for then. */
 	if (!proc_netns_ino(getpid(), &self_ino))

@@ -76,6 +76,30 @@ static uint32_t kernel_drops(const struct run *r, size_t ci)
 	return n;
 }
 
+/* A command client: what the kernel counted on its sockets towards the server (every connect,
+ * every completed handshake, every SYN sent again); nothing is known of latencies or of why
+ * an attempt failed. Without a count (no cgroup v2) the numbers are null, never a false 0. */
+static json_t *command_client_json(const struct run *r, size_t ci, const char *addr,
+				   uint32_t drops)
+{
+	const struct lab_client *c = &r->lab->clients[ci];
+	const struct run_cmd_counts *k = r->cmd_counts ? &r->cmd_counts[ci] : NULL;
+	json_t *o;
+
+#define N(x) (k ? json_integer(x) : json_null())
+	o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:i, s:o, s:{s:o, s:o}, s:{s:n, s:n, s:n}}",
+		      "name", c->name, "address", addr, "ts_mode", topo_ts_mode_str(c->ts_mode),
+		      "measured", k ? "sockets" : "none", "attempts", N(k->attempts),
+		      "connected", N(k->connected), "failed", N(k->attempts - k->connected),
+		      "syn_dropped", drops, "syn_retransmits", N(k->syn_retransmits),
+		      "outcomes", "ok", N(k->connected), "not_connected",
+		      N(k->attempts - k->connected), "connect_ms", "p50", "p99", "max");
+#undef N
+	if (o && c->ts_mode == TS_OFFSET && r->rt->client_ts_offset)
+		json_object_set_new(o, "ts_offset", json_integer(r->rt->client_ts_offset[ci]));
+	return o;
+}
+
 static json_t *client_json(const struct run *r, size_t ci)
 {
 	const struct lab_client *c = &r->lab->clients[ci];
@@ -108,12 +132,17 @@ static json_t *client_json(const struct run *r, size_t ci)
 	if (lat)
 		qsort(lat, nl, sizeof(double), cmp_double);
 	ntoa(c->addr.addr, addr);
+	if (c->command) {
+		free(lat);
+		return command_client_json(r, ci, addr, drops);
+	}
 	oc = json_object();
 	for (int k = 0; k < ATT__MAX; k++)
 		json_object_set_new(oc, agent_outcome_str(k), json_integer(outc[k]));
 	/* no connection, no latency: null rather than a misleading 0 */
-	o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:o, s:{s:o, s:o, s:o}}",
+	o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:o, s:{s:o, s:o, s:o}}",
 		      "name", c->name, "address", addr, "ts_mode", topo_ts_mode_str(c->ts_mode),
+		      "measured", "agent",
 		      "attempts", n, "connected", ok, "failed", n - ok, "syn_dropped", drops,
 		      "syn_retransmits", retrans, "outcomes", oc, "connect_ms", "p50",
 		      nl ? json_real(round3(pct(lat, nl, 50))) : json_null(), "p99",

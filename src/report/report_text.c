@@ -10,6 +10,14 @@ static const char *nat_str(const struct lab *lab)
 	return lab->router.present ? n[lab->router.nat] : "no router";
 }
 
+static void num(const json_t *v, char buf[24])
+{
+	if (json_is_integer(v))
+		snprintf(buf, 24, "%lld", json_integer_value(v));
+	else
+		snprintf(buf, 24, "-");
+}
+
 void report_text(const struct run *r, json_t *res, FILE *out)
 {
 	const struct lab *lab = r->lab;
@@ -35,13 +43,16 @@ void report_text(const struct run *r, json_t *res, FILE *out)
 
 		if (json_is_number(p50))
 			snprintf(lat, sizeof(lat), "%.2f ms", json_number_value(p50));
-		fprintf(out, "  %-12s %-15s %-7s %8lld %9lld %6lld %11lld %12s\n",
+		/* a command client that could not be counted: "-", not 0 */
+		char att[24], ok[24], bad[24];
+
+		num(json_object_get(c, "attempts"), att);
+		num(json_object_get(c, "connected"), ok);
+		num(json_object_get(c, "failed"), bad);
+		fprintf(out, "  %-12s %-15s %-7s %8s %9s %6s %11lld %12s\n",
 			json_string_value(json_object_get(c, "name")),
 			json_string_value(json_object_get(c, "address")),
-			json_string_value(json_object_get(c, "ts_mode")),
-			json_integer_value(json_object_get(c, "attempts")),
-			json_integer_value(json_object_get(c, "connected")),
-			json_integer_value(json_object_get(c, "failed")),
+			json_string_value(json_object_get(c, "ts_mode")), att, ok, bad,
 			json_integer_value(json_object_get(c, "syn_dropped")), lat);
 	}
 	if (json_is_true(json_object_get(gate, "enabled")) &&

@@ -27,6 +27,7 @@ const struct schema_field schema_client[] = {
 	{ "name", SCH_STRING },
 	{ "address", SCH_STRING },
 	{ "ts_mode", SCH_STRING },
+	{ "measured", SCH_STRING },	/* agent, sockets (a command client), none */
 	{ "attempts", SCH_NUMBER },
 	{ "connected", SCH_NUMBER },
 	{ "failed", SCH_NUMBER },

@@ -17,6 +17,7 @@
 #include "run/capture.h"
 #include "run/outdir.h"
 #include "run/conntrack.h"
+#include "lab/connstat.h"
 #include "lab/gate.h"
 #include "lab/netns.h"
 #include "run/run.h"
@@ -25,6 +26,7 @@
 #define STOP_TIMEOUT_MS 3000
 #define PROGRESS_MS 250
 #define CAP_TAG (1ull << 40)	/* epoll data of capture fds: tag | index */
+#define OUT_TAG (1ull << 41)	/* stdout, stderr: tag | fd */
 
 struct agent_proc {
 	pid_t pid;
@@ -44,6 +46,7 @@ struct loop {
 	size_t clients_left;
 	int rec_fd;
 	struct ct_watch *ct;
+	struct connstat_loader *cs;	/* command clients' sockets, counted on the cgroup */
 	uint32_t *progress_att, *progress_ok, *progress_drop;
 };
 
@@ -159,8 +162,19 @@ static int server_main(void *arg)
 static int client_main(void *arg)
 {
 	struct { struct agent_client_cfg cfg; int fd; } *a = arg;
+	int r = agent_client_main(&a->cfg, a->fd);
+	sigset_t set;
 
-	return agent_client_main(&a->cfg, a->fd);
+	if (r <= 0)
+		return r;
+	/* Stopped by signal r before its schedule ended: die of it, so that twlab can tell
+	 * this from a completed schedule (its own stop ignores how agents end). */
+	signal(r, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, r);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(r);
+	return -EINTR;
 }
 
 /* A user command as the server: ready once something listens on the port. */
@@ -198,14 +212,33 @@ int run_server_start(struct lab_rt *rt, pid_t *ret_pid, bool *ret_command, char 
 
 	*ret_command = s->command != NULL;
 	if (s->command) {
-		e = lab_spawn_command(rt, rt->server_fd, rt->server_ns, "server command",
-				      s->command, ret_pid);
+		struct lab_cmd cmd;
+		int status;
+
+		e = lab_cmd_init(&cmd, "server", s->command, s->command_text,
+				 s->user[0] ? s->user : NULL);
+		if (e) {
+			snprintf(err, errlen, "cannot resolve the user of the server command");
+			return e;
+		}
+		e = lab_spawn_command(rt, rt->server_fd, rt->server_ns, "server command", &cmd,
+				      ret_pid);
 		if (e) {
 			snprintf(err, errlen, "%s", rt->err);
 			return e;
 		}
 		while (!listening(rt->server_fd, s->port)) {
-			if (mono_ns() >= deadline || waitpid(*ret_pid, NULL, WNOHANG) == *ret_pid) {
+			if (waitpid(*ret_pid, &status, WNOHANG) == *ret_pid) {
+				*ret_pid = -1;	/* reaped: nothing left to stop */
+				snprintf(err, errlen,
+					 "server command '%s' %s %d before it listened on port %u",
+					 s->command_text,
+					 WIFSIGNALED(status) ? "died of signal" : "exited with status",
+					 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
+					 s->port);
+				return -ECHILD;
+			}
+			if (mono_ns() >= deadline) {
 				snprintf(err, errlen,
 					 "server command '%s' is not listening on port %u after %d ms",
 					 s->command_text, s->port, READY_TIMEOUT_MS);
@@ -263,8 +296,16 @@ static int start_clients(struct run *r, struct loop *l)
 		topo_netns_name(lab, c->name, ns, sizeof(ns));
 		p->client = i;
 		if (c->command) {
-			err = lab_spawn_command(rt, rt->client_fd[i], ns, "client command",
-						c->command, &p->pid);
+			struct lab_cmd cmd;
+
+			err = lab_cmd_init(&cmd, c->name, c->command, c->command_text,
+					   c->user[0] ? c->user : NULL);
+			if (!err)
+				err = lab_spawn_command(rt, rt->client_fd[i], ns, "client command",
+							&cmd, &p->pid);
+			else
+				snprintf(rt->err, sizeof(rt->err), "cannot resolve the user of %s",
+					 c->name);
 			p->command = true;
 		} else {
 			memset(&a, 0, sizeof(a));
@@ -384,8 +425,9 @@ static int reap(struct run *r, struct loop *l)
 			if (p->client >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 				break;
 			if (WIFSIGNALED(status))
-				snprintf(r->err, sizeof(r->err), "the %s agent %s (pid %d) died of signal %d",
-					 who, p->command ? "command" : "", pid, WTERMSIG(status));
+				snprintf(r->err, sizeof(r->err), "the %s %s (pid %d) died of signal %d (%s)",
+					 who, p->command ? "command" : "agent", pid, WTERMSIG(status),
+					 strsignal(WTERMSIG(status)));
 			else
 				snprintf(r->err, sizeof(r->err), "the %s %s (pid %d) exited with status %d",
 					 who, p->command ? "command" : "agent", pid,
@@ -427,6 +469,12 @@ static int loop_run(struct run *r, struct loop *l)
 	for (int i = 0; i < l->n_cap; i++)
 		epoll_ctl(ep, EPOLL_CTL_ADD, capture_fd(l->cap[i]),
 			  &(struct epoll_event){ .events = EPOLLIN, .data.u64 = CAP_TAG | i });
+	/* A pipe we print to reports EPOLLERR once its reader is gone (`twlab run | head -1`):
+	 * stop then, as on SIGPIPE, rather than at the first write after the schedule. Files
+	 * and /dev/null cannot be watched (EPERM) and never close. */
+	for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++)
+		epoll_ctl(ep, EPOLL_CTL_ADD, fd,
+			  &(struct epoll_event){ .events = 0, .data.u64 = OUT_TAG | fd });
 
 	while (!err) {
 		uint64_t now = mono_ns();
@@ -452,6 +500,14 @@ static int loop_run(struct run *r, struct loop *l)
 		for (int i = 0; i < n && !err; i++) {
 			int fd = ev[i].data.fd;
 
+			if ((ev[i].data.u64 & OUT_TAG) == OUT_TAG) {
+				if (ev[i].events & EPOLLERR) {
+					r->interrupted = true;
+					err = -EINTR;
+				}
+				epoll_ctl(ep, EPOLL_CTL_DEL, (int)(ev[i].data.u64 & 0xffff), NULL);
+				continue;
+			}
 			if ((ev[i].data.u64 & CAP_TAG) == CAP_TAG) {
 				capture_dispatch(l->cap[ev[i].data.u64 & 0xffff]);
 				continue;
@@ -588,6 +644,14 @@ static int open_captures(struct run *r, struct loop *l)
 	return err;
 }
 
+static bool has_command_client(const struct lab *lab)
+{
+	for (size_t i = 0; i < lab->n_clients; i++)
+		if (lab->clients[i].command)
+			return true;
+	return false;
+}
+
 int run_exec(struct run *r)
 {
 	struct lab_rt *rt = r->rt;
@@ -623,6 +687,20 @@ int run_exec(struct run *r)
 	err = open_captures(r, &l);
 	if (err)
 		goto out;
+	/* A command client is measured on its sockets: every lab process is in the lab's
+	 * cgroup, so a sock_ops program there sees each connect, handshake and SYN resent. */
+	if (has_command_client(r->lab) && rt->cg_fd >= 0) {
+		r->cmd_counts = calloc(r->lab->n_clients, sizeof(*r->cmd_counts));
+		err = r->cmd_counts ? connstat_attach(rt->cg_fd, r->lab->server.addr.addr,
+						      r->lab->server.port, &l.cs)
+				    : -ENOMEM;
+		if (err) {
+			snprintf(r->err, sizeof(r->err),
+				 "cannot count the command clients' connections (sock_ops on the lab's cgroup): %s",
+				 strerror(-err));
+			goto out;
+		}
+	}
 	/* Packet mode: each attempt record is one whole read. */
 	if (pipe2(pfd, O_CLOEXEC | O_DIRECT)) {
 		err = -errno;
@@ -651,6 +729,14 @@ stop:
 	if (l.ct)
 		ct_watch_read(l.ct, on_ct, r);
 	r->duration_s = r->t0_ns ? (mono_ns() - r->t0_ns) / 1e9 : 0;
+	for (size_t i = 0; l.cs && i < r->lab->n_clients; i++) {
+		struct connstat_counts cc;
+
+		if (r->lab->clients[i].command && !connstat_read(l.cs, r->lab->clients[i].addr.addr,
+								   &cc))
+			r->cmd_counts[i] = (struct run_cmd_counts){ cc.attempts, cc.connected,
+								    cc.syn_retransmits };
+	}
 	attribute(r);
 	{
 		int e = snapshot(r, &r->after, true);
@@ -676,6 +762,7 @@ out:
 	}
 	if (l.ct)
 		ct_watch_close(l.ct);
+	connstat_free(l.cs);
 	if (pfd[0] >= 0)
 		close(pfd[0]);
 	if (pfd[1] >= 0)
@@ -702,4 +789,5 @@ void run_free(struct run *r)
 	free(r->att);
 	free(r->gev);
 	free(r->nat);
+	free(r->cmd_counts);
 }

@@ -32,6 +32,11 @@ struct run_gate_event {
 	int32_t behind;                /* (s32)(rec_ts - tsval) for SYNs with a record */
 };
 
+/* A `command =` client, counted on its sockets (lab/connstat.h). */
+struct run_cmd_counts {
+	uint64_t attempts, connected, syn_retransmits;
+};
+
 struct run {
 	struct lab *lab;
 	struct lab_rt *rt;
@@ -54,6 +59,8 @@ struct run {
 	uint64_t gate_stats[RS__MAX];
 	struct run_nat_map *nat;
 	size_t n_nat, cap_nat;
+	/* per client, for command clients; NULL when they could not be counted (no cgroup) */
+	struct run_cmd_counts *cmd_counts;
 	/* the router's conntrack statistics before and after, its table at the end */
 	struct counters ct_before, ct_after;
 	struct ct_entry *ct_end;

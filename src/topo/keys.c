@@ -89,6 +89,8 @@ static int server_key(struct parser *p, const char *key, const char *value)
 	}
 	if (!strcmp(key, "command"))
 		return topo_value_command(p, key, value, &s->command, &s->command_text);
+	if (!strcmp(key, "user"))
+		return topo_value_user(p, key, value, s->user, &s->user_line);
 	if (topo_is_sysctl_key(key))
 		return topo_add_sysctl(p, &s->sysctls, key, value);
 	return 1;
@@ -230,6 +232,18 @@ static int client_key(struct parser *p, const char *key, const char *value)
 		p->uptime_line = p->line;
 		return 0;
 	}
+	if (!strcmp(key, "start") || !strcmp(key, "every") || !strcmp(key, "count") ||
+	    !strcmp(key, "connect_timeout")) {
+		/* the agent's schedule: a command does not honour it */
+		if (p->command_line)
+			return topo_perr(p, p->line, key, -EINVAL,
+				    "%s: a client with a command (line %d) has no schedule; the command runs for the lab's duration",
+				    key, p->command_line);
+		if (!p->sched_line) {
+			p->sched_line = p->line;
+			snprintf(p->sched_key, sizeof(p->sched_key), "%s", key);
+		}
+	}
 	if (!strcmp(key, "start"))
 		return topo_value_duration(p, key, value, 0, MS_DAY, &c->start_ms);
 	if (!strcmp(key, "every"))
@@ -250,8 +264,16 @@ static int client_key(struct parser *p, const char *key, const char *value)
 		}
 		return r;
 	}
-	if (!strcmp(key, "command"))
+	if (!strcmp(key, "command")) {
+		if (p->sched_line)
+			return topo_perr(p, p->sched_line, p->sched_key, -EINVAL,
+				    "%s: a client with a command has no schedule (command on line %d runs for the lab's duration)",
+				    p->sched_key, p->line);
+		p->command_line = p->line;
 		return topo_value_command(p, key, value, &c->command, &c->command_text);
+	}
+	if (!strcmp(key, "user"))
+		return topo_value_user(p, key, value, c->user, &c->user_line);
 	if (topo_is_sysctl_key(key))
 		return topo_add_sysctl(p, &c->sysctls, key, value);
 	return 1;

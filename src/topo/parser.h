@@ -67,7 +67,13 @@ struct parser {
 	struct topo_names clients;	/* lab->clients[].name -> index */
 	size_t clients_cap, expects_cap;
 	size_t n_sysctls;		/* in the whole lab, replicas counted */
+	/* a command client has no schedule: the first schedule key and the command's line */
+	int sched_line, command_line;
+	char sched_key[16];
 };
+
+/* value.c: user = NAME, resolved (getpwnam) into dst */
+int topo_value_user(struct parser *p, const char *key, const char *value, char *dst, int *ret_line);
 
 /* topo.c: errors (the first one is kept) and sections */
 __attribute__((format(printf, 5, 6)))

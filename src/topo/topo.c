@@ -104,6 +104,9 @@ static int client_expand(struct parser *p)
 
 	if (!p->ts_line)
 		cur->ts_mode = cur->has_ts_offset || cur->has_uptime ? TS_OFFSET : TS_SHARED;
+	if (cur->user_line && !cur->command)
+		return topo_perr(p, cur->user_line, "user", -EINVAL,
+			    "user: [client %s] has no command (the agent runs as root)", cur->name);
 
 	if (lab->n_clients + n > TOPO_MAX_CLIENTS)
 		return topo_perr(p, line, key, -EINVAL,
@@ -202,6 +205,7 @@ static int client_open(struct parser *p, const char *name)
 	p->cur.ts_mode = TS_SHARED;
 	p->replicas = 1;
 	p->replicas_line = p->ts_line = p->ts_offset_line = p->uptime_line = 0;
+	p->sched_line = p->command_line = 0;
 	p->sect = SECT_CLIENT;
 	snprintf(p->sect_label, sizeof(p->sect_label), "[client %s]", name);
 	return 0;
@@ -477,6 +481,9 @@ static int finish(struct parser *p, const char *name_override)
 		return topo_perr(p, 0, "", -EINVAL, "no [server] section");
 	if (!lab->n_clients)
 		return topo_perr(p, 0, "", -EINVAL, "no [client NAME] section: a lab needs a client");
+	if (lab->server.user_line && !lab->server.command)
+		return topo_perr(p, lab->server.user_line, "user", -EINVAL,
+			    "user: [server] has no command (the agent runs as root)");
 
 	if (name_override) {
 		if (!topo_valid_name(name_override, TOPO_NAME_MAX))

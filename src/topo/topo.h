@@ -13,6 +13,7 @@
 #define TOPO_NAME_MAX 24   /* lab and node names; twl-<lab>-<node> stays short */
 #define TOPO_MAX_CLIENTS 5000
 #define TOPO_MAX_SYSCTLS 2000000  /* in a lab, replicas counted: a few files' worth */
+#define TOPO_USER_MAX 64   /* user = NAME */
 #define TOPO_ERR_MAX 512
 
 enum ts_mode { TS_OFFSET, TS_KERNEL, TS_SHARED, TS_OFF };
@@ -48,6 +49,8 @@ struct lab_server {
 	enum ts_mode ts_mode;
 	char **command;           /* argv (NULL-terminated) or NULL: run the server agent */
 	char *command_text;
+	char user[TOPO_USER_MAX];  /* user = NAME: run the command as NAME ("" = root) */
+	int user_line;
 	struct topo_sysctls sysctls;
 	/* plan (topo_plan) */
 	struct topo_addr addr;    /* on eth0 (router) or br0 (direct) */
@@ -81,6 +84,8 @@ struct lab_client {
 	uint32_t count;                 /* 0 = until duration */
 	char **command;
 	char *command_text;
+	char user[TOPO_USER_MAX];       /* as for the server */
+	int user_line;
 	struct topo_sysctls sysctls;
 	/* plan */
 	struct topo_addr addr;          /* on eth0 */

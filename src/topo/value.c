@@ -14,6 +14,7 @@
 
 #include <ini.h>
 
+#include <pwd.h>
 #include "topo/parser.h"
 
 /* ---- values ---- */
@@ -330,6 +331,22 @@ static const char *unquoted_expansion(const char *s)
 		}
 	}
 	return NULL;
+}
+
+int topo_value_user(struct parser *p, const char *key, const char *value, char *dst, int *ret_line)
+{
+	struct passwd *pw;
+
+	if (strlen(value) >= TOPO_USER_MAX)
+		return topo_bad_value(p, key, value, -EINVAL, "too long for a user name");
+	errno = 0;
+	pw = getpwnam(value);
+	if (!pw)
+		return topo_bad_value(p, key, value, errno ? -errno : -EINVAL,
+				 "no such user on this host");
+	snprintf(dst, TOPO_USER_MAX, "%s", value);
+	*ret_line = p->line;
+	return 0;
 }
 
 /* wordexp(3) without command substitution or expansions: no shell ever runs. */

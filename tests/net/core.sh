@@ -104,6 +104,163 @@ msg=$("$TWLAB" run "$t" --out "$TMP/cmd2" -q 2>&1); rc=$?
 log_test $? "a server command that never listens: exit 4, says so" "rc=$rc $msg"
 check_no_leaks tcmd2 "commands" && log_test 0 "commands: nothing left behind"
 
+# ---- a command's processes never outlive the lab (its cgroup), whatever they do ----
+# markers: sleep 7331 leaves its session and namespace, 7332 is a double-forked daemon, 7333
+# ignores SIGTERM
+# Each one's pid goes to escape.pids, so that a twlab that fails to end them does not leave
+# them running after the test; they close what they inherited (the test lock's descriptor).
+cat >"$TMP/escape.sh" <<S
+#!/bin/bash
+for fd in \$(ls /proc/\$\$/fd); do [ "\$fd" -gt 2 ] && eval "exec \$fd>&-"; done
+setsid unshare -n sleep 7331 & echo \$! >>$TMP/escape.pids
+(setsid sleep 7332 & echo \$! >>$TMP/escape.pids)
+sh -c 'trap "" TERM; exec sleep 7333' & echo \$! >>$TMP/escape.pids
+env | grep '^TWLAB_' | sort
+echo started
+S
+defer 'for p in $(cat "$TMP/escape.pids" 2>/dev/null); do kill -9 $p; done'
+cat >"$TMP/escape-server.sh" <<'S'
+#!/bin/sh
+"$(dirname "$0")/escape.sh"
+exec perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalPort => $ENV{TWLAB_PORT}, Listen => 16, ReuseAddr => 1) or die "listen: $!"; while ($c = $s->accept) { print $c "OK twlab\n"; close $c }'
+S
+cat >"$TMP/escape-client.sh" <<'S'
+#!/bin/sh
+"$(dirname "$0")/escape.sh"
+exec sleep 30
+S
+chmod +x "$TMP"/escape*.sh
+escapees() { pgrep -f '^sleep 733[123]$' | tr '\n' ' '; }
+no_escapees() { [ -z "$(escapees)" ]; }
+cgroup_gone() { ! find /sys/fs/cgroup -maxdepth 3 -path "*/twlab/$1" 2>/dev/null | grep -q .; }
+t=$(topo presc <<T
+[lab]
+duration = 1s
+[server]
+[client a]
+command = $TMP/escape-client.sh
+T
+)
+"$TWLAB" run "$t" --out "$TMP/esc" -q 2>"$TMP/esc.err"; rc=$?
+grep -q started "$TMP/esc/logs/a.log" && up=1 || up=0
+wait_for 5 no_escapees; left=$(escapees)
+[ $rc -eq 0 ] && [ $up -eq 1 ] && [ -z "$left" ] && cgroup_gone presc
+log_test $? "run: setsid + unshare -n, a double fork, a SIGTERM-proof child: all gone" "rc=$rc started=$up left='$left' $(cat "$TMP/esc.err")"
+env=$(grep '^TWLAB_' "$TMP/esc/logs/a.log" | tr '\n' ' ')
+[ "$env" = "TWLAB_LAB=presc TWLAB_NODE=a TWLAB_PORT=8080 TWLAB_SERVER=100.64.0.1 " ]
+log_test $? "a command's output is in DIR/logs/<node>.log, with TWLAB_LAB/NODE/SERVER/PORT" "env='$env'"
+check_no_leaks presc "escape (run)" && log_test 0 "escape (run): nothing left behind"
+
+t=$(topo presc2 <<T
+[lab]
+[server]
+command = $TMP/escape-server.sh
+[client a]
+T
+)
+"$TWLAB" up "$t" >/dev/null 2>"$TMP/esc2.err"; rc=$?; defer "$TWLAB" down presc2
+"$TWLAB" exec presc2 a -- sh -c "setsid unshare -n sleep 7331 </dev/null >/dev/null 2>&1 & echo \$! >>$TMP/escape.pids"
+n=$(pgrep -fc '^sleep 733[123]$')
+reply=$("$TWLAB" exec presc2 a -- bash -c 'exec 3<>/dev/tcp/100.64.0.1/8080; read -r l <&3; echo "$l"')
+"$TWLAB" down presc2 >/dev/null; rc2=$?
+wait_for 5 no_escapees; left=$(escapees)
+[ $rc -eq 0 ] && [ "$n" -eq 4 ] && [ "$reply" = "OK twlab" ] && [ $rc2 -eq 0 ] && [ -z "$left" ] && cgroup_gone presc2
+log_test $? "up + down: the server command's escapes and twlab exec's are all gone" "rc=$rc,$rc2 seen=$n reply='$reply' left='$left' $(cat "$TMP/esc2.err")"
+check_no_leaks presc2 "escape (up)" && log_test 0 "escape (up): nothing left behind"
+
+# ---- a server command that does not exist: exit 2, says the exec failed ----
+t=$(topo prnoexec <<'T'
+[lab]
+duration = 1s
+[server]
+command = /nonexistent/nginx -g x
+[client a]
+T
+)
+msg=$("$TWLAB" run "$t" --out "$TMP/noexec" -q 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "cannot execute server command '/nonexistent/nginx -g x'.*No such file or directory" <<<"$msg"
+log_test $? "a server command that does not exist: exit 2, the exec failed and why" "rc=$rc $msg"
+check_no_leaks prnoexec "no exec" && log_test 0 "no exec: nothing left behind"
+
+# ---- user = runs the command as that user; twlab run says what it starts ----
+t=$(topo pruser <<'T'
+[lab]
+duration = 1s
+[server]
+[client a]
+command = id -un
+user = nobody
+T
+)
+msg=$("$TWLAB" run "$t" --out "$TMP/user" 2>&1 >/dev/null); rc=$?
+who=$(cat "$TMP/user/logs/a.log")
+[ $rc -eq 0 ] && [ "$who" = "nobody" ] && grep -q "^twlab: starting in a as nobody: id -un$" <<<"$msg"
+log_test $? "user = nobody: the command runs as nobody, and run says so" "rc=$rc who='$who' msg=$msg"
+msg=$("$TWLAB" run "$t" --out "$TMP/user" -q 2>&1 >/dev/null)
+[ -z "$msg" ]
+log_test $? "--quiet: no line for the commands it starts" "$msg"
+printf '[server]\n[client a]\ncommand = id\nevery = 1s\nuser = nosuchuser-twlab\n' >"$TMP/prbadkeys.ini"
+msg=$("$TWLAB" check "$TMP/prbadkeys.ini" 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "prbadkeys.ini:4: key 'every'" <<<"$msg"
+log_test $? "check: a command client's schedule key is refused with file:line:key" "rc=$rc $msg"
+
+# ---- curl as a command client: the tables are what the lab saw of it ----
+cat >"$TMP/curls.sh" <<'S'
+#!/bin/sh
+# 5 requests to the server (it answers one line and closes: HTTP/0.9 for curl)
+for i in 1 2 3 4 5; do
+	curl -s --http0.9 --max-time 3 "http://$TWLAB_SERVER:$TWLAB_PORT/" || echo "curl failed: $?"
+done
+S
+chmod +x "$TMP/curls.sh"
+t=$(topo prcurl <<T
+[lab]
+duration = 3s
+[server]
+[router]
+[client a]
+command = $TMP/curls.sh
+T
+)
+"$TWLAB" run "$t" --out "$TMP/curl" >"$TMP/curl.out" 2>&1; rc=$?
+j="$TMP/curl/result.json"
+got=$(jq -c '.clients[0] | [.measured, .attempts, .connected, .failed]' "$j")
+served=$(jq -r '.counters.server.TcpPassiveOpens' "$j")
+ok_lines=$(grep -c '^OK twlab' "$TMP/curl/logs/a.log")
+[ $rc -eq 0 ] && [ "$got" = '["sockets",5,5,0]' ] && [ "$served" = 5 ] && [ "$ok_lines" = 5 ] &&
+	grep -q '^  a .* 5 *5 *0 ' "$TMP/curl.out"
+log_test $? "curl as a client command: 5 attempts, 5 connected, as the server saw" "rc=$rc got=$got served=$served ok=$ok_lines"
+# behind the recycle gate with an older clock than alice: curl's SYNs are dropped, and the
+# table says so (not "every client lost SYNs. 0 of 0")
+cat >"$TMP/curl-once.sh" <<'S'
+#!/bin/sh
+# 1.5 s each: the first SYN and its resend after 1 s
+for i in 1 2 3; do curl -s --http0.9 --connect-timeout 1.5 --max-time 2 "http://$TWLAB_SERVER:$TWLAB_PORT/"; done
+S
+chmod +x "$TMP/curl-once.sh"
+t=$(topo prcurlgate <<T
+[lab]
+duration = 6s
+[server]
+close = server
+recycle = on
+[router]
+[client alice]
+uptime = 10d
+every = 100ms
+[client bob]
+uptime = 1h
+command = $TMP/curl-once.sh
+T
+)
+"$TWLAB" run "$t" --out "$TMP/curlgate" -q; rc=$?
+j="$TMP/curlgate/result.json"
+b=$(jq -c '.clients[] | select(.name == "bob") | [.attempts, .connected, .failed, .syn_dropped > 0, .syn_retransmits > 0]' "$j")
+sumdrop=$(jq '[.clients[].syn_dropped] | add' "$j"); gdrop=$(jq '.gate.syn_dropped' "$j")
+[ $rc -eq 0 ] && [ "$b" = "[3,0,3,true,true]" ] && [ "$sumdrop" = "$gdrop" ]
+log_test $? "curl behind the gate: 3 attempts, 0 connected, its SYNs dropped and resent" "rc=$rc bob=$b drops=$sumdrop/$gdrop"
+check_no_leaks prcurlgate "curl" && log_test 0 "curl: nothing left behind"
+
 # ---- bad input: exit 2, file:line:key, nothing created ----
 t=$(topo tbad <<'T'
 [lab]
@@ -185,5 +342,31 @@ wait $pid; rc=$?
 [ $rc -eq 4 ] && grep -q "server agent" "$TMP/crash.err"
 log_test $? "a crashed server agent: exit 4, message names it" "rc=$rc $(cat "$TMP/crash.err")"
 check_no_leaks tcrash "crash" && log_test 0 "crash: nothing left behind"
+
+# ---- a client agent that dies of any signal fails the run (SIGTERM once counted as done) ----
+t=$(topo prsig <<'T'
+[lab]
+duration = 20s
+[server]
+[router]
+[client a]
+every = 100ms
+T
+)
+bad=0 details=""
+for sig in TERM INT QUIT USR1 KILL; do
+	"${WITH_SIGNALS[@]}" "$TWLAB" run "$t" --out "$TMP/sig" -q 2>"$TMP/sig.err" & pid=$!
+	wait_for 10 grep -q '"client agent"' /run/twlab/prsig.json
+	cpid=$(grep '"client agent"' /run/twlab/prsig.json | jq -r .pid)
+	kill -$sig "$cpid"
+	wait $pid; rc=$?
+	ok=$(jq -r .ok "$TMP/sig/result.json" 2>/dev/null)
+	if [ $rc -ne 4 ] || [ "$ok" != false ] || ! grep -q "the a agent (pid $cpid) died of signal" "$TMP/sig.err"; then
+		bad=$((bad + 1)); details+=" $sig: rc=$rc ok=$ok $(cat "$TMP/sig.err");"
+	fi
+done
+[ $bad -eq 0 ]
+log_test $? "a client agent killed by SIGTERM, INT, QUIT, USR1, KILL: exit 4, ok false" "$details"
+check_no_leaks prsig "agent signal" && log_test 0 "agent signal: nothing left behind"
 
 exit $RET

@@ -74,3 +74,9 @@ require_root() {
 
 # jget FILE FILTER: a value from a JSON file (jq).
 jget() { jq -r "$2" "$1"; }
+
+# "${WITH_SIGNALS[@]}" CMD... &: run CMD with SIGINT and SIGQUIT at their defaults. A
+# non-interactive shell starts `CMD &` with both ignored, and an ignored signal never reaches
+# twlab: a test that sends them to a background twlab must start it this way (an array, not
+# a function, so that $! is the pid of CMD itself).
+WITH_SIGNALS=(perl -e '$SIG{INT} = "DEFAULT"; $SIG{QUIT} = "DEFAULT"; exec @ARGV or die "exec $ARGV[0]: $!\n"' --)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* lab_up/lab_down and the undo journal, with every kernel call mocked (ld --wrap): a failure
  * injected at step k of bring-up must undo steps k-1..1 in reverse and leave no state file. */
-/* MODULES: lab undo topo value keys model nat netns nl sysctl tsclock gate tc */
-/* WRAP: netns_init netns_prepare_rundir netns_create netns_enter netns_enter_root netns_delete netns_kill_procs netns_ino netns_open nl_open nl_close nl_ifindex nl_link_up nl_veth_add nl_bridge_add nl_addr_add nl_route_add nl_link_count sysctl_set nat_apply tsclock_load tsclock_set tsclock_attach tsclock_free gate_attach gate_free proc_starttime proc_pidfd netns_marked */
+/* MODULES: lab undo topo value keys model nat netns nl sysctl tsclock gate tc cgroup */
+/* WRAP: netns_init netns_prepare_rundir netns_create netns_enter netns_enter_root netns_delete netns_kill_procs netns_ino netns_open nl_open nl_close nl_ifindex nl_link_up nl_veth_add nl_bridge_add nl_addr_add nl_route_add nl_link_count sysctl_set nat_apply tsclock_load tsclock_set tsclock_attach tsclock_free gate_attach gate_free proc_starttime proc_pidfd cgroup_create cgroup_destroy netns_marked */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -102,6 +102,9 @@ int __wrap_tsclock_attach(struct tsclock *t, int i) { return take_step(); }
 void __wrap_tsclock_free(struct tsclock *t) { }
 int __wrap_gate_attach(int i, const void *cfg, struct gate **ret) { int e = take_step(); if (!e) *ret = (void *)&dummy_obj; return e; }
 void __wrap_gate_free(struct gate *g) { }
+/* no cgroup v2 here: the lab is built without one (tests/net/procs.sh has the real one) */
+int __wrap_cgroup_create(const char *lab, int *fd, uint64_t *ino) { return -ENOENT; }
+int __wrap_cgroup_destroy(const char *lab, uint64_t ino, int ms) { return -ENOENT; }
 
 static const char topo_text[] =
 	"[server]\nrecycle = on\n[router]\n[client alice]\nuptime = 10d\n[client bob]\n";

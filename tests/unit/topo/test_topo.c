@@ -143,14 +143,15 @@ static const char every_key[] =
 	"[client alice]\n"
 	"timestamps = offset\n"
 	"uptime = 10d\n"
+	"command = curl -s http://198.51.100.2/\n"
+	"user = nobody\n"
+	"sysctl.net.ipv4.tcp_syn_retries = 2\n"
+	"[client bob]\n"
+	"ts_offset = 1000\n"
 	"start = 250ms\n"
 	"every = 5m\n"
 	"count = 1000000\n"
 	"connect_timeout = 10m\n"
-	"command = curl -s http://198.51.100.2/\n"
-	"sysctl.net.ipv4.tcp_syn_retries = 2\n"
-	"[client bob]\n"
-	"ts_offset = 1000\n"
 	"replicas = 1\n"
 	"[expect]\n"
 	"client.bob.syn_dropped = > 0\n";
@@ -205,10 +206,12 @@ static void test_every_key(void **state)
 	assert_int_equal(a->ts_mode, TS_OFFSET);
 	assert_true(a->has_uptime);
 	assert_int_equal(a->uptime_ms, 10ULL * 86400000);
-	assert_int_equal(a->start_ms, 250);
-	assert_int_equal(a->every_ms, 300000);
-	assert_int_equal(a->count, 1000000);
-	assert_int_equal(a->connect_timeout_ms, 600000);
+	assert_int_equal(b->start_ms, 250);
+	assert_int_equal(b->every_ms, 300000);
+	assert_int_equal(b->count, 1000000);
+	assert_int_equal(b->connect_timeout_ms, 600000);
+	assert_string_equal(a->user, "nobody");
+	assert_int_equal(a->user_line, 25);
 	assert_string_equal(a->command[0], "curl");
 	assert_string_equal(a->command[2], "http://198.51.100.2/");
 	assert_null(a->command[3]);
@@ -492,6 +495,27 @@ static void test_syntax_conveniences(void **state)
 	topo_free(lab);
 	/* that last value really kept its '#': it is not a duration */
 	bad("[server]\n[client a]\nuptime = 1h#x\n", 3, "uptime", "not a duration");
+}
+
+/* A command client has no schedule: each schedule key is refused at its own line, before or
+ * after the command; user = names a real user, and only for a command. */
+static void test_command_keys(void **state)
+{
+	static const char *const keys[] = { "start = 1s", "every = 1s", "count = 3",
+					    "connect_timeout = 1s" };
+	char text[256], key[32];
+
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(key, sizeof(key), "%.*s", (int)strcspn(keys[i], " "), keys[i]);
+		snprintf(text, sizeof(text), "[server]\n[client a]\n%s\ncommand = curl x\n", keys[i]);
+		bad(text, 3, key, "has no schedule");
+		snprintf(text, sizeof(text), "[server]\n[client a]\ncommand = curl x\n%s\n", keys[i]);
+		bad(text, 4, key, "has no schedule");
+	}
+	bad("[server]\n[client a]\ncommand = id\nuser = no-such-user-twlab\n", 4, "user",
+	    "no such user");
+	bad("[server]\nuser = nobody\n[client a]\n", 2, "user", "has no command");
+	bad("[server]\n[client a]\nuser = nobody\n", 3, "user", "has no command");
 }
 
 static void test_name_override(void **state)
@@ -1330,6 +1354,7 @@ int main(void)
 		cmocka_unit_test(test_format_duration),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_load_missing),
+		cmocka_unit_test(test_command_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
