@@ -20,6 +20,7 @@
 #include "lab/cgroup.h"
 #include "lab/gate.h"
 #include "lab/lab.h"
+#include "lab/lab_priv.h"
 #include "lab/nat.h"
 #include "lab/netns.h"
 #include "lab/nl.h"
@@ -89,7 +90,7 @@ static void trace(struct lab_rt *rt, const char *fmt, ...)
 }
 
 /* Record what failed; the caller returns err. */
-static int fail(struct lab_rt *rt, int err, const char *fmt, ...)
+int lab_fail(struct lab_rt *rt, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -104,7 +105,7 @@ static int fail(struct lab_rt *rt, int err, const char *fmt, ...)
 	return err;
 }
 
-static const char *ip(uint32_t host, char buf[INET_ADDRSTRLEN])
+const char *lab_ip(uint32_t host, char buf[INET_ADDRSTRLEN])
 {
 	uint32_t be = htonl(host);
 
@@ -138,11 +139,11 @@ static int up_cgroup(struct lab_rt *rt)
 		close(rt->cg_fd);
 		rt->cg_fd = -1;
 		cgroup_destroy(rt->lab->name, e.id, HUB_TIMEOUT_MS);
-		return fail(rt, err, "cannot write state file %s", rt->undo.path);
+		return lab_fail(rt, err, "cannot write state file %s", rt->undo.path);
 	}
 	rt->cg_procs_fd = cgroup_procs_fd(rt->cg_fd);
 	if (rt->cg_procs_fd < 0)
-		return fail(rt, rt->cg_procs_fd, "cannot open cgroup.procs of twlab/%s",
+		return lab_fail(rt, rt->cg_procs_fd, "cannot open cgroup.procs of twlab/%s",
 			    rt->lab->name);
 	return 0;
 }
@@ -222,7 +223,7 @@ out:
 	if (err == -ENOENT && !why[0])
 		return err;	/* absent everywhere: the caller says so */
 	if (err)
-		return fail(rt, err, "%s", why[0] ? why : "cannot read a global sysctl");
+		return lab_fail(rt, err, "%s", why[0] ? why : "cannot read a global sysctl");
 	trace(rt, "sysctl %s=%s is global on this kernel (not in %s): %s", name, value, ns,
 	      getenv("TWLAB_VM") ? "set for the whole VM" : "the global value serves");
 	return 0;
@@ -238,10 +239,10 @@ static int make_ns(struct lab_rt *rt, const char *node, const struct topo_sysctl
 	int fd, err;
 
 	if (stop_requested(rt))
-		return fail(rt, -EINTR, "interrupted");
+		return lab_fail(rt, -EINTR, "interrupted");
 	err = topo_netns_name(rt->lab, node, ns, 64);
 	if (err)
-		return fail(rt, err, "namespace name for %s", node);
+		return lab_fail(rt, err, "namespace name for %s", node);
 	trace(rt, "netns add %s", ns);
 	err = netns_create(ns, &fd, &e.id);
 	if (err == -EEXIST) {
@@ -251,7 +252,7 @@ static int make_ns(struct lab_rt *rt, const char *node, const struct topo_sysctl
 		pthread_mutex_unlock(&up_lock);
 	}
 	if (err)
-		return fail(rt, err, "cannot create namespace %s", ns);
+		return lab_fail(rt, err, "cannot create namespace %s", ns);
 	if (hub_links) {
 		/* A fresh namespace may hold more than lo (sit0 on 4.11 with IPV6_SIT): the hub is
 		 * back to its own links when it has those plus the ones counted by the caller. */
@@ -269,16 +270,16 @@ static int make_ns(struct lab_rt *rt, const char *node, const struct topo_sysctl
 		netns_enter_root();
 		netns_delete(ns, e.id);
 		close(fd);
-		return fail(rt, err, "cannot write state file %s", rt->undo.path);
+		return lab_fail(rt, err, "cannot write state file %s", rt->undo.path);
 	}
 	err = nl_open(&sk);
 	if (err) {
 		close(fd);
-		return fail(rt, err, "cannot open netlink socket in %s", ns);
+		return lab_fail(rt, err, "cannot open netlink socket in %s", ns);
 	}
 	err = nl_link_up(sk, 1);
 	if (err) {
-		fail(rt, err, "cannot bring lo up in %s", ns);
+		lab_fail(rt, err, "cannot bring lo up in %s", ns);
 		goto out;
 	}
 	/* No IPv6 on lab links: no router solicitations or DAD in captures and counters. */
@@ -286,7 +287,7 @@ static int make_ns(struct lab_rt *rt, const char *node, const struct topo_sysctl
 	if (err == -ENOENT)	/* a kernel without IPv6 */
 		err = 0;
 	if (err)
-		fail(rt, err, "cannot set net.ipv6.conf.default.disable_ipv6 in %s", ns);
+		lab_fail(rt, err, "cannot set net.ipv6.conf.default.disable_ipv6 in %s", ns);
 	if (!err && timestamps >= 0) {
 		snprintf(val, sizeof(val), "%d", timestamps);
 		trace(rt, "sysctl -n %s net.ipv4.tcp_timestamps=%s", ns, val);
@@ -295,7 +296,7 @@ static int make_ns(struct lab_rt *rt, const char *node, const struct topo_sysctl
 			err = global_sysctl(rt, node, ns, fd, "net.ipv4.tcp_timestamps", val,
 					    !strcmp(node, "server") || !strcmp(node, "router"));
 		if (err && !rt->err[0])
-			fail(rt, err, "cannot set net.ipv4.tcp_timestamps in %s", ns);
+			lab_fail(rt, err, "cannot set net.ipv4.tcp_timestamps in %s", ns);
 	}
 	for (size_t i = 0; !err && extra && i < extra->n; i++) {
 		trace(rt, "sysctl -n %s %s=%s", ns, extra->v[i].name, extra->v[i].value);
@@ -315,7 +316,7 @@ static int make_ns(struct lab_rt *rt, const char *node, const struct topo_sysctl
 					 extra->v[i].name);
 			}
 			pthread_mutex_unlock(&up_lock);
-			fail(rt, err, "the kernel refused %s = %s in %s", extra->v[i].name,
+			lab_fail(rt, err, "the kernel refused %s = %s in %s", extra->v[i].name,
 			     extra->v[i].value, ns);
 		}
 	}
@@ -348,9 +349,9 @@ static int add_addr(struct lab_rt *rt, struct nl_sock *sk, const char *ns, const
 	char buf[INET_ADDRSTRLEN];
 	int err;
 
-	trace(rt, "ip -n %s addr add %s/%u dev %s", ns, ip(a.addr, buf), a.prefix, dev);
+	trace(rt, "ip -n %s addr add %s/%u dev %s", ns, lab_ip(a.addr, buf), a.prefix, dev);
 	err = nl_addr_add(sk, ifindex, a.addr, a.prefix);
-	return err ? fail(rt, err, "cannot add address %s/%u to %s in %s", buf, a.prefix, dev, ns)
+	return err ? lab_fail(rt, err, "cannot add address %s/%u to %s in %s", buf, a.prefix, dev, ns)
 		   : 0;
 }
 
@@ -360,9 +361,9 @@ static int add_route(struct lab_rt *rt, struct nl_sock *sk, const char *ns, uint
 	char d[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
 	int err;
 
-	trace(rt, "ip -n %s route add %s/%u via %s", ns, ip(dst, d), prefix, ip(gw, g));
+	trace(rt, "ip -n %s route add %s/%u via %s", ns, lab_ip(dst, d), prefix, lab_ip(gw, g));
 	err = nl_route_add(sk, dst, prefix, gw, ifindex);
-	return err ? fail(rt, err, "cannot add route %s/%u via %s in %s", d, prefix, g, ns) : 0;
+	return err ? lab_fail(rt, err, "cannot add route %s/%u via %s in %s", d, prefix, g, ns) : 0;
 }
 
 static int link_up(struct lab_rt *rt, struct nl_sock *sk, const char *ns, const char *dev,
@@ -373,7 +374,7 @@ static int link_up(struct lab_rt *rt, struct nl_sock *sk, const char *ns, const 
 	if (!err)
 		err = nl_link_up(sk, ifindex);
 	if (err)
-		return fail(rt, err, "cannot bring %s up in %s", dev, ns);
+		return lab_fail(rt, err, "cannot bring %s up in %s", dev, ns);
 	*ret_ifindex = ifindex;
 	return 0;
 }
@@ -394,7 +395,7 @@ static int up_server(struct up_ctx *c)
 	trace(rt, "ip -n %s link add br0 type bridge", rt->server_ns);
 	err = nl_bridge_add(c->ssk, "br0");
 	if (err)
-		return fail(rt, err, "cannot create bridge br0 in %s", rt->server_ns);
+		return lab_fail(rt, err, "cannot create bridge br0 in %s", rt->server_ns);
 	err = push_inner(rt, UNDO_LINK, rt->server_ns, "br0");
 	if (!err)
 		err = link_up(rt, c->ssk, rt->server_ns, "br0", &c->hub_master);
@@ -418,17 +419,17 @@ static int up_router(struct up_ctx *c)
 	trace(rt, "sysctl -n %s net.ipv4.ip_forward=1", rt->router_ns);
 	err = sysctl_set("net.ipv4.ip_forward", "1");
 	if (err)
-		return fail(rt, err, "cannot enable ip_forward in %s", rt->router_ns);
+		return lab_fail(rt, err, "cannot enable ip_forward in %s", rt->router_ns);
 	trace(rt, "ip -n %s link add out0 type veth peer name eth0 netns %s", rt->router_ns,
 	      rt->server_ns);
 	err = nl_veth_add(c->rsk, "out0", 0, "eth0", 0, rt->server_fd, 0);
 	if (err)
-		return fail(rt, err, "cannot create veth out0 in %s", rt->router_ns);
+		return lab_fail(rt, err, "cannot create veth out0 in %s", rt->router_ns);
 	err = push_inner(rt, UNDO_LINK, rt->router_ns, "out0");
 	if (!err) {
 		err = nl_ifindex(c->rsk, "out0", &out);
 		if (err)
-			fail(rt, err, "cannot find out0 in %s", rt->router_ns);
+			lab_fail(rt, err, "cannot find out0 in %s", rt->router_ns);
 	}
 	if (!err)
 		err = add_addr(rt, c->rsk, rt->router_ns, "out0", out, r->out_addr);
@@ -452,7 +453,7 @@ static int up_router(struct up_ctx *c)
 	/* nft_ctx_new() binds to the current netns: we are inside the router's (make_ns). */
 	err = nat_apply(r, "out0", nfterr, sizeof(nfterr));
 	if (err)
-		return fail(rt, err, "cannot add NAT rules in %s%s: %s", rt->router_ns,
+		return lab_fail(rt, err, "cannot add NAT rules in %s%s: %s", rt->router_ns,
 			    err == -EOPNOTSUPP ? " (this kernel's nftables lacks a feature the rule "
 						 "uses)" : "",
 			    nfterr);
@@ -490,7 +491,7 @@ static int up_client(struct up_ctx *c, struct lab_client *cl)
 			err = nl_ifindex(hub, dev, &hidx);
 	}
 	if (err) {
-		fail(rt, err, "cannot create veth %s in %s", dev, hub_ns);
+		lab_fail(rt, err, "cannot create veth %s in %s", dev, hub_ns);
 		goto out;
 	}
 	err = push_inner(rt, UNDO_LINK, hub_ns, dev);
@@ -498,7 +499,7 @@ static int up_client(struct up_ctx *c, struct lab_client *cl)
 		trace(rt, "ip -n %s link set eth0 up", ns);
 		err = nl_link_up(csk, eth);
 		if (err)
-			fail(rt, err, "cannot bring eth0 up in %s", ns);
+			lab_fail(rt, err, "cannot bring eth0 up in %s", ns);
 	}
 	if (!err)
 		err = add_addr(rt, csk, ns, "eth0", eth, cl->addr);
@@ -516,7 +517,7 @@ static int up_client(struct up_ctx *c, struct lab_client *cl)
 		if (!err)
 			err = tsclock_attach(rt->clock, eth);
 		if (err)
-			fail(rt, err, "cannot attach the timestamp clock to eth0 in %s", ns);
+			lab_fail(rt, err, "cannot attach the timestamp clock to eth0 in %s", ns);
 		else
 			err = push_inner(rt, UNDO_BPF, ns, "tsclock");
 	}
@@ -554,7 +555,7 @@ static void *worker_main(void *arg)
 	if (!w->err)
 		w->err = nl_open(&hub);
 	if (w->err) {
-		fail(w->rt, w->err, "cannot open a netlink socket in the hub namespace");
+		lab_fail(w->rt, w->err, "cannot open a netlink socket in the hub namespace");
 		return NULL;
 	}
 	if (w->direct)
@@ -599,7 +600,7 @@ static int up_clients(struct up_ctx *c)
 		};
 		w[t].err = -pthread_create(&w[t].tid, NULL, worker_main, &w[t]);
 		if (w[t].err) {
-			fail(rt, w[t].err, "cannot start a thread");
+			lab_fail(rt, w[t].err, "cannot start a thread");
 			nthreads = t;
 			break;
 		}
@@ -633,18 +634,18 @@ int lab_up(struct lab_rt *rt)
 	rt->client_fd = malloc(lab->n_clients * sizeof(int));
 	rt->client_ts_offset = calloc(lab->n_clients, sizeof(uint32_t));
 	if (!rt->client_fd || !rt->client_ts_offset)
-		return fail(rt, -ENOMEM, "out of memory");
+		return lab_fail(rt, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < lab->n_clients; i++)
 		rt->client_fd[i] = -1;
 	err = netns_init();
 	if (!err)
 		err = netns_prepare_rundir();
 	if (err)
-		return fail(rt, err, "cannot prepare " NETNS_RUN_DIR);
+		return lab_fail(rt, err, "cannot prepare " NETNS_RUN_DIR);
 	err = undo_begin(&rt->undo, lab->name, lab->file, rt->detached);
 	if (err) {
 		rt->err_lab_exists = err == -EEXIST;
-		return fail(rt, err, "cannot create state file %s/%s.json", undo_state_dir(),
+		return lab_fail(rt, err, "cannot create state file %s/%s.json", undo_state_dir(),
 			    lab->name);
 	}
 	err = up_cgroup(rt);
@@ -653,7 +654,7 @@ int lab_up(struct lab_rt *rt)
 	if (needs_clock(lab)) {
 		err = tsclock_load(&rt->clock);
 		if (err) {
-			fail(rt, err, "cannot load the timestamp clock BPF program");
+			lab_fail(rt, err, "cannot load the timestamp clock BPF program");
 			goto undo;
 		}
 	}
@@ -695,14 +696,14 @@ int lab_gate_attach(struct lab_rt *rt)
 		return 0;
 	err = netns_enter(rt->server_fd);
 	if (err)
-		return fail(rt, err, "cannot enter %s", rt->server_ns);
+		return lab_fail(rt, err, "cannot enter %s", rt->server_ns);
 	/* A kernel that still has tcp_tw_recycle (before 4.12; per namespace in 4.11) applies
 	 * the rule itself: that is the ground truth, not the emulation. */
 	own = !sysctl_get("net.ipv4.tcp_tw_recycle", v, sizeof(v));
 	if (own) {
 		netns_enter_root();
 		if (s->paws_msl_ms != 60000 || s->paws_window != 1)
-			return fail(rt, -EOPNOTSUPP, "this kernel's own tcp_tw_recycle has "
+			return lab_fail(rt, -EOPNOTSUPP, "this kernel's own tcp_tw_recycle has "
 				    "TCP_PAWS_MSL 60 s and TCP_PAWS_WINDOW 1 built in: paws_msl and "
 				    "paws_window cannot be changed");
 		netns_enter(rt->server_fd);
@@ -711,7 +712,7 @@ int lab_gate_attach(struct lab_rt *rt)
 		err = sysctl_set("net.ipv4.tcp_tw_recycle", "1");
 		netns_enter_root();
 		if (err)
-			return fail(rt, err, "cannot set net.ipv4.tcp_tw_recycle in %s",
+			return lab_fail(rt, err, "cannot set net.ipv4.tcp_tw_recycle in %s",
 				    rt->server_ns);
 		rt->gate_kernel = true;
 		return 0;
@@ -721,11 +722,11 @@ int lab_gate_attach(struct lab_rt *rt)
 	err = gate_attach(rt->server_link, &cfg, &rt->gate);
 	netns_enter_root();
 	if (err == -EINVAL)	/* the verifier, or a map type it lacks */
-		return fail(rt, -EOPNOTSUPP, "cannot load the recycle gate in %s: the emulated "
+		return lab_fail(rt, -EOPNOTSUPP, "cannot load the recycle gate in %s: the emulated "
 			    "rule needs BPF ring buffers and loops (Linux 5.8+), and this kernel "
 			    "has no tcp_tw_recycle of its own", rt->server_ns);
 	if (err)
-		return fail(rt, err, "cannot attach the recycle gate in %s", rt->server_ns);
+		return lab_fail(rt, err, "cannot attach the recycle gate in %s", rt->server_ns);
 	return push_inner(rt, UNDO_BPF, rt->server_ns, "recycle-gate");
 }
 
@@ -764,226 +765,4 @@ int lab_down(struct lab_rt *rt)
 	err = undo_run(&rt->undo, HUB_TIMEOUT_MS);
 	undo_close(&rt->undo);
 	return err;
-}
-
-/* What a child reports back through its exec pipe when it could not start the program. */
-enum spawn_stage { SPAWN_CGROUP, SPAWN_NETNS, SPAWN_LOG, SPAWN_USER, SPAWN_EXEC };
-
-static void child_fail(int pfd, enum spawn_stage stage)
-{
-	int msg[2] = { stage, errno };
-
-	if (write(pfd, msg, sizeof(msg)) < 0)
-		_exit(127);
-	_exit(127);
-}
-
-static void child_env(struct lab_rt *rt, const struct lab_cmd *c)
-{
-	char buf[INET_ADDRSTRLEN + 8];
-
-	setenv("TWLAB_LAB", rt->lab->name, 1);
-	setenv("TWLAB_NODE", c->node, 1);
-	setenv("TWLAB_SERVER", ip(rt->lab->server.addr.addr, buf), 1);
-	snprintf(buf, sizeof(buf), "%u", rt->lab->server.port);
-	setenv("TWLAB_PORT", buf, 1);
-}
-
-/* Become c->uid/c->gid with the user's groups (resolved by the parent). */
-static int child_user(const struct lab_cmd *c)
-{
-	if (!c->user)
-		return 0;
-	if (setgroups(c->n_groups, c->groups) || setgid(c->gid) || setuid(c->uid))
-		return -1;
-	return 0;
-}
-
-static const char *stage_str(enum spawn_stage s)
-{
-	static const char *const names[] = {
-		[SPAWN_CGROUP] = "cannot join the lab's cgroup",
-		[SPAWN_NETNS] = "cannot enter its namespace",
-		[SPAWN_LOG] = "cannot open its log",
-		[SPAWN_USER] = "cannot switch to its user",
-		[SPAWN_EXEC] = "cannot execute",
-	};
-
-	return s <= SPAWN_EXEC ? names[s] : "cannot start";
-}
-
-static int spawn(struct lab_rt *rt, int ns_fd, const char *ns_name, const char *role,
-		 int (*fn)(void *), void *arg, const struct lab_cmd *c, pid_t *ret_pid)
-{
-	struct undo_entry e = { .kind = UNDO_PROC };
-	pid_t parent = getpid(), pid;
-	int pfd[2] = { -1, -1 }, msg[2], log_fd = -1, err;
-	sigset_t mask;
-	ssize_t n;
-
-	/* a user's program tells us through this pipe (closed by exec) why it did not start */
-	if (c && pipe2(pfd, O_CLOEXEC))
-		return fail(rt, -errno, "cannot start %s in %s", role, ns_name);
-	if (c && !rt->detached && rt->log_dir_fd >= 0) {
-		/* never through a name someone planted: unlink, then create anew, no symlinks */
-		char name[80];
-
-		snprintf(name, sizeof(name), "%s.log", c->node);
-		unlinkat(rt->log_dir_fd, name, 0);
-		log_fd = openat(rt->log_dir_fd, name,
-				O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (log_fd < 0) {
-			err = -errno;
-			close(pfd[0]);
-			close(pfd[1]);
-			return fail(rt, err, "cannot create the log %s/%s of %s", rt->log_dir, name,
-				    role);
-		}
-	}
-	pid = fork();
-	if (pid < 0) {
-		err = -errno;
-		if (c) {
-			close(pfd[0]);
-			close(pfd[1]);
-		}
-		if (log_fd >= 0)
-			close(log_fd);
-		return fail(rt, err, "cannot fork %s", role);
-	}
-	if (pid == 0) {
-		/* first of all into the lab's cgroup, before this child can make any other */
-		if (rt->cg_procs_fd >= 0 && write(rt->cg_procs_fd, "0", 1) != 1 && c)
-			child_fail(pfd[1], SPAWN_CGROUP);
-		if (rt->detached || c) {
-			/* a daemon or a user's program: no hold on the caller's terminal or pipes
-			 * (`twlab up ... | tee` must see EOF when twlab exits); a command's output
-			 * goes to DIR/logs/<node>.log */
-			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-			if (rt->detached)
-				setsid();
-			if (null >= 0)
-				dup2(null, STDIN_FILENO);
-			if (log_fd >= 0 || null >= 0) {
-				dup2(log_fd >= 0 ? log_fd : null, STDOUT_FILENO);
-				dup2(log_fd >= 0 ? log_fd : null, STDERR_FILENO);
-			}
-		}
-		if (netns_enter(ns_fd)) {
-			if (c)
-				child_fail(pfd[1], SPAWN_NETNS);
-			_exit(126);
-		}
-		/* fork keeps descriptors (CLOEXEC acts on exec only): drop the state file, whose
-		 * lock must end with twlab, and the namespaces, which a detached agent would
-		 * otherwise keep alive */
-		if (rt->undo.fd >= 0)
-			close(rt->undo.fd);
-		if (rt->server_fd >= 0)
-			close(rt->server_fd);
-		if (rt->router_fd >= 0)
-			close(rt->router_fd);
-		for (size_t i = 0; rt->client_fd && i < rt->lab->n_clients; i++)
-			if (rt->client_fd[i] >= 0)
-				close(rt->client_fd[i]);
-		if (c && child_user(c))
-			child_fail(pfd[1], SPAWN_USER);
-		/* die with twlab, even on SIGKILL (set after the user switch, which clears it) */
-		if (!rt->detached) {
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (getppid() != parent)
-				_exit(127);
-		}
-		if (c) {
-			/* a user's program gets the default signal mask back */
-			sigemptyset(&mask);
-			sigprocmask(SIG_SETMASK, &mask, NULL);
-			child_env(rt, c);
-			execvp(c->argv[0], c->argv);
-			child_fail(pfd[1], SPAWN_EXEC);
-		}
-		/* Agents keep SIGTERM/SIGINT (and SIGPIPE) blocked and read them from a
-		 * signalfd: no gap in which a stop request could kill one before it is ready for
-		 * it. Every other signal has its default action: an agent that dies of one fails
-		 * the run. */
-		sigemptyset(&mask);
-		sigaddset(&mask, SIGTERM);
-		sigaddset(&mask, SIGINT);
-		sigaddset(&mask, SIGPIPE);
-		sigprocmask(SIG_SETMASK, &mask, NULL);
-		_exit(fn(arg) < 0 ? 1 : 0);
-	}
-	e.id = pid;
-	proc_starttime(pid, &e.start);
-	snprintf(e.name, sizeof(e.name), "%s", role);
-	snprintf(e.ns, sizeof(e.ns), "%s", ns_name);
-	*ret_pid = pid;
-	err = undo_push(&rt->undo, &e);
-	if (log_fd >= 0)
-		close(log_fd);
-	if (!c)
-		return err;
-	close(pfd[1]);
-	/* EOF: exec succeeded; a message: it did not (the child has exited) */
-	do
-		n = read(pfd[0], msg, sizeof(msg));
-	while (n < 0 && errno == EINTR);
-	close(pfd[0]);
-	if (n == sizeof(msg)) {
-		waitpid(pid, NULL, 0);
-		rt->err_exec = msg[0] == SPAWN_EXEC || msg[0] == SPAWN_USER;
-		return fail(rt, -msg[1], "%s %s '%s' in %s", stage_str(msg[0]), role,
-			    c->text ? c->text : c->argv[0], ns_name);
-	}
-	return err;
-}
-
-bool lab_has_command(const struct lab *lab)
-{
-	if (lab->server.command)
-		return true;
-	for (size_t i = 0; i < lab->n_clients; i++)
-		if (lab->clients[i].command)
-			return true;
-	return false;
-}
-
-int lab_cmd_init(struct lab_cmd *c, const char *node, char *const *argv, const char *text,
-		 const char *user)
-{
-	struct passwd *pw;
-
-	memset(c, 0, sizeof(*c));
-	c->node = node;
-	c->argv = argv;
-	c->text = text;
-	if (!user)
-		return 0;
-	errno = 0;
-	pw = getpwnam(user);
-	if (!pw)
-		return errno ? -errno : -ENOENT;
-	c->user = user;
-	c->uid = pw->pw_uid;
-	c->gid = pw->pw_gid;
-	c->n_groups = sizeof(c->groups) / sizeof(c->groups[0]);
-	if (getgrouplist(user, pw->pw_gid, c->groups, &c->n_groups) < 0) {
-		/* more than 64 groups: the primary one only */
-		c->groups[0] = pw->pw_gid;
-		c->n_groups = 1;
-	}
-	return 0;
-}
-
-int lab_spawn(struct lab_rt *rt, int ns_fd, const char *ns_name, const char *role,
-	      int (*fn)(void *arg), void *arg, pid_t *ret_pid)
-{
-	return spawn(rt, ns_fd, ns_name, role, fn, arg, NULL, ret_pid);
-}
-
-int lab_spawn_command(struct lab_rt *rt, int ns_fd, const char *ns_name, const char *role,
-		      const struct lab_cmd *c, pid_t *ret_pid)
-{
-	return spawn(rt, ns_fd, ns_name, role, NULL, NULL, c, ret_pid);
 }
