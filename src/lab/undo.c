@@ -234,7 +234,7 @@ static int parse_entry(json_t *o, struct undo_entry *e, char *why, size_t len)
 	err = get_str(o, "name", true, e->name, sizeof(e->name), why, len);
 	if (!err)
 		err = get_str(o, "ns", false, e->ns, sizeof(e->ns), why, len);
-	if (!err && e->kind == UNDO_NETNS)
+	if (!err && (e->kind == UNDO_NETNS || e->kind == UNDO_CGROUP))
 		err = get_int(o, "ino", true, 1, INT64_MAX, &e->id, why, len);
 	if (!err && e->kind == UNDO_NETNS)
 		err = get_int(o, "hub_links", false, 0, 1 << 20, &hub, why, len);

@@ -109,6 +109,24 @@ static void test_inner_objects_name_a_lab_namespace(void **state)
 	expect("demo", e, "has '/'");
 }
 
+/* The lab's cgroup: only the one named after this lab, with the inode that proves it */
+static void test_cgroup_entries(void **state)
+{
+	struct undo_entry e = { .kind = UNDO_CGROUP, .id = 1234 };
+
+	snprintf(e.name, sizeof(e.name), "twlab/demo");
+	expect("demo", e, NULL);
+	expect("other", e, "is not twlab/other");
+	snprintf(e.name, sizeof(e.name), "twlab/../system.slice");
+	expect("demo", e, "is not twlab/demo");
+	snprintf(e.name, sizeof(e.name), "twlab/demo");
+	e.id = 0;
+	expect("demo", e, "no inode");
+	e.id = 1234;
+	snprintf(e.ns, sizeof(e.ns), "twl-demo-server");
+	expect("demo", e, "has an \"ns\"");
+}
+
 static void test_lab_names(void **state)
 {
 	assert_true(topo_name_valid("demo"));
@@ -269,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_netns_needs_ino),
 		cmocka_unit_test(test_proc_rules),
 		cmocka_unit_test(test_inner_objects_name_a_lab_namespace),
+		cmocka_unit_test(test_cgroup_entries),
 		cmocka_unit_test(test_lab_names),
 		cmocka_unit_test(test_netns_paths_stay_in_run_dir),
 		cmocka_unit_test(test_load_skips_bad_lines),
