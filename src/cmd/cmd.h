@@ -23,6 +23,12 @@ int cmd_ls(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_bisect(int argc, char **argv);
+/* One kernel's verify suite in QEMU (--kernel SPEC, guest args as for verify): 0 or an exit code
+ * (the message printed). */
+struct verify_suite;
+int cmd_verify_kernel(const char *spec, const char *modules, int timeout_s, char **guest,
+		      int n_guest, struct verify_suite *ret);
 
 void cmd_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Load a topology; prints "twlab: FILE:LINE: key 'K': why" and returns EXIT_USAGE on error. */
