@@ -158,7 +158,7 @@ qrc=$?
 set -e
 rm -f "$OUT/initrd.gz"
 end=$(date +%s%N)
-kill $watch 2>/dev/null; wait $watch 2>/dev/null
+kill $watch 2>/dev/null || true; wait $watch 2>/dev/null || true
 if read -r b e <"$OUT/.times" 2>/dev/null; then
 	echo "run-in-vm: VM ran $(((end - start) / 1000000)) ms: boot $(((b - start) / 1000000)) ms, command $(((e - b) / 1000000)) ms, shutdown $(((end - e) / 1000000)) ms" >&2
 else
