@@ -15,7 +15,8 @@
 # Exit: the command's status; 3 environment (no qemu, no modules, ...); 4 the VM gave no result.
 #
 # The initramfs holds a static busybox and the modules needed before the root is mounted
-# (virtio, 9p) plus what twlab's labs need (veth, bridge, nftables NAT, conntrack, tc BPF),
+# (virtio, 9p) plus what twlab's labs need (veth, bridge, nftables NAT, conntrack, tc BPF,
+# sock_diag for twlab audit's socket timers),
 # with their dependencies; /sbin/modprobe is busybox, so the kernel can load them on demand.
 # Tested with Debian 12's linux-image-6.1.*-amd64 (the cloud flavour has no 9p).
 set -euo pipefail
@@ -58,7 +59,7 @@ KVER=$(basename "$MODULES")
 # Modules, in load order; a missing one is fine when it is built in.
 WANT="virtio virtio_ring virtio_pci netfs fscache 9pnet 9pnet_virtio 9p
 	veth bridge crc32c_generic crc32c_intel libcrc32c nfnetlink nf_conntrack nf_nat nf_tables nft_chain_nat nft_masq nft_nat nft_ct
-	nf_conntrack_netlink sch_ingress cls_bpf act_bpf"
+	nf_conntrack_netlink sch_ingress cls_bpf act_bpf inet_diag tcp_diag"
 
 STAGE=$(mktemp -d /tmp/twlab-initrd.XXXXXX)
 trap 'rm -rf "$STAGE"' EXIT

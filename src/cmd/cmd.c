@@ -129,51 +129,6 @@ void cmd_libbpf_log(bool verbose)
 	libbpf_set_print(libbpf_log);
 }
 
-int cmd_remove_lab(const char *lab, bool dry_run, bool force)
-{
-	struct undo u;
-	size_t n_ns = 0, n_proc = 0;
-	int err = undo_load(lab, true, &u);
-
-	if (err == -EBUSY) {
-		cmd_err("lab %s is in use by another twlab (running, being built or being removed)",
-			lab);
-		return EXIT_OTHER;
-	}
-	if (err) {
-		cmd_err("no lab named %s (%s/%s.json: %s)", lab, undo_state_dir(), lab,
-			strerror(-err));
-		return EXIT_USAGE;
-	}
-	if (!force && undo_owner_alive(&u)) {
-		cmd_err("lab %s belongs to a twlab that is still running (pid %d); stop it first (Ctrl-C or kill %d)",
-			lab, u.owner, u.owner);
-		undo_close(&u);
-		return EXIT_OTHER;
-	}
-	for (size_t i = 0; i < u.n; i++) {
-		if (u.v[i].kind == UNDO_NETNS)
-			n_ns++;
-		if (u.v[i].kind == UNDO_PROC)
-			n_proc++;
-		if (dry_run && (u.v[i].kind == UNDO_NETNS || u.v[i].kind == UNDO_PROC))
-			printf("would remove %s %s%s%s\n", undo_kind_str(u.v[i].kind), u.v[i].name,
-			       u.v[i].ns[0] ? " in " : "", u.v[i].ns);
-	}
-	if (dry_run) {
-		undo_close(&u);
-		return EXIT_DONE;
-	}
-	err = undo_run(&u, 5000);
-	undo_close(&u);
-	if (err) {
-		cmd_err("lab %s: could not remove everything: %s", lab, strerror(-err));
-		return EXIT_OTHER;
-	}
-	printf("removed lab %s: %zu namespaces, %zu processes\n", lab, n_ns, n_proc);
-	return EXIT_DONE;
-}
-
 int cmd_lab_up(struct lab_rt *rt, bool verbose)
 {
 	struct lab *lab = rt->lab;
@@ -189,9 +144,8 @@ int cmd_lab_up(struct lab_rt *rt, bool verbose)
 		cmd_err("interrupted during bring-up; everything made so far was removed");
 		return EXIT_OTHER;
 	}
-	if (rt->err_lab_exists) {
-		cmd_err("a lab named %s already exists; remove it with: twlab down %s", lab->name,
-			lab->name);
+	if (rt->err_lab_exists || rt->err_ns[0]) {
+		cmd_lab_taken(lab->name, rt->err_ns);
 		return EXIT_ENV;
 	}
 	if (rt->err_line) {

@@ -29,10 +29,14 @@ int cmd_bisect(int argc, char **argv);
 struct verify_suite;
 int cmd_verify_kernel(const char *spec, const char *modules, int timeout_s, char **guest,
 		      int n_guest, struct verify_suite *ret);
+int cmd_audit(int argc, char **argv);
 
 void cmd_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Load a topology; prints "twlab: FILE:LINE: key 'K': why" and returns EXIT_USAGE on error. */
 int cmd_load(const char *path, const char *name, struct lab **ret_lab);
+/* Every [expect] path of lab against result.json's fields and this kernel's counters;
+ * prints "twlab: FILE:LINE: key 'PATH': why" for each bad one and returns EXIT_USAGE. */
+int cmd_check_expects(const struct lab *lab);
 /* EXIT_ENV with a message unless we can make namespaces (root, netns support). */
 int cmd_need_root(void);
 /* Block SIGINT/SIGTERM/SIGHUP/SIGCHLD and read them through the returned signalfd. */
@@ -49,7 +53,16 @@ struct lab_rt;
  * (file:line:key when the topology asked for something the kernel refused) and returns the
  * exit code, EXIT_DONE on success. */
 int cmd_lab_up(struct lab_rt *rt, bool verbose);
-/* Remove a lab by its state file: kill its processes, delete its namespaces. */
+/* Remove a lab by its state file: kill its processes, delete its namespaces; only what the
+ * lab can prove it made (undo_entry_prove). Each line of the file that was not acted on is
+ * reported. */
 int cmd_remove_lab(const char *lab, bool dry_run, bool force);
+/* s with every byte that is not printable ASCII as \xNN (for names read from files). */
+const char *cmd_quote(const char *s, char *buf, size_t len);
+/* EXIT_USAGE with a message unless lab is a lab name (topo_name_valid). */
+int cmd_check_lab_name(const char *lab);
+/* Say why the lab name (or, with ns set, the namespace ns) is taken: a running twlab (which
+ * pid), a lab that is up, one left by a dead twlab, or another lab's namespace. */
+void cmd_lab_taken(const char *lab, const char *ns);
 
 #endif

@@ -1,7 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "cmd/cmd.h"
+#include "report/schema.h"
+#include "run/evidence.h"
+
+int cmd_check_expects(const struct lab *lab)
+{
+	struct counters known = { 0 };
+	int code = EXIT_DONE;
+	char why[512];
+
+	/* the names are the same in every network namespace: this one's will do (reading is
+	 * harmless); without /proc/net the counter names go unchecked */
+	if (lab->n_expects && counters_read(&known))
+		known.n = 0;
+	for (size_t i = 0; i < lab->n_expects; i++) {
+		const struct lab_expect *e = &lab->expects[i];
+		int r = schema_check_path(lab, e->path, &known, why, sizeof(why));
+
+		if (r == -ENOMEM) {
+			cmd_err("out of memory");
+			code = EXIT_OTHER;
+			break;
+		}
+		if (r) {
+			cmd_err("%s:%d: key '%s': %s", lab->file ? lab->file : "?", e->line, e->path,
+				why);
+			code = EXIT_USAGE;
+		}
+	}
+	counters_free(&known);
+	return code;
+}
 
 int cmd_check(int argc, char **argv)
 {
@@ -10,13 +42,19 @@ int cmd_check(int argc, char **argv)
 	int code;
 
 	if (argc != 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs("usage: twlab check TOPOLOGY\n  Validate a topology file; create nothing.\n",
+		fputs("usage: twlab check TOPOLOGY\n  Validate a topology file; create nothing. [expect] paths must\n"
+		      "  name fields result.json has and counters this kernel counts.\n",
 		      argc == 2 ? stdout : stderr);
 		return argc == 2 ? EXIT_DONE : EXIT_USAGE;
 	}
 	code = cmd_load(argv[1], NULL, &lab);
 	if (code)
 		return code;
+	code = cmd_check_expects(lab);
+	if (code) {
+		topo_free(lab);
+		return code;
+	}
 	topo_format_duration(lab->duration_ms, d, sizeof(d));
 	/* lab->file, not argv[1]: a planted file name must not reach the terminal raw */
 	printf("%s: ok: lab %s, %zu client%s, %s, server port %u%s, duration %s, %zu expectation%s\n",

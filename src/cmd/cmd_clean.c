@@ -10,14 +10,20 @@ static int clean_one(const char *lab, void *ctx)
 {
 	bool dry = *(bool *)ctx;
 	struct undo u;
+	char q[200];
 	bool live;
 
+	if (!topo_name_valid(lab)) {
+		cmd_err("skipping state file %s/%s.json: '%s' is not a lab name", undo_state_dir(),
+			cmd_quote(lab, q, sizeof(q)), q);
+		return EXIT_OTHER;
+	}
 	if (undo_load(lab, false, &u))
 		return cmd_remove_lab(lab, dry, false);
 	live = undo_owner_alive(&u);
 	undo_close(&u);
 	if (live) {
-		printf("skipping lab %s: its twlab (pid %d) is still running\n", lab, u.owner);
+		printf("lab %s: skipped: its twlab (pid %d) is still running\n", lab, u.owner);
 		return EXIT_DONE;
 	}
 	return cmd_remove_lab(lab, dry, false);
@@ -34,8 +40,10 @@ int cmd_clean(int argc, char **argv)
 
 		fputs("usage: twlab clean [--dry-run]\n"
 		      "  Remove every lab whose twlab is no longer running (labs made by twlab up\n"
-		      "  included), exactly as its state file lists it. Namespaces twlab did not\n"
-		      "  make are left alone.\n",
+		      "  included), exactly as its state file lists it and only what twlab can prove\n"
+		      "  it made: namespaces and processes it did not make are left alone, and each\n"
+		      "  state-file line that fails the checks is reported. --dry-run prints what\n"
+		      "  would be done, one 'lab NAME: ...' line each.\n",
 		      help ? stdout : stderr);
 		return help ? EXIT_DONE : EXIT_USAGE;
 	}

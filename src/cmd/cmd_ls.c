@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "cmd/cmd.h"
@@ -35,21 +36,40 @@ static int show(const char *lab, void *ctx)
 	struct undo u;
 	size_t ns = 0, procs = 0;
 	const char *state;
+	char q[200];
+	int err;
 
-	if (undo_load(lab, false, &u)) {
-		printf("%-20s unreadable state file\n", lab);
+	err = undo_load(lab, false, &u);
+	if (err == -EINVAL) {
+		printf("%-20s not a lab name: state file ignored\n", cmd_quote(lab, q, sizeof(q)));
+		return EXIT_DONE;
+	}
+	if (err) {
+		printf("%-20s unreadable state file (%s)\n", lab,
+		       err == -EPERM ? "not a regular file owned by root, closed to others' writes"
+				     : strerror(-err));
 		return EXIT_DONE;
 	}
 	for (size_t i = 0; i < u.n; i++) {
 		ns += u.v[i].kind == UNDO_NETNS;
 		procs += u.v[i].kind == UNDO_PROC;
 	}
-	state = !u.owner ? "up" : undo_owner_alive(&u) ? "running" : "orphaned";
+	if (undo_owner_alive(&u))
+		state = "running";
+	else if (u.no_header)
+		state = "unknown";
+	else
+		state = u.owner ? "orphaned" : "up";
 	printf("%-20s %-9s %5zu namespaces %4zu processes", lab, state, ns, procs);
-	if (u.owner && undo_owner_alive(&u))
+	if (!strcmp(state, "running"))
 		printf("  (twlab pid %d)", u.owner);
 	if (!strcmp(state, "orphaned"))
 		printf("  (its twlab died: twlab clean removes it)");
+	if (!strcmp(state, "unknown"))
+		printf("  (no valid header: twlab down %s removes what it can prove)", lab);
+	if (u.n_skip)
+		printf("  (%zu bad %s in the state file: twlab down reports and skips %s)", u.n_skip,
+		       u.n_skip == 1 ? "line" : "lines", u.n_skip == 1 ? "it" : "them");
 	putchar('\n');
 	undo_close(&u);
 	return EXIT_DONE;

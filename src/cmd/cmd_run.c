@@ -6,27 +6,30 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
+#include <limits.h>
 #include "cmd/cmd.h"
 #include "run/expect.h"
 #include "lab/lab.h"
 #include "report/report.h"
 #include "report/report_html.h"
+#include "run/outdir.h"
 #include "run/run.h"
 
 static const char usage[] =
 	"usage: twlab run TOPOLOGY [--out DIR] [--capture[=all]] [--seed N] [--name NAME]\n"
 	"                          [--quiet] [-v]\n"
 	"  Build the lab, run its schedule, tear it down, and write DIR/result.json,\n"
-	"  DIR/events.jsonl and DIR/report.html (default DIR: out/<lab>).\n"
+	"  DIR/events.jsonl and DIR/report.html (default DIR: out/<lab>, made when missing).\n"
+	"  DIR must be root's or yours, writable by no one else unless sticky (else exit 2);\n"
+	"  each file is a new file renamed into place, never written through a planted link.\n"
 	"  --capture      pcap files of the server's link and the router's outside (after NAT)\n"
 	"                 in DIR/pcap/; --capture=all adds every client's veth (before NAT)\n"
 	"  --seed N       overrides [lab] seed (ts_offset = random): decimal or 0x hex\n"
 	"  --name NAME    overrides the lab name (namespaces twl-NAME-*)\n"
 	"  --quiet        no summary and no progress line\n"
 	"  -v             print every kernel action\n"
-	"  Exit 0 when every [expect] held, 1 when one failed, 2 bad topology,\n"
-	"  3 environment, 4 anything else.\n";
+	"  Exit 0 when every [expect] held, 1 when one failed, 2 bad topology or DIR,\n"
+	"  3 environment, 4 anything else (a result file that could not be written).\n";
 
 static double now_s(void)
 {
@@ -36,20 +39,68 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int mkdirs(const char *path)
+static int write_json(FILE *f, void *res)
 {
-	char buf[4096];
+	return report_write_json(res, f);
+}
 
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
+static int write_events(FILE *f, void *run)
+{
+	return report_events(run, f);
+}
+
+struct html_arg {
+	json_t *res;
+	const struct outdir *dir;
+	bool events;	/* this run's events.jsonl is there */
+};
+
+static int write_html(FILE *f, void *arg)
+{
+	struct html_arg *a = arg;
+	FILE *ev = a->events ? outdir_fopen_read(a->dir, "events.jsonl") : NULL;
+	int err = report_html(a->res, ev, f);
+
+	if (ev)
+		fclose(ev);
+	return err;
+}
+
+/* One output file, made by fn, in place only when complete; says which file and why when not. */
+static int put(const struct outdir *d, const char *name, int (*fn)(FILE *f, void *arg), void *arg)
+{
+	struct outfile of;
+	int err = outfile_open(d, name, &of);
+
+	if (!err) {
+		err = fn(of.f, arg);
+		if (err)
+			outfile_discard(&of);
+		else
+			err = outfile_commit(&of);
 	}
-	return mkdir(buf, 0755) && errno != EEXIST ? -errno : 0;
+	if (err)
+		cmd_err("cannot write %s/%s: %s", d->path, name, strerror(-err));
+	return err;
+}
+
+/* The output folder (made when missing) or a subfolder of it; exit code on failure. */
+static int open_out(const struct outdir *parent, const char *path, struct outdir *ret)
+{
+	char why[PATH_MAX + 256];
+	int err = parent ? outdir_sub(parent, path, ret, why, sizeof(why)) :
+			   outdir_open(path, true, ret, why, sizeof(why));
+
+	if (!err)
+		return EXIT_DONE;
+	if (err == -EPERM) {
+		cmd_err("refusing output folder %s%s%s: %s", parent ? parent->path : "",
+			parent ? "/" : "", path, why);
+		return EXIT_USAGE;
+	}
+	cmd_err("cannot use output folder %s%s%s: %s: %s", parent ? parent->path : "",
+		parent ? "/" : "", path, why, strerror(-err));
+	return EXIT_OTHER;
 }
 
 int cmd_run(int argc, char **argv)
@@ -63,7 +114,10 @@ int cmd_run(int argc, char **argv)
 	};
 	const char *out = NULL, *name = NULL, *seed = NULL;
 	bool quiet = false, verbose = false, all_ok = true, capture = false, capture_all = false;
-	char outbuf[512], path[600], capdir[600], html[600];
+	char outbuf[512];
+	struct outdir od = { .fd = -1 }, capdir = { .fd = -1 };
+	uint32_t *ts_offset;
+	int werr, e;
 	struct lab *lab;
 	struct lab_rt rt;
 	struct run run;
@@ -97,6 +151,9 @@ int cmd_run(int argc, char **argv)
 	code = cmd_load(argv[optind], name, &lab);
 	if (code)
 		return code;
+	code = cmd_check_expects(lab);
+	if (code)
+		goto free_lab;
 	if (seed && topo_parse_seed(seed, &lab->seed)) {
 		/* the same numbers as [lab] seed: strtoull took "-1" and " 7", and 010 as 8 */
 		cmd_err("--seed %s: not a number: " TOPO_SEED_RULE, seed);
@@ -110,18 +167,11 @@ int cmd_run(int argc, char **argv)
 		snprintf(outbuf, sizeof(outbuf), "out/%s", lab->name);
 		out = outbuf;
 	}
-	err = mkdirs(out);
-	if (err) {
-		cmd_err("cannot create output folder %s: %s", out, strerror(-err));
-		code = EXIT_OTHER;
+	code = open_out(NULL, out, &od);
+	if (!code && capture)
+		code = open_out(&od, "pcap", &capdir);
+	if (code)
 		goto free_lab;
-	}
-	snprintf(capdir, sizeof(capdir), "%.500s/pcap", out);
-	if (capture && (err = mkdirs(capdir))) {
-		cmd_err("cannot create %s: %s", capdir, strerror(-err));
-		code = EXIT_OTHER;
-		goto free_lab;
-	}
 	err = cmd_signals(&sigfd);
 	if (err) {
 		cmd_err("cannot set up signal handling: %s", strerror(-err));
@@ -137,12 +187,16 @@ int cmd_run(int argc, char **argv)
 	run_init(&run, &rt, sigfd);
 	run.setup_s = now_s() - t;
 	run.progress = !quiet && isatty(STDOUT_FILENO);
-	run.capture_dir = capture ? capdir : NULL;
+	run.capture_dir = capture ? &capdir : NULL;
 	run.capture_clients = capture_all;
 	err = run_exec(&run);
+	/* result.json reports each client's offset: keep it from lab_down, which frees it */
+	ts_offset = rt.client_ts_offset;
+	rt.client_ts_offset = NULL;
 	t = now_s();
 	c = lab_down(&rt);
 	run.teardown_s = now_s() - t;
+	rt.client_ts_offset = ts_offset;
 	if (c)
 		cmd_err("teardown of lab %s incomplete: %s (twlab clean retries)", lab->name,
 			strerror(-c));
@@ -150,18 +204,15 @@ int cmd_run(int argc, char **argv)
 	res = report_result(&run);
 	json_object_set_new(res, "expect", expect_eval_all(lab, res, &all_ok));
 	json_object_set_new(res, "ok", json_boolean(all_ok && !err));
-	if (report_write_json(res, out, "result.json"))
-		cmd_err("cannot write %s/result.json", out);
-	snprintf(path, sizeof(path), "%.500s/events.jsonl", out);
-	if (report_events(&run, path))
-		cmd_err("cannot write %s", path);
-	snprintf(html, sizeof(html), "%.500s/report.html", out);
-	if (report_html(res, path, html))
-		cmd_err("cannot write %s", html);
+	werr = put(&od, "result.json", write_json, res);
+	e = put(&od, "events.jsonl", write_events, &run);
+	if (put(&od, "report.html", write_html, &(struct html_arg){ res, &od, !e }) || e)
+		werr = -EIO;
 	if (!quiet) {
 		report_text(&run, res, stdout);
-		printf("  results in %s/: report.html, result.json, events.jsonl%s\n", out,
-		       capture ? ", pcap/" : "");
+		if (!werr)
+			printf("  results in %s/: report.html, result.json, events.jsonl%s\n", out,
+			       capture ? ", pcap/" : "");
 	}
 	if (run.capture_drops)
 		cmd_err("captures lost %u packets (the ring was full)", run.capture_drops);
@@ -177,8 +228,14 @@ int cmd_run(int argc, char **argv)
 	}
 	if (!code && c)
 		code = EXIT_OTHER;
+	if (werr && (!code || code == EXIT_EXPECT))
+		code = EXIT_OTHER;	/* the results are not all there */
 	run_free(&run);
+	free(ts_offset);
+	rt.client_ts_offset = NULL;
 free_lab:
+	outdir_close(&capdir);
+	outdir_close(&od);
 	topo_free(lab);
 	return code;
 }

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include "cmd/cmd.h"
+#include "run/outdir.h"
 #include "verify/verify.h"
 #include "verify/kernel.h"
 #include "verify/kexpect.h"
@@ -93,13 +94,44 @@ static int load_json(const char *path, struct verify_suite *s)
 	return 0;
 }
 
+/* --out FILE: a new file renamed over FILE, in a folder no one else may write to (outdir.h) */
+static int write_out(json_t *j, const char *out)
+{
+	char dirbuf[PATH_MAX], basebuf[PATH_MAX], why[PATH_MAX + 256];
+	struct outdir d;
+	struct outfile of;
+	int err;
+
+	snprintf(dirbuf, sizeof(dirbuf), "%s", out);
+	snprintf(basebuf, sizeof(basebuf), "%s", out);
+	err = outdir_open(dirname(dirbuf), false, &d, why, sizeof(why));
+	if (err) {
+		cmd_err("%s %s: %s%s%s", err == -EPERM ? "refusing to write" : "cannot write", out,
+			why, err == -EPERM ? "" : ": ", err == -EPERM ? "" : strerror(-err));
+		return err;
+	}
+	err = outfile_open(&d, basename(basebuf), &of);
+	if (!err) {
+		if (json_dumpf(j, of.f, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) ||
+		    fputc('\n', of.f) == EOF) {
+			outfile_discard(&of);
+			err = -EIO;
+		} else {
+			err = outfile_commit(&of);
+		}
+	}
+	if (err)
+		cmd_err("cannot write %s: %s", out, strerror(-err));
+	outdir_close(&d);
+	return err;
+}
+
 static int output(struct verify_suite *s, bool json, const char *out)
 {
 	size_t p, f, k;
 	json_t *j = verify_json(s);
+	int werr = out ? write_out(j, out) : 0;
 
-	if (out && json_dump_file(j, out, JSON_INDENT(2) | JSON_REAL_PRECISION(6)))
-		cmd_err("cannot write %s", out);
 	if (json) {
 		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
 		fputc('\n', stdout);
@@ -108,6 +140,8 @@ static int output(struct verify_suite *s, bool json, const char *out)
 	}
 	json_decref(j);
 	verify_counts(s, &p, &f, &k);
+	if (werr)
+		return werr == -EPERM ? EXIT_USAGE : EXIT_OTHER;
 	return f ? EXIT_EXPECT : EXIT_DONE;
 }
 

@@ -140,6 +140,12 @@ static int make_ns(struct lab_rt *rt, const char *node, const struct topo_sysctl
 		return fail(rt, err, "namespace name for %s", node);
 	trace(rt, "netns add %s", ns);
 	err = netns_create(ns, &fd, &e.id);
+	if (err == -EEXIST) {
+		pthread_mutex_lock(&up_lock);
+		if (!rt->err_ns[0])
+			snprintf(rt->err_ns, sizeof(rt->err_ns), "%s", ns);
+		pthread_mutex_unlock(&up_lock);
+	}
 	if (err)
 		return fail(rt, err, "cannot create namespace %s", ns);
 	snprintf(e.name, sizeof(e.name), "%s", ns);

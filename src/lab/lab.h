@@ -35,6 +35,7 @@ struct lab_rt {
 	bool (*interrupted)(void);
 	char err[512];                 /* what failed, on which object (no errno text) */
 	bool err_lab_exists;           /* the lab's name is taken (its state file exists) */
+	char err_ns[64];               /* a namespace name that was taken (by another lab?) */
 	int err_line;                  /* > 0: the topology line the failure comes from */
 	char err_key[80];              /* and its key */
 };

@@ -54,16 +54,13 @@ int nat_script(const struct lab_router *r, const char *out_if, char *buf, size_t
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }
 
-int nat_apply(const struct lab_router *r, const char *out_if, char *errbuf, size_t errlen)
+int nat_run_script(const char *script, char *errbuf, size_t errlen)
 {
-	char script[512];
 	struct nft_ctx *nft;
-	int err = nat_script(r, out_if, script, sizeof(script));
+	int err = 0;
 
-	if (err || !script[0])
-		return err;
 	/* The context opens its netlink socket here, in the calling thread's netns: the caller
-	 * must already be inside the router's namespace (reference/NOTES.md). */
+	 * must already be inside the namespace (reference/NOTES.md). */
 	nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!nft)
 		return -ENOMEM;
@@ -77,4 +74,14 @@ int nat_apply(const struct lab_router *r, const char *out_if, char *errbuf, size
 	}
 	nft_ctx_free(nft);
 	return err;
+}
+
+int nat_apply(const struct lab_router *r, const char *out_if, char *errbuf, size_t errlen)
+{
+	char script[512];
+	int err = nat_script(r, out_if, script, sizeof(script));
+
+	if (err || !script[0])
+		return err;
+	return nat_run_script(script, errbuf, errlen);
 }

@@ -16,4 +16,8 @@ int nat_script(const struct lab_router *r, const char *out_if, char *buf, size_t
 /* Apply it in the calling thread's netns. On failure, errbuf gets nft's own message. */
 int nat_apply(const struct lab_router *r, const char *out_if, char *errbuf, size_t errlen);
 
+/* Apply any nft script in the calling thread's netns (nat_apply's engine; probes use it for
+ * filter rules inside lab namespaces). */
+int nat_run_script(const char *script, char *errbuf, size_t errlen);
+
 #endif

@@ -12,8 +12,12 @@
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/magic.h>
+#include <linux/mount.h>
 #include "lab/netns.h"
 
 static int root_fd = -1;
@@ -43,9 +47,75 @@ int netns_prepare_rundir(void)
 	return 0;
 }
 
-static void netns_path(const char *name, char *buf, size_t len)
+bool netns_name_ok(const char *name)
 {
+	size_t n = strnlen(name, NAME_MAX + 1);
+
+	return n > 0 && n <= NAME_MAX && !strchr(name, '/') && strcmp(name, ".") &&
+	       strcmp(name, "..");
+}
+
+/* Every path this module touches is a direct child of NETNS_RUN_DIR. */
+static int netns_path(const char *name, char *buf, size_t len)
+{
+	if (!netns_name_ok(name))
+		return -EINVAL;
 	snprintf(buf, len, NETNS_RUN_DIR "/%s", name);
+	return 0;
+}
+
+/* The binding twlab makes is read-only, nosuid, nodev and noexec (an nsfs file is never written
+ * or executed anyway); `ip netns add` and `unshare --net=FILE` make read-write ones. So a
+ * namespace is provably twlab's only if its inode matches the state file *and* its binding
+ * carries these flags: a state file naming someone else's namespace with its true inode still
+ * does not make it ours. The flags are set on the detached mount before it is attached (new
+ * mount API), so the copies propagated to other mount namespaces carry them too. */
+#define NETNS_MARK (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
+#define NETNS_MARK_ST (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC)
+
+static int bind_marked(const char *path)
+{
+	struct mount_attr attr = { .attr_set = NETNS_MARK };
+	int fd, err = 0;
+
+	fd = syscall(SYS_open_tree, AT_FDCWD, "/proc/thread-self/ns/net",
+		     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (fd < 0 && errno != ENOSYS)
+		return -1;
+	if (fd < 0) {	/* before Linux 5.12: bind, then remount with the flags */
+		if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL))
+			return -1;
+		if (!mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
+			   MS_NODEV | MS_NOEXEC, NULL))
+			return 0;
+		err = errno;
+		umount2(path, MNT_DETACH);
+		errno = err;
+		return -1;
+	}
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) ||
+	    syscall(SYS_move_mount, fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH))
+		err = errno;
+	close(fd);
+	errno = err;
+	return err ? -1 : 0;
+}
+
+bool netns_marked(const char *name)
+{
+	char path[PATH_MAX];
+	struct statvfs sv;
+	int fd;
+	bool marked;
+
+	if (netns_path(name, path, sizeof(path)))
+		return false;
+	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	marked = !fstatvfs(fd, &sv) && (sv.f_flag & NETNS_MARK_ST) == NETNS_MARK_ST;
+	close(fd);
+	return marked;
 }
 
 int netns_create(const char *name, int *ret_fd, uint64_t *ret_ino)
@@ -54,14 +124,16 @@ int netns_create(const char *name, int *ret_fd, uint64_t *ret_ino)
 	struct stat st;
 	int fd, err;
 
-	netns_path(name, path, sizeof(path));
+	err = netns_path(name, path, sizeof(path));
+	if (err)
+		return err;
 	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	close(fd);
 	if (unshare(CLONE_NEWNET))
 		goto fail;
-	if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL))
+	if (bind_marked(path))
 		goto fail;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -87,10 +159,12 @@ fail:
 int netns_open(const char *name, int *ret_fd)
 {
 	char path[PATH_MAX];
-	int fd;
+	int fd, err;
 
-	netns_path(name, path, sizeof(path));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	err = netns_path(name, path, sizeof(path));
+	if (err)
+		return err;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	*ret_fd = fd;
@@ -112,17 +186,58 @@ int netns_enter_root(void)
 int netns_ino(const char *name, uint64_t *ret_ino)
 {
 	char path[PATH_MAX];
-	struct stat st, dir;
+	struct statfs sfs;
+	struct stat st;
+	int fd, err;
 
-	netns_path(name, path, sizeof(path));
-	if (stat(path, &st) || stat(NETNS_RUN_DIR, &dir))
+	err = netns_path(name, path, sizeof(path));
+	if (err)
+		return err;
+	/* O_PATH | O_NOFOLLOW: a symlink planted in the run dir is not followed; a placeholder
+	 * file with nothing mounted on it (or anything else that is not nsfs) is not a
+	 * namespace, and a symlink is refused with -ELOOP. */
+	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
-	/* A placeholder file with nothing mounted on it is not a namespace: nsfs has its own
-	 * st_dev. */
-	if (st.st_dev == dir.st_dev)
-		return -ENOENT;
+	if (fstat(fd, &st) || fstatfs(fd, &sfs))
+		err = -errno;
+	else if (S_ISLNK(st.st_mode))
+		err = -ELOOP;
+	else if (sfs.f_type != NSFS_MAGIC)
+		err = -ENOENT;
+	close(fd);
+	if (err)
+		return err;
 	*ret_ino = st.st_ino;
 	return 0;
+}
+
+static int ns_ino_of(const char *path, uint64_t *ret)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	*ret = st.st_ino;
+	return 0;
+}
+
+bool netns_is_host(uint64_t ino)
+{
+	uint64_t h = 0;
+
+	/* init's namespace. Not "the one twlab runs in": twlab may run inside a lab's namespace
+	 * (twlab exec LAB NODE -- twlab down LAB), which is the lab's to remove. Unreadable only
+	 * without root, and then nothing can be removed or killed anyway. */
+	return !ns_ino_of("/proc/1/ns/net", &h) && h == ino;
+}
+
+int proc_netns_ino(int pid, uint64_t *ret_ino)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	return ns_ino_of(path, ret_ino);
 }
 
 int netns_delete(const char *name, uint64_t ino)
@@ -136,7 +251,7 @@ int netns_delete(const char *name, uint64_t ino)
 	if (ino && cur != ino)
 		return -ESTALE;
 	netns_path(name, path, sizeof(path));
-	if (umount2(path, MNT_DETACH) && errno != EINVAL)
+	if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) && errno != EINVAL)
 		return -errno;
 	if (unlink(path) && errno != ENOENT)
 		return -errno;
@@ -218,8 +333,12 @@ int netns_kill_procs(const uint64_t *inos, size_t n, int timeout_ms)
 	struct stat st;
 	pid_t self = getpid();
 	int *fds = NULL, *pids = NULL, found = 0, cap = 0, err = 0;
-	DIR *d = opendir("/proc");
+	DIR *d;
 
+	for (size_t i = 0; i < n; i++)
+		if (netns_is_host(inos[i]))
+			return -EPERM;	/* that would be every process on the machine */
+	d = opendir("/proc");
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
@@ -230,7 +349,7 @@ int netns_kill_procs(const uint64_t *inos, size_t n, int timeout_ms)
 		if (*end || pid <= 0 || pid == self)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
-		if (stat(path, &st) || !ino_in(st.st_ino, inos, n))
+		if (stat(path, &st) || !ino_in(st.st_ino, inos, n) || proc_protected(pid))
 			continue;
 		fd = proc_pidfd(pid, 0);
 		if (fd < 0)
@@ -258,12 +377,12 @@ int netns_kill_procs(const uint64_t *inos, size_t n, int timeout_ms)
 	return err ? err : found;
 }
 
-int proc_starttime(int pid, uint64_t *ret)
+int proc_stat(int pid, uint64_t *ret_start, char *ret_state, int *ret_ppid)
 {
-	char path[64], buf[1024], *p;
+	char path[64], buf[1024], *p, state;
 	unsigned long long st;
 	ssize_t len;
-	int fd, i;
+	int fd, i, ppid;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -275,12 +394,50 @@ int proc_starttime(int pid, uint64_t *ret)
 		return -EIO;
 	buf[len] = 0;
 	p = strrchr(buf, ')');	/* comm may hold spaces and parens */
-	if (!p)
+	if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2)
 		return -EIO;
 	for (i = 2; i < 22 && p; i++)
 		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p + 1, "%llu", &st) != 1)
 		return -EIO;
-	*ret = st;
+	if (ret_start)
+		*ret_start = st;
+	if (ret_state)
+		*ret_state = state;
+	if (ret_ppid)
+		*ret_ppid = ppid;
 	return 0;
+}
+
+int proc_starttime(int pid, uint64_t *ret)
+{
+	return proc_stat(pid, ret, NULL, NULL);
+}
+
+bool proc_alive(int pid, uint64_t start)
+{
+	uint64_t st;
+	char state;
+
+	if (pid <= 0 || proc_stat(pid, &st, &state, NULL))
+		return false;
+	/* a zombie has exited (and let go of its locks): only its exit status is left */
+	return state != 'Z' && state != 'X' && (!start || st == start);
+}
+
+bool proc_protected(int pid)
+{
+	int p = getpid();
+
+	if (pid <= 1 || pid == p)
+		return true;
+	/* twlab's ancestors, up to init (bounded: a pid namespace is at most 32 deep, and a
+	 * ppid chain is short) */
+	for (int depth = 0; depth < 4096 && p > 1; depth++) {
+		if (proc_stat(p, NULL, NULL, &p))
+			break;
+		if (p == pid)
+			return true;
+	}
+	return false;
 }

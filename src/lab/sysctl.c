@@ -10,13 +10,13 @@ int sysctl_path(const char *name, char *buf, size_t len)
 {
 	size_t n = strlen(name);
 
-	if (!n || n + sizeof("/proc/sys/") > len || strstr(name, "..") || name[0] == '.' ||
-	    strchr(name, '/'))
+	if (!n || n + sizeof("/proc/sys/") > len || strstr(name, "..") || strstr(name, "//") ||
+	    name[0] == '.' || name[0] == '/' || name[n - 1] == '.' || name[n - 1] == '/')
 		return -EINVAL;
 	snprintf(buf, len, "/proc/sys/%s", name);
+	/* as sysctl(8): a '/' inside a dotted name is a literal dot ("conf.eth0/100.rp_filter") */
 	for (char *p = buf + strlen("/proc/sys/"); *p; p++)
-		if (*p == '.')
-			*p = '/';
+		*p = *p == '.' ? '/' : *p == '/' ? '.' : *p;
 	return 0;
 }
 

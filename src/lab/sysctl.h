@@ -5,7 +5,8 @@
 
 #include <stddef.h>
 
-/* "net.ipv4.tcp_timestamps" -> "/proc/sys/net/ipv4/tcp_timestamps". */
+/* "net.ipv4.tcp_timestamps" -> "/proc/sys/net/ipv4/tcp_timestamps"; as in sysctl(8), a '/' in
+ * the dotted name is a literal '.' ("net.ipv4.conf.eth0/100.rp_filter"). */
 int sysctl_path(const char *name, char *buf, size_t len);
 int sysctl_set(const char *name, const char *value);
 /* Value without the trailing newline. */

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "lab/netns.h"
 #include "lab/nl.h"
 #include "lab/undo.h"
+#include "topo/topo.h"
 
 static const char *kinds[] = { "netns", "proc", "link", "nft", "bpf" };
 
@@ -134,27 +137,348 @@ int undo_detach(struct undo *u)
 			  : 0;
 }
 
-static int parse_entry(json_t *o, struct undo_entry *e)
+/* s with every byte that is not printable ASCII as \xNN, cut to fit len. */
+static const char *esc(const char *s, char *buf, size_t len)
 {
-	const char *kind = json_string_value(json_object_get(o, "kind"));
-	const char *s;
+	size_t o = 0;
+
+	for (; *s && o + 5 < len; s++) {
+		unsigned char c = *s;
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			buf[o++] = c;
+		else
+			o += snprintf(buf + o, len - o, "\\x%02x", c);
+	}
+	if (*s && o + 4 < len)
+		o += snprintf(buf + o, len - o, "...");
+	buf[o] = 0;
+	return buf;
+}
+
+static int whyf(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int whyf(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static void skip_add(struct undo *u, int line, const char *why)
+{
+	struct undo_skip *v = realloc(u->skip, (u->n_skip + 1) * sizeof(*v));
+
+	if (!v)
+		return;
+	u->skip = v;
+	v[u->n_skip].line = line;
+	snprintf(v[u->n_skip].why, sizeof(v->why), "%s", why);
+	u->n_skip++;
+}
+
+/* A string member that fits dst whole (a cut name could turn into a valid one). */
+static int get_str(json_t *o, const char *key, bool required, char *dst, size_t size, char *why,
+		   size_t len)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v)
+		return required ? whyf(why, len, "no \"%s\"", key) : 0;
+	if (!json_is_string(v))
+		return whyf(why, len, "\"%s\" is not a string", key);
+	if (json_string_length(v) >= size || strlen(json_string_value(v)) != json_string_length(v))
+		return whyf(why, len, "\"%s\" is longer than %zu bytes", key, size - 1);
+	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+	return 0;
+}
+
+static int get_int(json_t *o, const char *key, bool required, json_int_t min, json_int_t max,
+		   uint64_t *dst, char *why, size_t len)
+{
+	json_t *v = json_object_get(o, key);
+	json_int_t i;
+
+	if (!v)
+		return required ? whyf(why, len, "no \"%s\"", key) : 0;
+	if (!json_is_integer(v))
+		return whyf(why, len, "\"%s\" is not an integer", key);
+	i = json_integer_value(v);
+	if (i < min || i > max)
+		return whyf(why, len, "\"%s\" is %lld, outside %lld..%lld", key, (long long)i,
+			    (long long)min, (long long)max);
+	*dst = i;
+	return 0;
+}
+
+/* The shape of one line: known kind, members of the right type and size. What they say is
+ * undo_entry_check's business. */
+static int parse_entry(json_t *o, struct undo_entry *e, char *why, size_t len)
+{
+	char kind[16] = "", b[64];
+	uint64_t hub = 0;
+	int err;
 
 	memset(e, 0, sizeof(*e));
-	if (!kind)
-		return -EINVAL;
+	err = get_str(o, "kind", true, kind, sizeof(kind), why, len);
+	if (err)
+		return err;
 	for (e->kind = 0; e->kind < UNDO__MAX; e->kind++)
 		if (!strcmp(kinds[e->kind], kind))
 			break;
 	if (e->kind == UNDO__MAX)
-		return -EINVAL;
-	if ((s = json_string_value(json_object_get(o, "name"))))
-		snprintf(e->name, sizeof(e->name), "%s", s);
-	if ((s = json_string_value(json_object_get(o, "ns"))))
-		snprintf(e->ns, sizeof(e->ns), "%s", s);
-	e->id = json_integer_value(json_object_get(o, e->kind == UNDO_PROC ? "pid" : "ino"));
-	e->start = json_integer_value(json_object_get(o, "start"));
-	e->hub_links = json_integer_value(json_object_get(o, "hub_links"));
+		return whyf(why, len, "unknown kind \"%s\"", esc(kind, b, sizeof(b)));
+	err = get_str(o, "name", true, e->name, sizeof(e->name), why, len);
+	if (!err)
+		err = get_str(o, "ns", false, e->ns, sizeof(e->ns), why, len);
+	if (!err && e->kind == UNDO_NETNS)
+		err = get_int(o, "ino", true, 1, INT64_MAX, &e->id, why, len);
+	if (!err && e->kind == UNDO_NETNS)
+		err = get_int(o, "hub_links", false, 0, 1 << 20, &hub, why, len);
+	if (!err && e->kind == UNDO_PROC)
+		err = get_int(o, "pid", true, 1, INT32_MAX, &e->id, why, len);
+	if (!err && e->kind == UNDO_PROC)
+		err = get_int(o, "start", true, 1, INT64_MAX, &e->start, why, len);
+	e->hub_links = hub;
+	return err;
+}
+
+/* twl-<lab>-<node>, node made of name characters (so no '/', no "..") */
+static bool lab_netns_name(const char *lab, const char *name)
+{
+	size_t n = strlen(lab);
+	const char *p;
+
+	if (strncmp(name, "twl-", 4) || strncmp(name + 4, lab, n) || name[4 + n] != '-')
+		return false;
+	p = name + 4 + n + 1;
+	if (!*p)
+		return false;
+	for (; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+			return false;
+	return true;
+}
+
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			return false;
+	return true;
+}
+
+int undo_entry_check(const char *lab, const struct undo_entry *e, char *why, size_t len)
+{
+	char b[200];
+
+	if (!topo_name_valid(lab))
+		return whyf(why, len, "lab name \"%s\" is not a lab name", esc(lab, b, sizeof(b)));
+	if (memchr(e->name, 0, sizeof(e->name)) == NULL || memchr(e->ns, 0, sizeof(e->ns)) == NULL)
+		return whyf(why, len, "name or ns is not terminated");
+	switch (e->kind) {
+	case UNDO_NETNS:
+		if (!lab_netns_name(lab, e->name))
+			return whyf(why, len, "namespace name \"%s\" is not twl-%s-<node>",
+				    esc(e->name, b, sizeof(b)), lab);
+		if (e->ns[0])
+			return whyf(why, len, "namespace %s has an \"ns\"", e->name);
+		if (!e->id)
+			return whyf(why, len, "namespace %s has no inode (\"ino\")", e->name);
+		if (e->hub_links < 0)
+			return whyf(why, len, "namespace %s: hub_links %d", e->name, e->hub_links);
+		return 0;
+	case UNDO_PROC:
+		if (e->id <= 1 || e->id > INT32_MAX)
+			return whyf(why, len, "process %llu is not a pid twlab could have started",
+				    (unsigned long long)e->id);
+		if (!e->start)
+			return whyf(why, len, "process %llu has no start time (\"start\")",
+				    (unsigned long long)e->id);
+		if (!lab_netns_name(lab, e->ns))
+			return whyf(why, len, "process %llu: namespace \"%s\" is not twl-%s-<node>",
+				    (unsigned long long)e->id, esc(e->ns, b, sizeof(b)), lab);
+		if (!printable(e->name))
+			return whyf(why, len, "process %llu: role \"%s\" is not printable",
+				    (unsigned long long)e->id, esc(e->name, b, sizeof(b)));
+		return 0;
+	case UNDO_LINK:
+	case UNDO_NFT:
+	case UNDO_BPF:
+		if (!lab_netns_name(lab, e->ns))
+			return whyf(why, len, "%s \"%s\": namespace \"%s\" is not twl-%s-<node>",
+				    undo_kind_str(e->kind), esc(e->name, b, sizeof(b) / 2),
+				    esc(e->ns, b + sizeof(b) / 2, sizeof(b) / 2), lab);
+		if (!printable(e->name) || strchr(e->name, '/'))
+			return whyf(why, len, "%s name \"%s\" has '/' or bytes that are not printable",
+				    undo_kind_str(e->kind), esc(e->name, b, sizeof(b)));
+		return 0;
+	default:
+		return whyf(why, len, "unknown kind");
+	}
+}
+
+static const struct undo_entry *find_ns(const struct undo *u, const char *name)
+{
+	for (size_t i = 0; i < u->n; i++)
+		if (u->v[i].kind == UNDO_NETNS && !strcmp(u->v[i].name, name))
+			return &u->v[i];
+	return NULL;
+}
+
+/* Namespace names can meet: lab "a" with node "b-c" and lab "a-b" with node "c" both name
+ * twl-a-b-c. up refuses the second, so a namespace whose inode another lab's state file also
+ * records is not provably this lab's. Only the labs whose names could meet are looked at. */
+static bool claimed_elsewhere(const char *lab, const char *name, uint64_t ino, char *ret_lab,
+			      size_t len)
+{
+	const char *base = name + 4;	/* after "twl-" */
+	bool claimed = false;
+
+	for (const char *p = strchr(base, '-'); p && !claimed; p = strchr(p + 1, '-')) {
+		char other[64], path[512];
+		const struct undo_entry *e;
+		struct undo u;
+
+		if ((size_t)(p - base) >= sizeof(other))
+			break;
+		snprintf(other, sizeof(other), "%.*s", (int)(p - base), base);
+		if (!strcmp(other, lab) || !topo_name_valid(other))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s.json", undo_state_dir(), other);
+		if (access(path, F_OK) || undo_load(other, false, &u))
+			continue;
+		e = find_ns(&u, name);
+		claimed = e && e->id == ino;
+		undo_close(&u);
+		if (claimed)
+			snprintf(ret_lab, len, "%s", other);
+	}
+	return claimed;
+}
+
+static int prove_netns(const char *lab, const struct undo_entry *e, uint64_t *ret_ino, char *why,
+		       size_t len)
+{
+	char other[64];
+	uint64_t cur;
+	int err = netns_ino(e->name, &cur);
+
+	if (err == -ENOENT)
+		return whyf(why, len, "namespace %s is gone", e->name), -ENOENT;
+	if (err == -ELOOP)
+		return whyf(why, len, "namespace %s is a symbolic link, not a namespace", e->name),
+		       -EPERM;
+	if (err)
+		return whyf(why, len, "namespace %s: cannot inspect it: %s", e->name,
+			    strerror(-err)), -EPERM;
+	if (netns_is_host(cur))
+		return whyf(why, len, "namespace %s is the host's own network namespace", e->name),
+		       -EPERM;
+	if (cur != e->id)
+		return whyf(why, len,
+			    "namespace %s is not the one this lab made (inode %llu, recorded %llu)",
+			    e->name, (unsigned long long)cur, (unsigned long long)e->id), -EPERM;
+	if (!netns_marked(e->name))
+		return whyf(why, len,
+			    "namespace %s was not made by twlab (its binding in " NETNS_RUN_DIR
+			    " is not twlab's read-only one)", e->name), -EPERM;
+	if (claimed_elsewhere(lab, e->name, cur, other, sizeof(other)))
+		return whyf(why, len, "namespace %s is recorded by lab %s too: not provably %s's",
+			    e->name, other, lab), -EPERM;
+	*ret_ino = cur;
 	return 0;
+}
+
+int undo_entry_prove(const struct undo *u, const struct undo_entry *e, char *why, size_t len)
+{
+	const struct undo_entry *ns;
+	uint64_t st, ino, pino;
+	int pid = e->id, err;
+	char state;
+
+	why[0] = 0;
+	if (e->kind == UNDO_NETNS)
+		return prove_netns(u->lab, e, &ino, why, len);
+	if (e->kind != UNDO_PROC)
+		return -ENOENT;
+	if (proc_protected(pid))
+		return whyf(why, len, "process %d is pid 1, twlab or one of its ancestors", pid),
+		       -EPERM;
+	if (proc_stat(pid, &st, &state, NULL) || st != e->start)
+		return whyf(why, len, "process %d is gone", pid), -ENOENT;
+	if (state == 'Z' || state == 'X')
+		return whyf(why, len, "process %d has exited", pid), -ENOENT;
+	ns = find_ns(u, e->ns);
+	if (!ns)
+		return whyf(why, len, "process %d: its namespace %s is not listed", pid, e->ns),
+		       -EPERM;
+	err = prove_netns(u->lab, ns, &ino, why, len);
+	if (err)
+		return whyf(why, len, "process %d: its namespace %s cannot be proven this lab's",
+			    pid, e->ns), -EPERM;
+	if (proc_netns_ino(pid, &pino))
+		return whyf(why, len, "process %d is gone", pid), -ENOENT;
+	if (pino != ino)
+		return whyf(why, len, "process %d is not in namespace %s", pid, e->ns), -EPERM;
+	return 0;
+}
+
+static int load_line(struct undo *u, const char *line, int lineno)
+{
+	char why[200];
+	json_error_t jerr;
+	struct undo_entry e;
+	json_t *o = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *kind;
+	uint64_t owner = 0, start = 0;
+	int err = 0;
+
+	if (!o || !json_is_object(o)) {
+		skip_add(u, lineno, o ? "not a JSON object" : "not JSON");
+		json_decref(o);
+		return lineno == 1 ? (u->no_header = true, 0) : 0;
+	}
+	kind = json_object_get(o, "kind");
+	if (!kind && lineno == 1) {
+		char lab[64] = "";
+
+		err = get_str(o, "lab", true, lab, sizeof(lab), why, sizeof(why));
+		if (!err && strcmp(lab, u->lab))
+			err = whyf(why, sizeof(why), "header names lab \"%s\", not %s",
+				   esc(lab, why + 100, 100), u->lab);
+		if (!err)
+			err = get_int(o, "owner", true, 0, INT32_MAX, &owner, why, sizeof(why));
+		if (!err)
+			err = get_int(o, "owner_start", false, 0, INT64_MAX, &start, why,
+				      sizeof(why));
+		if (err) {
+			u->no_header = true;
+			skip_add(u, lineno, why);
+		} else {
+			u->owner = owner;
+			u->owner_start = start;
+		}
+	} else if (json_is_string(kind) && !strcmp(json_string_value(kind), "owner")) {
+		err = get_int(o, "owner", true, 0, 0, &owner, why, sizeof(why));
+		if (err) {
+			skip_add(u, lineno, why);
+		} else {
+			u->owner = 0;
+			u->owner_start = 0;
+		}
+	} else if (parse_entry(o, &e, why, sizeof(why)) ||
+		   undo_entry_check(u->lab, &e, why, sizeof(why))) {
+		skip_add(u, lineno, why);
+	} else {
+		e.line = lineno;
+		err = append(u, &e);
+	}
+	json_decref(o);
+	return err == -ENOMEM ? err : 0;
 }
 
 int undo_load(const char *lab, bool lock, struct undo *u)
@@ -162,16 +486,31 @@ int undo_load(const char *lab, bool lock, struct undo *u)
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
+	struct stat st;
 	FILE *f;
-	int err = 0, lineno = 0;
+	int fd, err = 0, lineno = 0;
 
 	memset(u, 0, sizeof(*u));
 	u->fd = -1;
+	if (!topo_name_valid(lab))
+		return -EINVAL;
 	snprintf(u->lab, sizeof(u->lab), "%s", lab);
 	snprintf(u->path, sizeof(u->path), "%s/%s.json", undo_state_dir(), lab);
-	f = fopen(u->path, "re");
-	if (!f)
-		return -errno;
+	/* not through a planted link, and only a file nobody else could have written */
+	fd = open(u->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ELOOP ? -EPERM : -errno;
+	if (fstat(fd, &st))
+		err = -errno;
+	else if (!S_ISREG(st.st_mode) || (st.st_uid && st.st_uid != geteuid()) ||
+		 (st.st_mode & S_IWOTH))
+		err = -EPERM;
+	f = err ? NULL : fdopen(fd, "re");
+	if (!f) {
+		err = err ? err : -errno;
+		close(fd);
+		return err;
+	}
 	/* One remover at a time: two teardowns of one lab would kill each other (each enters
 	 * the lab's namespaces while it works). The lock lives until undo_close. */
 	if (lock && flock(fileno(f), LOCK_EX | LOCK_NB)) {
@@ -179,39 +518,23 @@ int undo_load(const char *lab, bool lock, struct undo *u)
 		fclose(f);
 		return err;
 	}
-	while ((len = getline(&line, &cap, f)) > 0) {
-		json_t *o;
-		struct undo_entry e;
-
+	while (!err && (len = getline(&line, &cap, f)) > 0) {
 		lineno++;
-		if (line[len - 1] != '\n') {	/* killed mid-write: the object was never made */
+		if (line[len - 1] != '\n') {	/* cut short: by hand, or a full disk */
 			u->torn = true;
+			skip_add(u, lineno, "cut short (no newline at its end)");
+			if (lineno == 1)
+				u->no_header = true;
 			break;
 		}
-		o = json_loads(line, 0, NULL);
-		if (!o) {
-			err = -EINVAL;
-			break;
-		}
-		if (lineno == 1) {
-			u->owner = json_integer_value(json_object_get(o, "owner"));
-			u->owner_start = json_integer_value(json_object_get(o, "owner_start"));
-		} else if (!strcmp(json_string_value(json_object_get(o, "kind")) ?: "", "owner")) {
-			u->owner = json_integer_value(json_object_get(o, "owner"));
-			u->owner_start = 0;
-		} else if (!(err = parse_entry(o, &e))) {
-			err = append(u, &e);
-		}
-		json_decref(o);
-		if (err)
-			break;
+		err = load_line(u, line, lineno);
 	}
 	free(line);
-	if (lock)
+	if (lineno == 0)
+		u->no_header = true;
+	if (lock && !err)
 		u->fd = dup(fileno(f));	/* keeps the lock */
 	fclose(f);
-	if (!err && lineno == 0)
-		err = -EINVAL;
 	if (err)
 		undo_close(u);
 	return err;
@@ -219,11 +542,7 @@ int undo_load(const char *lab, bool lock, struct undo *u)
 
 bool undo_owner_alive(const struct undo *u)
 {
-	uint64_t st;
-
-	if (!u->owner || proc_starttime(u->owner, &st))
-		return false;
-	return !u->owner_start || st == u->owner_start;
+	return u->owner && proc_alive(u->owner, u->owner_start);
 }
 
 static uint64_t mono_ms(void)
@@ -239,7 +558,7 @@ static int kill_proc(const struct undo_entry *e, int timeout_ms)
 	int pid = e->id, fd = proc_pidfd(pid, e->start), err;
 
 	if (fd < 0)
-		return 0;	/* gone already, or the pid now belongs to someone else */
+		return fd;	/* gone already, or the pid now belongs to someone else */
 	err = proc_kill_wait(&fd, &pid, 1, timeout_ms);
 	close(fd);
 	return err;
@@ -277,39 +596,83 @@ static int wait_hub(const struct undo_entry *e, int timeout_ms)
 int undo_run(struct undo *u, int timeout_ms)
 {
 	uint64_t *inos = calloc(u->n + 1, sizeof(*inos));
+	bool *ours = calloc(u->n + 1, sizeof(*ours));
+	uint64_t self_ino;
+	bool inside = false;
+	char why[200];
 	size_t n_ns = 0;
 	int err = 0, e;
 
-	if (!inos)
+	if (!inos || !ours) {
+		free(inos);
+		free(ours);
 		return -ENOMEM;
-	/* 1. our own processes, newest first */
-	for (size_t i = u->n; i-- > 0;)
-		if (u->v[i].kind == UNDO_PROC && (e = kill_proc(&u->v[i], timeout_ms)) && !err)
-			err = e;
-	/* 2. anything else still inside a lab namespace that is still ours */
-	for (size_t i = 0; i < u->n; i++) {
-		uint64_t ino;
-
-		if (u->v[i].kind == UNDO_NETNS && !netns_ino(u->v[i].name, &ino) &&
-		    ino == u->v[i].id)
-			inos[n_ns++] = ino;
 	}
+	/* 0. what this lab can still prove it made; nothing else is touched */
+	for (size_t i = 0; i < u->n; i++) {
+		struct undo_entry *en = &u->v[i];
+
+		if (en->kind != UNDO_NETNS && en->kind != UNDO_PROC)
+			continue;
+		e = undo_entry_prove(u, en, why, sizeof(why));
+		if (!e) {
+			ours[i] = true;
+			if (en->kind == UNDO_NETNS)
+				inos[n_ns++] = en->id;
+		} else if (e == -ENOENT) {
+			if (en->kind == UNDO_PROC) {
+				waitpid(en->id, NULL, WNOHANG);	/* our child's zombie */
+				u->gone_procs++;
+			} else {
+				u->gone_ns++;
+			}
+		} else {
+			skip_add(u, en->line, why);
+		}
+	}
+	/* 1. our own processes, newest first */
+	for (size_t i = u->n; i-- > 0;) {
+		if (!ours[i] || u->v[i].kind != UNDO_PROC)
+			continue;
+		e = kill_proc(&u->v[i], timeout_ms);
+		if (!e)
+			u->killed_procs++;
+		else if (e == -ESRCH)
+			u->gone_procs++;
+		else if (!err)
+			err = e;
+	}
+	/* 2. anything else still inside a lab namespace that is still ours */
 	if (n_ns && (e = netns_kill_procs(inos, n_ns, timeout_ms)) < 0 && !err)
 		err = e;
-	/* 3. the namespaces, newest first; inner objects go with them */
+	else if (n_ns && e > 0)
+		u->killed_procs += e;
+	/* 3. the namespaces, newest first; inner objects go with them. Run from inside one of
+	 * them (a shell in the lab), that one lives on until we and our parents leave it: the
+	 * hub's links cannot be waited for then. */
+	if (!proc_netns_ino(getpid(), &self_ino))
+		for (size_t j = 0; j < n_ns; j++)
+			inside |= inos[j] == self_ino;
 	for (size_t i = u->n; i-- > 0;) {
 		struct undo_entry *en = &u->v[i];
 
-		if (en->kind != UNDO_NETNS)
+		if (!ours[i] || en->kind != UNDO_NETNS)
 			continue;
-		if (en->hub_links && (e = wait_hub(en, timeout_ms)) && e != -ENOENT && !err)
+		if (en->hub_links && !inside && (e = wait_hub(en, timeout_ms)) && e != -ENOENT &&
+		    !err)
 			err = e;
 		e = netns_delete(en->name, en->id);
-		/* -ESTALE: the name now belongs to a namespace we did not make: leave it alone */
-		if (e && e != -ENOENT && e != -ESTALE && !err)
+		if (!e)
+			u->removed_ns++;
+		else if (e == -ENOENT)
+			u->gone_ns++;
+		else if (e == -ESTALE)	/* replaced meanwhile by one we did not make */
+			skip_add(u, en->line, "namespace was replaced by another one while removing");
+		else if (!err)
 			err = e;
 	}
 	free(inos);
+	free(ours);
 	if (!err) {
 		if (u->fd >= 0) {
 			close(u->fd);
@@ -321,6 +684,34 @@ int undo_run(struct undo *u, int timeout_ms)
 	return err;
 }
 
+int undo_find_netns(const char *ns, const char *exclude, char *ret_lab, size_t len)
+{
+	DIR *d = opendir(undo_state_dir());
+	struct dirent *de;
+	int err = -ENOENT;
+
+	if (!d)
+		return -ENOENT;
+	while (err && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		char lab[64];
+		struct undo u;
+
+		if (n < 6 || n - 5 >= sizeof(lab) || strcmp(de->d_name + n - 5, ".json"))
+			continue;
+		snprintf(lab, sizeof(lab), "%.*s", (int)(n - 5), de->d_name);
+		if ((exclude && !strcmp(lab, exclude)) || undo_load(lab, false, &u))
+			continue;
+		if (find_ns(&u, ns)) {
+			snprintf(ret_lab, len, "%s", lab);
+			err = 0;
+		}
+		undo_close(&u);
+	}
+	closedir(d);
+	return err;
+}
+
 void undo_close(struct undo *u)
 {
 	if (u->fd >= 0)
@@ -329,4 +720,7 @@ void undo_close(struct undo *u)
 	free(u->v);
 	u->v = NULL;
 	u->n = u->cap = 0;
+	free(u->skip);
+	u->skip = NULL;
+	u->n_skip = 0;
 }

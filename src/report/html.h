@@ -68,7 +68,7 @@ void html_fmt_int(char *buf, size_t len, long long v);
 double html_jnum(json_t *o, const char *key, double dflt);
 const char *html_jstr(json_t *o, const char *key, const char *dflt);
 int html_load_clients(struct model *m);
-int html_load_events(struct model *m, const char *path);
+int html_load_events(struct model *m, FILE *events);
 void html_model_free(struct model *m);
 void html_num_cell(FILE *f, json_t *v);
 

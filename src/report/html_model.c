@@ -333,18 +333,14 @@ static int add_event(struct model *m, json_t *j)
 	return 0;
 }
 
-int html_load_events(struct model *m, const char *path)
+int html_load_events(struct model *m, FILE *f)
 {
 	char *line = NULL;
 	size_t cap = 0;
 	int err = 0;
-	FILE *f;
 
-	if (!path)
-		return 0;
-	f = fopen(path, "re");
 	if (!f)
-		return -errno;
+		return 0;
 	while (!err && getline(&line, &cap, f) > 0) {
 		json_t *j = json_loads(line, 0, NULL);
 
@@ -355,7 +351,6 @@ int html_load_events(struct model *m, const char *path)
 	if (!err && ferror(f))
 		err = -EIO;
 	free(line);
-	fclose(f);
 	return err;
 }
 

@@ -211,20 +211,18 @@ static void page(FILE *f, struct model *m)
 	      f);
 }
 
-int report_html(json_t *result, const char *events_jsonl_path, const char *out_path)
+int report_html(json_t *result, FILE *events, FILE *out)
 {
 	struct model m = {.res = result};
-	char *tmp = NULL;
-	FILE *f = NULL;
 	int err;
 
-	if (!json_is_object(result) || !out_path)
+	if (!json_is_object(result) || !out)
 		return -EINVAL;
 	m.gate = json_is_true(json_object_get(json_object_get(result, "gate"), "enabled"));
 	m.paws_msl = html_jnum(json_object_get(result, "gate"), "paws_msl_s", 60);
 	err = html_load_clients(&m);
 	if (!err)
-		err = html_load_events(&m, events_jsonl_path);
+		err = html_load_events(&m, events);
 	if (err)
 		goto out;
 	if (!m.n_ev)
@@ -233,28 +231,12 @@ int report_html(json_t *result, const char *events_jsonl_path, const char *out_p
 		m.t1 = m.t0 + 0.5;
 	m.t1 = m.t0 + ceil((m.t1 - m.t0) / html_nice_step(m.t1 - m.t0, 10)) * html_nice_step(m.t1 - m.t0, 10);
 
-	if (asprintf(&tmp, "%s.tmp", out_path) < 0) {
-		tmp = NULL;
-		err = -ENOMEM;
-		goto out;
-	}
-	f = fopen(tmp, "we");
-	if (!f) {
+	page(out, &m);
+	if (fflush(out))
 		err = -errno;
-		goto out;
-	}
-	page(f, &m);
-	if (ferror(f))
+	else if (ferror(out))
 		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, out_path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
 out:
-	free(tmp);
 	html_model_free(&m);
 	return err;
 }
-

@@ -6,16 +6,18 @@
 #ifndef TWLAB_REPORT_HTML_H
 #define TWLAB_REPORT_HTML_H
 
+#include <stdio.h>
 #include <jansson.h>
 
 /* Maximum client lanes drawn in the timeline; the others are counted in a caption. */
 #define REPORT_HTML_MAX_LANES 40
 
 /*
- * Write out_path (through out_path.tmp + rename) from result (result.json's structure) and
- * the lines of events_jsonl_path (NULL: no events; lines that are not JSON objects are
- * skipped). 0, or -errno (-EINVAL when result is not an object).
+ * Write the page to out from result (result.json's structure) and the lines of events
+ * (events.jsonl; NULL: no events; lines that are not JSON objects are skipped). The caller
+ * opens and closes both. 0, or -errno (-EINVAL when result is not an object, -EIO when out
+ * had a write error).
  */
-int report_html(json_t *result, const char *events_jsonl_path, const char *out_path);
+int report_html(json_t *result, FILE *events, FILE *out);
 
 #endif

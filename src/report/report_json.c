@@ -251,11 +251,10 @@ static int cmp_line(const void *a, const void *b)
 	return cmp_double(&((const struct line *)a)->t, &((const struct line *)b)->t);
 }
 
-int report_events(const struct run *r, const char *path)
+int report_events(const struct run *r, FILE *f)
 {
 	size_t n = r->n_att + r->n_gev, k = 0;
 	struct line *v = calloc(n + 1, sizeof(*v));
-	FILE *f;
 	int err = 0;
 
 	if (!v)
@@ -309,25 +308,21 @@ int report_events(const struct run *r, const char *path)
 		v[k++].j = j;
 	}
 	qsort(v, k, sizeof(*v), cmp_line);
-	f = fopen(path, "we");
-	if (!f)
-		err = -errno;
 	for (size_t i = 0; i < k; i++) {
-		if (f && v[i].j && json_dumpf(v[i].j, f, JSON_COMPACT | JSON_REAL_PRECISION(6)) == 0)
+		if (v[i].j && json_dumpf(v[i].j, f, JSON_COMPACT | JSON_REAL_PRECISION(6)) == 0)
 			fputc('\n', f);
 		json_decref(v[i].j);
 	}
-	if (f && fclose(f) && !err)
-		err = -errno;
+	if (ferror(f))
+		err = -EIO;
 	free(v);
 	return err;
 }
 
-int report_write_json(json_t *j, const char *dir, const char *name)
+int report_write_json(json_t *j, FILE *f)
 {
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return json_dump_file(j, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) ?
-		       -EIO : 0;
+	if (json_dumpf(j, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) ||
+	    fputc('\n', f) == EOF)
+		return -EIO;
+	return 0;
 }

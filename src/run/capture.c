@@ -5,6 +5,7 @@
 #include <pcap/pcap.h>
 
 #include "run/capture.h"
+#include "run/outdir.h"
 
 /* at most this many reads per capture_dispatch, so one busy link cannot starve an event loop */
 #define DISPATCH_ROUNDS 64
@@ -12,7 +13,9 @@
 struct capture {
 	pcap_t *p;
 	pcap_dumper_t *d;
+	struct outfile out;
 	int fd;
+	int err;	/* the first write error: the file is incomplete */
 };
 
 static int activate_errno(int r)
@@ -27,13 +30,14 @@ static int activate_errno(int r)
 	}
 }
 
-int capture_open(const char *ifname, const char *path, struct capture **ret)
+int capture_open(const char *ifname, const struct outdir *dir, const char *name,
+		 struct capture **ret)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct capture *c;
 	int r;
 
-	if (!ifname || !path || !ret)
+	if (!ifname || !dir || !name || !ret)
 		return -EINVAL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -63,10 +67,14 @@ int capture_open(const char *ifname, const char *path, struct capture **ret)
 		r = -EOPNOTSUPP;
 		goto fail;
 	}
+	r = outfile_open(dir, name, &c->out);
+	if (r)
+		goto fail;
 	errno = 0;
-	c->d = pcap_dump_open(c->p, path);
+	c->d = pcap_dump_fopen(c->p, c->out.f);
 	if (!c->d) {
 		r = errno ? -errno : -EIO;
+		outfile_discard(&c->out);
 		goto fail;
 	}
 	*ret = c;
@@ -82,6 +90,11 @@ int capture_fd(const struct capture *c)
 	return c->fd;
 }
 
+const char *capture_file(const struct capture *c)
+{
+	return c->out.name;
+}
+
 int capture_dispatch(struct capture *c)
 {
 	int total = 0;
@@ -95,8 +108,11 @@ int capture_dispatch(struct capture *c)
 			return -EIO;
 		total += n;
 	}
-	if (total && pcap_dump_flush(c->d))
-		return -EIO;
+	if (total && pcap_dump_flush(c->d)) {
+		if (!c->err)
+			c->err = errno ? -errno : -EIO;
+		return c->err;
+	}
 	return total;
 }
 
@@ -113,12 +129,25 @@ int capture_stats(const struct capture *c, unsigned *ret_recv, unsigned *ret_dro
 	return 0;
 }
 
-void capture_close(struct capture *c)
+int capture_close(struct capture *c)
 {
+	int err;
+
 	if (!c)
-		return;
+		return 0;
 	capture_dispatch(c);
+	errno = 0;
+	if (pcap_dump_flush(c->d) && !c->err)
+		c->err = errno ? -errno : -EIO;
+	/* pcap_dump_close closes the stream; the rename is ours */
 	pcap_dump_close(c->d);
+	c->out.f = NULL;
+	err = c->err;
+	if (err)
+		outfile_discard(&c->out);
+	else
+		err = outfile_commit(&c->out);
 	pcap_close(c->p);
 	free(c);
+	return err;
 }

@@ -15,6 +15,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include "run/capture.h"
+#include "run/outdir.h"
 #include "run/conntrack.h"
 #include "lab/gate.h"
 #include "lab/netns.h"
@@ -552,20 +553,20 @@ static void attribute(struct run *r)
 static int open_capture(struct run *r, struct loop *l, int ns_fd, const char *node,
 			const char *dev)
 {
-	char path[4096];
+	char name[128];
 	int err;
 
 	if (l->n_cap == MAX_CAPTURES)
 		return 0;
-	snprintf(path, sizeof(path), "%s/%s-%s.pcap", r->capture_dir, node, dev);
+	snprintf(name, sizeof(name), "%s-%s.pcap", node, dev);
 	err = netns_enter(ns_fd);
 	/* libpcap binds its socket in the current netns: open it from inside the node */
 	if (!err)
-		err = capture_open(dev, path, &l->cap[l->n_cap]);
+		err = capture_open(dev, r->capture_dir, name, &l->cap[l->n_cap]);
 	netns_enter_root();
 	if (err) {
-		snprintf(r->err, sizeof(r->err), "cannot capture %s in %s into %.300s: %s", dev,
-			 node, path, strerror(-err));
+		snprintf(r->err, sizeof(r->err), "cannot capture %s in %s into %.300s/%s: %s", dev,
+			 node, r->capture_dir->path, name, strerror(-err));
 		return err;
 	}
 	l->n_cap++;
@@ -660,10 +661,18 @@ stop:
 out:
 	for (int i = 0; i < l.n_cap; i++) {
 		unsigned recv, drop;
+		char name[NAME_MAX + 1];
+		int e;
 
 		if (!capture_stats(l.cap[i], &recv, &drop))
 			r->capture_drops += drop;
-		capture_close(l.cap[i]);
+		snprintf(name, sizeof(name), "%s", capture_file(l.cap[i]));
+		e = capture_close(l.cap[i]);
+		if (e && !err) {
+			snprintf(r->err, sizeof(r->err), "cannot write %.300s/%.120s: %s",
+				 r->capture_dir->path, name, strerror(-e));
+			err = e;
+		}
 	}
 	if (l.ct)
 		ct_watch_close(l.ct);

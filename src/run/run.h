@@ -17,6 +17,8 @@
 #include "run/evidence.h"
 #include "lab/lab.h"
 
+struct outdir;
+
 /* A NAT mapping seen on the router: inside client -> what the server sees. */
 struct run_nat_map {
 	uint32_t in_addr, out_addr;    /* host order */
@@ -37,7 +39,7 @@ struct run {
 	bool progress;                 /* live status line on stdout */
 	/* --capture: pcap of the server's link and the router's outside (after NAT) into
 	 * capture_dir; with capture_clients also every client's veth (before NAT) */
-	const char *capture_dir;
+	const struct outdir *capture_dir;
 	bool capture_clients;
 	unsigned capture_drops;
 	uint64_t t0_ns;                /* clients' time zero, CLOCK_MONOTONIC */

@@ -402,6 +402,55 @@ static int check_expect_nodes(struct parser *p)
 	return 0;
 }
 
+/* The sysctls twlab sets on a node itself (lab.c): a topology's value would be overridden,
+ * or would undo what the lab needs, so it is refused with the key to use instead. */
+static const struct {
+	const char *name;
+	unsigned nodes;		/* 1 server, 2 router, 4 clients */
+	const char *why;
+} reserved_sysctls[] = {
+	{ "net.ipv4.ip_forward", 2, "the router must forward: twlab sets it to 1" },
+	{ "net.ipv4.conf.all.forwarding", 2, "the router must forward: twlab sets it to 1" },
+	{ "net.ipv4.conf.default.forwarding", 2, "the router must forward: twlab sets it to 1" },
+	{ "net.ipv4.tcp_timestamps", 1 | 4, "twlab sets it from the node's timestamps key (kernel, shared, off)" },
+	{ "net.ipv6.conf.default.disable_ipv6", 1 | 2 | 4, "twlab sets it to 1 (the lab is IPv4 only)" },
+	{ "net.ipv6.conf.all.disable_ipv6", 1 | 2 | 4, "twlab sets net.ipv6.conf.default.disable_ipv6 to 1 (the lab is IPv4 only)" },
+};
+
+static int check_sysctls(struct parser *p, const struct topo_sysctls *ss, unsigned node,
+			 const char *section)
+{
+	for (size_t i = 0; i < ss->n; i++)
+		for (size_t k = 0; k < sizeof(reserved_sysctls) / sizeof(reserved_sysctls[0]); k++) {
+			char key[96];
+
+			if (!(reserved_sysctls[k].nodes & node) ||
+			    strcmp(ss->v[i].name, reserved_sysctls[k].name))
+				continue;
+			snprintf(key, sizeof(key), "sysctl.%s", ss->v[i].name);
+			return topo_perr(p, ss->v[i].line, key, -EINVAL, "%s in %s: %s", key,
+					 section, reserved_sysctls[k].why);
+		}
+	return 0;
+}
+
+static int check_reserved_sysctls(struct parser *p)
+{
+	const struct lab *lab = p->lab;
+	int r = check_sysctls(p, &lab->server.sysctls, 1, "[server]");
+
+	if (!r)
+		r = check_sysctls(p, &lab->router.sysctls, 2, "[router]");
+	/* replicas share their section's lines: the first one reports */
+	for (size_t i = 0; !r && i < lab->n_clients; i++) {
+		char section[sizeof(lab->clients[i].name) + 16];
+
+		snprintf(section, sizeof(section), "[client %s]", lab->clients[i].name);
+		r = check_sysctls(p, &lab->clients[i].sysctls, 4, section);
+	}
+	return r;
+}
+
 static void name_from_file(const char *fname, char *buf, size_t len)
 {
 	const char *b = strrchr(fname, '/'), *dot;
@@ -420,6 +469,8 @@ static int finish(struct parser *p, const char *name_override)
 	int r;
 
 	r = check_expect_nodes(p);
+	if (!r)
+		r = check_reserved_sysctls(p);
 	if (r < 0)
 		return r;
 	if (!p->server_line)

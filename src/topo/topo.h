@@ -145,6 +145,9 @@ int topo_plan(struct lab *lab, struct topo_err *err);
 /* Node names: "server", "router", or a client name. */
 struct lab_client *topo_client(const struct lab *lab, const char *name);
 
+/* A lab or node name as topology files and the command line take them: 1..TOPO_NAME_MAX of
+ * A-Z a-z 0-9 _ -, not starting with '-' (so never a path, never an option). */
+bool topo_name_valid(const char *s);
 /* "twl-<lab>-<node>" into buf; -ENAMETOOLONG if it does not fit. */
 int topo_netns_name(const struct lab *lab, const char *node, char *buf, size_t len);
 

@@ -37,6 +37,11 @@ bool topo_valid_name(const char *s, size_t max)
 	return n > 0;
 }
 
+bool topo_name_valid(const char *s)
+{
+	return s && topo_valid_name(s, TOPO_NAME_MAX);
+}
+
 /* The length of the valid UTF-8 sequence at s (1..4), or 0: overlong forms, surrogates and
  * code points above U+10FFFF are not valid. */
 static size_t utf8_len(const unsigned char *s)

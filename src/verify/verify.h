@@ -140,67 +140,7 @@ int verify_probes(struct verify_suite *s, const struct verify_kver *kv,
 int verify_gate(struct verify_suite *s, const struct verify_kver *kv,
 		const struct verify_opts *o);
 
-/* ---- shared by the verify_*.c files (not a public interface) ---- */
-
-#include <stdint.h>
-#include "run/evidence.h"
-
-/* A TCP/IPv4 segment seen by an AF_PACKET socket (verify_net.c). */
-struct vnet_pkt {
-	double t_ms;             /* kernel receive stamp, ms (CLOCK_REALTIME: for deltas only) */
-	uint32_t saddr, daddr;   /* host order */
-	uint16_t sport, dport;
-	uint8_t flags;           /* TH_SYN ... */
-	bool out;                /* sent by the namespace that captures */
-	bool has_ts;
-	uint32_t seq, ack, tsval, tsecr;
-};
-
-struct vnet_cap {
-	int fd;
-	struct vnet_pkt *v;
-	size_t n, cap;
-};
-
-/* Capture TCP on ifindex of namespace ns_fd from now on. */
-int vnet_cap_open(int ns_fd, int ifindex, struct vnet_cap *ret);
-/* Read what is queued (non-blocking). */
-void vnet_cap_drain(struct vnet_cap *c);
-void vnet_cap_close(struct vnet_cap *c);
-
-/* A TCP socket of namespace ns_fd, non-blocking. */
-int vnet_socket(int ns_fd, int *ret_fd);
-int vnet_listen(int ns_fd, uint16_t port, int *ret_fd);
-struct vnet_conn {
-	int fd;                  /* -1 when the connect failed (closed) */
-	int err;                 /* 0 or the errno of the failed connect */
-	uint16_t lport;
-	double t0_ms;            /* CLOCK_MONOTONIC ms when connect() was called */
-	double connect_ms;       /* until established or failed */
-};
-/* Connect from ns_fd (bound to lport when non-zero, SO_REUSEADDR) to dst:dport within
- * timeout_ms; syncnt > 0 sets TCP_SYNCNT. 0 when the attempt ran (c->err says how it ended) or
- * a negative errno when it could not be made. */
-int vnet_connect(int ns_fd, uint16_t lport, uint32_t dst, uint16_t dport, int timeout_ms,
-		 int syncnt, struct vnet_conn *c);
-/* Accept one connection within timeout_ms. */
-int vnet_accept(int lfd, int timeout_ms, int *ret_fd);
-/* Wait until fd reads EOF (or an error), bounded. */
-int vnet_wait_eof(int fd, int timeout_ms);
-/* The active closer first closes `first`; the peer reads EOF and closes `second`. */
-int vnet_close_pair(int first, int second, int timeout_ms);
-/* State (TCP_* numbering, 6 = TIME_WAIT) and timer left in ms of the socket lport <-> rport in
- * ns_fd's /proc/net/tcp; -ENOENT if none. */
-int vnet_sock_state(int ns_fd, uint16_t lport, uint16_t rport, int *ret_state, int *ret_timer_ms);
-/* Poll until the socket lport <-> rport of ns_fd is in TIME_WAIT (want) or gone, bounded. */
-int vnet_wait_tw(int ns_fd, uint16_t lport, uint16_t rport, int timeout_ms);
-int vnet_sysctl_set(int ns_fd, const char *name, const char *value);
-int vnet_sysctl_get(int ns_fd, const char *name, char *buf, size_t len);
-int vnet_counters(int ns_fd, struct counters *ret);
-/* after - before for name (signed). */
-long vnet_delta(const struct counters *before, const struct counters *after, const char *name);
-/* Sum of a column of ns_fd's /proc/net/stat/nf_conntrack (hex, one line per CPU). */
-int vnet_ct_stat(int ns_fd, const char *column, uint64_t *ret);
-double vnet_now_ms(void);
+/* The probes drive sockets in lab namespaces through run/vnet.h. */
+#include "run/vnet.h"
 
 #endif

@@ -29,66 +29,35 @@
 #define TW_WAIT_MS 3000
 #define TCP_TW 6
 
-struct plab {
-	struct lab *lab;
-	struct lab_rt rt;
-	bool up;
-	char err[1200];
-};
-
 static const struct verify_opts *opts;
 static int tag_seq;
 static enum verify_tsoff seen_tsoff;   /* M8's finding, for the regression's consistency check */
 
-static int plab_up(struct plab *p, const char *ini)
+static int plab_up(struct vnet_lab *p, const char *ini)
 {
-	struct topo_err te;
 	char name[TOPO_NAME_MAX + 1];
-	int err;
 
-	memset(p, 0, sizeof(*p));
 	/* unique per process and probe: other labs (and other suites) may run at the same time */
 	snprintf(name, sizeof(name), "v%d-%d", (int)(getpid() % 100000), tag_seq++);
-	err = topo_load_buffer(ini, strlen(ini), "verify-probe", name, &p->lab, &te);
-	if (err) {
-		snprintf(p->err, sizeof(p->err), "internal topology: line %d: %s: %s", te.line, te.key,
-			 te.msg);
-		return err;
-	}
-	lab_rt_init(&p->rt, p->lab);
-	p->rt.interrupted = opts->interrupted;
-	err = lab_up(&p->rt);
-	if (err) {
-		snprintf(p->err, sizeof(p->err), "lab up: %s: %s", p->rt.err, strerror(-err));
-		topo_free(p->lab);
-		p->lab = NULL;
-		return err;
-	}
-	p->up = true;
-	return 0;
+	return vnet_lab_up(p, ini, name, opts->interrupted);
 }
 
-static void plab_down(struct plab *p)
+static void plab_down(struct vnet_lab *p)
 {
-	if (p->up)
-		lab_down(&p->rt);
-	if (p->lab)
-		topo_free(p->lab);
-	p->up = false;
-	p->lab = NULL;
+	vnet_lab_down(p);
 }
 
-static int cl_fd(struct plab *p, int i)
+static int cl_fd(struct vnet_lab *p, int i)
 {
 	return p->rt.client_fd[i];
 }
 
-static uint32_t cl_addr(struct plab *p, int i)
+static uint32_t cl_addr(struct vnet_lab *p, int i)
 {
 	return p->lab->clients[i].addr.addr;
 }
 
-static uint32_t srv_addr(struct plab *p)
+static uint32_t srv_addr(struct vnet_lab *p)
 {
 	return p->lab->server.addr.addr;
 }
@@ -156,7 +125,7 @@ static int connect_accept(int ns_fd, uint16_t lport, uint32_t dst, int timeout_m
 	return err;
 }
 
-static int tw_then_syn(struct plab *p, int lfd, struct twsyn *x)
+static int tw_then_syn(struct vnet_lab *p, int lfd, struct twsyn *x)
 {
 	struct vnet_cap cap = { .fd = -1 };
 	struct vnet_conn c1;
@@ -284,7 +253,7 @@ static json_t *twsyn_json(const struct twsyn *x)
 			 (json_int_t)vnet_delta(&x->cb, &x->ca, "TcpExtTCPSynRetrans"));
 }
 
-static void m1(struct verify_suite *s, struct plab *p, const struct verify_kver *kv)
+static void m1(struct verify_suite *s, struct vnet_lab *p, const struct verify_kver *kv)
 {
 	double t0 = vnet_now_ms();
 	struct verify_test *t = begin(s, "m1_no_tw_recycle",
@@ -312,7 +281,7 @@ static void m1(struct verify_suite *s, struct plab *p, const struct verify_kver 
 	done(t, t0);
 }
 
-static void m2(struct verify_suite *s, struct plab *p, int lfd, const struct verify_kver *kv)
+static void m2(struct verify_suite *s, struct vnet_lab *p, int lfd, const struct verify_kver *kv)
 {
 	double t0 = vnet_now_ms();
 	struct verify_test *t = begin(s, "m2_tw_older_ts",
@@ -407,7 +376,7 @@ static bool accepted_at_once(struct verify_test *t, struct twsyn *x)
 	return false;
 }
 
-static void m3(struct verify_suite *s, struct plab *p, int lfd)
+static void m3(struct verify_suite *s, struct vnet_lab *p, int lfd)
 {
 	double t0 = vnet_now_ms();
 	struct verify_test *t = begin(s, "m3_tw_newer_ts",
@@ -453,7 +422,7 @@ out:
 	done(t, t0);
 }
 
-static void m4(struct verify_suite *s, struct plab *p, int lfd)
+static void m4(struct verify_suite *s, struct vnet_lab *p, int lfd)
 {
 	double t0 = vnet_now_ms();
 	struct verify_test *t = begin(s, "m4_other_port_older_ts",
@@ -475,7 +444,7 @@ out:
 	done(t, t0);
 }
 
-static void m5(struct verify_suite *s, struct plab *p, int lfd, const struct verify_kver *kv)
+static void m5(struct verify_suite *s, struct vnet_lab *p, int lfd, const struct verify_kver *kv)
 {
 	double t0 = vnet_now_ms();
 	struct verify_test *t = begin(s, "m5_rfc1337_hard_fail",
@@ -520,7 +489,7 @@ out:
 }
 
 /* SYN TSval seen by the server for a connection from client i, port lport, made now. */
-static int syn_offset(struct plab *p, int lfd, int i, uint16_t lport, uint32_t *ret_off,
+static int syn_offset(struct vnet_lab *p, int lfd, int i, uint16_t lport, uint32_t *ret_off,
 		      uint32_t *ret_tsval)
 {
 	struct vnet_cap cap;
@@ -548,7 +517,7 @@ static int syn_offset(struct plab *p, int lfd, int i, uint16_t lport, uint32_t *
 	return err;
 }
 
-static void m8(struct verify_suite *s, struct plab *p, int lfd, const struct verify_kver *kv)
+static void m8(struct verify_suite *s, struct vnet_lab *p, int lfd, const struct verify_kver *kv)
 {
 	double t0 = vnet_now_ms();
 	struct verify_test *t = begin(s, "m8_ts_clock",
@@ -613,7 +582,7 @@ static void m8(struct verify_suite *s, struct plab *p, int lfd, const struct ver
 /* Client a makes a connection from lport (0: ephemeral, no SO_REUSEADDR; else bind(lport)
  * with SO_REUSEADDR) and closes first, so the client holds TIME_WAIT on it; *ret_port is the
  * local port. */
-static int client_tw(struct plab *p, int lfd, uint16_t lport, uint16_t *ret_port)
+static int client_tw(struct vnet_lab *p, int lfd, uint16_t lport, uint16_t *ret_port)
 {
 	struct vnet_conn c;
 	int afd, err = connect_accept(cl_fd(p, 0), lport, srv_addr(p), CONNECT_MS, lfd, &c, &afd);
@@ -636,7 +605,7 @@ static int client_tw(struct plab *p, int lfd, uint16_t lport, uint16_t *ret_port
  *   finds the TIME_WAIT in __inet_check_established() and tcp_twsk_unique() with twp NULL
  *   takes it over whatever tcp_tw_reuse says: TWRecycled +1 and the TIME_WAIT is gone.
  */
-static void m9(struct verify_suite *s, struct plab *p, int lfd, const struct verify_kver *kv)
+static void m9(struct verify_suite *s, struct vnet_lab *p, int lfd, const struct verify_kver *kv)
 {
 	double t0 = vnet_now_ms();
 	struct verify_test *t = begin(s, "m9_tw_reuse",
@@ -732,7 +701,7 @@ out:
 static void direct_probes(struct verify_suite *s, const struct verify_kver *kv)
 {
 	struct verify_test *t;
-	struct plab p;
+	struct vnet_lab p;
 	int lfd = -1, err;
 
 	err = plab_up(&p, direct_ini);
@@ -775,7 +744,7 @@ static void m6(struct verify_suite *s)
 	struct verify_test *t = begin(s, "m6_nat_ample_ports",
 				      "MASQUERADE with free ports gives a second host with the same inside port another external port while the first is in TIME_WAIT (M6)");
 	struct vnet_conn ca, cb;
-	struct plab p;
+	struct vnet_lab p;
 	int lfd = -1, afd, pa = -1, pb = -1, err;
 
 	if (!t)
@@ -822,7 +791,7 @@ enum m7_outcome { M7_NAT_DROP, M7_EVICT_M2, M7_EVICT_M3, M7_OTHER };
 /* One trial on server port sport of the single-port lab: host a's connection leaves the
  * server and the router's conntrack in TIME_WAIT on external port 40000, then host b connects
  * to the same server port. Each trial has its own server port, so they share one lab. */
-static enum m7_outcome m7_trial(struct plab *p, int lfd, uint16_t sport, char *err_out,
+static enum m7_outcome m7_trial(struct vnet_lab *p, int lfd, uint16_t sport, char *err_out,
 				size_t len, double *ret_ms)
 {
 	struct vnet_conn ca, cb;
@@ -878,7 +847,7 @@ static void m7(struct verify_suite *s, const struct verify_kver *kv)
 	int trials = M7_TRIALS, n[4] = { 0 }, lfd[M7_TRIALS], done_n = 0, err;
 	json_t *ms_list = json_array();
 	char why[300] = "";
-	struct plab p;
+	struct vnet_lab p;
 
 	if (!t)
 		return;
@@ -955,7 +924,7 @@ static void regression(struct verify_suite *s, const struct verify_kver *kv)
 	long rsts = 0, paws = 0;
 	uint64_t ctdrop0 = 0, ctdrop1 = 0;
 	const char *note, *ctr = NULL;
-	struct plab p;
+	struct vnet_lab p;
 
 	if (!t)
 		return;

@@ -4,7 +4,7 @@
  * pcap_open_offline. Root. The namespace is anonymous (unshare on this thread): it goes away
  * with its veths when teardown moves the thread back and nothing refers to it any more.
  */
-/* MODULES: capture */
+/* MODULES: capture outdir */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -28,6 +28,7 @@
 #include <pcap/pcap.h>
 
 #include "run/capture.h"
+#include "run/outdir.h"
 
 #define DEV_A  "twl-cap-a"
 #define DEV_B  "twl-cap-b"
@@ -42,6 +43,7 @@ struct fx {
 	int orig_ns;
 	char dir[64];
 	char pcap[96];
+	struct outdir out;
 	struct capture *cap;
 };
 
@@ -72,6 +74,7 @@ static int setup(void **state)
 		{"ip", "neigh", "add", PEER, "lladdr", MAC_B, "dev", DEV_A, "nud", "permanent",
 		 NULL},
 	};
+	char why[256];
 	struct fx *fx;
 
 	if (geteuid() != 0)
@@ -80,6 +83,7 @@ static int setup(void **state)
 	if (!fx)
 		return -1;
 	fx->orig_ns = -1;
+	fx->out.fd = -1;
 	strcpy(fx->dir, "/tmp/twl-test-capture.XXXXXX");
 	if (!mkdtemp(fx->dir)) {
 		free(fx);
@@ -87,6 +91,8 @@ static int setup(void **state)
 	}
 	snprintf(fx->pcap, sizeof(fx->pcap), "%s/b.pcap", fx->dir);
 	*state = fx;
+	if (outdir_open(fx->dir, false, &fx->out, why, sizeof(why)))
+		goto fail;
 	/* from here on teardown undoes whatever exists */
 	fx->orig_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (fx->orig_ns < 0 || unshare(CLONE_NEWNET))
@@ -117,6 +123,7 @@ static int teardown(void **state)
 	/* leak check: the veths lived in the scratch namespace only */
 	if (!err && (if_nametoindex(DEV_A) || if_nametoindex(DEV_B)))
 		err = -1;
+	outdir_close(&fx->out);
 	unlink(fx->pcap);
 	rmdir(fx->dir);
 	free(fx);
@@ -177,7 +184,7 @@ static void test_capture_veth(void **state)
 
 	if (!fx)
 		skip();
-	assert_int_equal(capture_open(DEV_B, fx->pcap, &fx->cap), 0);
+	assert_int_equal(capture_open(DEV_B, &fx->out, "b.pcap", &fx->cap), 0);
 	assert_true(capture_fd(fx->cap) >= 0);
 	/* nothing sent yet on purpose: dispatch on an empty ring returns 0, not an error */
 	assert_true(capture_dispatch(fx->cap) >= 0);
@@ -197,7 +204,7 @@ static void test_capture_veth(void **state)
 	assert_int_equal(capture_stats(fx->cap, &recv, &drop), 0);
 	assert_true(recv >= N_PKTS);
 	assert_int_equal(drop, 0);
-	capture_close(fx->cap);
+	assert_int_equal(capture_close(fx->cap), 0);
 	fx->cap = NULL;
 
 	assert_int_equal(
@@ -214,10 +221,12 @@ static void test_close_drains(void **state)
 
 	if (!fx)
 		skip();
-	assert_int_equal(capture_open(DEV_B, fx->pcap, &fx->cap), 0);
+	assert_int_equal(capture_open(DEV_B, &fx->out, "b.pcap", &fx->cap), 0);
 	send_udp(3);
 	/* the frames cross the veth synchronously in sendto: they are in the ring now */
-	capture_close(fx->cap);
+	/* the file has its name only once it is complete */
+	assert_int_equal(access(fx->pcap, F_OK), -1);
+	assert_int_equal(capture_close(fx->cap), 0);
 	fx->cap = NULL;
 	assert_int_equal(count_offline(fx->pcap, "udp and dst port 9999", &snaplen), 3);
 }
@@ -226,16 +235,14 @@ static void test_errors(void **state)
 {
 	struct fx *fx = *state;
 	struct capture *c = NULL;
-	char bad[128];
 
 	if (!fx)
 		skip();
-	assert_int_equal(capture_open("twl-nosuch0", fx->pcap, &c), -ENODEV);
+	assert_int_equal(capture_open("twl-nosuch0", &fx->out, "b.pcap", &c), -ENODEV);
 	assert_null(c);
-	snprintf(bad, sizeof(bad), "%s/no/such/dir.pcap", fx->dir);
-	assert_int_equal(capture_open(DEV_B, bad, &c), -ENOENT);
+	assert_int_equal(capture_open(DEV_B, &fx->out, "no/such/dir.pcap", &c), -EINVAL);
 	assert_null(c);
-	capture_close(NULL);
+	assert_int_equal(capture_close(NULL), 0);
 }
 
 int main(void)

@@ -163,7 +163,7 @@ check_no_leaks tpar1 "parallel" && check_no_leaks tpar2 "parallel" && log_test 0
 # ---- a second lab with a taken name is refused, and the first is untouched ----
 "$TWLAB" up "$tdirect" >/dev/null; defer "$TWLAB" down tdirect
 msg=$("$TWLAB" up "$tdirect" 2>&1); rc=$?
-[ $rc -eq 3 ] && grep -q "already exists" <<<"$msg" && ip netns list | grep -q twl-tdirect-server
+[ $rc -eq 3 ] && grep -q "lab tdirect is already up; remove it with: twlab down tdirect" <<<"$msg" && ip netns list | grep -q twl-tdirect-server
 log_test $? "a lab name in use is refused, the running lab is kept" "rc=$rc"
 "$TWLAB" down tdirect >/dev/null
 

@@ -699,6 +699,31 @@ static void test_bad_keys(void **state)
 	bad("[lab]\nname = x\nname = y\n" MIN, 3, "name", "duplicate key");
 }
 
+/* a sysctl twlab sets itself would be overridden (or would break the lab): refused */
+static void test_reserved_sysctls(void **state)
+{
+	struct lab *lab;
+
+	bad("[server]\n[router]\nnat = masquerade\nsysctl.net.ipv4.ip_forward = 0\n[client a]\n", 4,
+	    "sysctl.net.ipv4.ip_forward", "in [router]: the router must forward");
+	bad("[server]\n[router]\nsysctl.net.ipv4.conf.all.forwarding = 0\n[client a]\n", 3,
+	    "sysctl.net.ipv4.conf.all.forwarding", "must forward");
+	bad("[server]\nsysctl.net.ipv4.tcp_timestamps = 0\n[client a]\n", 2,
+	    "sysctl.net.ipv4.tcp_timestamps", "timestamps key");
+	bad("[server]\n[client a]\nreplicas = 3\nsysctl.net.ipv4.tcp_timestamps = 1\n", 4,
+	    "sysctl.net.ipv4.tcp_timestamps", "in [client a1]");
+	bad(MIN "sysctl.net.ipv6.conf.default.disable_ipv6 = 0\n", 3,
+	    "sysctl.net.ipv6.conf.default.disable_ipv6", "IPv4 only");
+	bad("[server]\n[router]\nsysctl.net.ipv6.conf.all.disable_ipv6 = 0\n[client a]\n", 3,
+	    "sysctl.net.ipv6.conf.all.disable_ipv6", "IPv4 only");
+	/* where twlab does not set it, it is the topology's */
+	lab = load("[server]\nsysctl.net.ipv4.ip_forward = 1\n[router]\n"
+		   "sysctl.net.ipv4.tcp_timestamps = 0\n[client a]\n");
+	assert_int_equal(lab->server.sysctls.n, 1);
+	assert_int_equal(lab->router.sysctls.n, 1);
+	topo_free(lab);
+}
+
 static void test_bad_values(void **state)
 {
 	bad("[server]\nport = 0\n[client a]\n", 2, "port", "port = 0: out of range (1..65535)");
@@ -1283,6 +1308,7 @@ int main(void)
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_bad_keys),
+		cmocka_unit_test(test_reserved_sysctls),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_bad_totals),
 		cmocka_unit_test(test_bad_names),

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * verify_net: what the probes do inside lab namespaces: TCP sockets made in a namespace (a
- * socket keeps the netns it was created in, so one thread can drive all nodes), an AF_PACKET
- * capture of the server's link, /proc/net/tcp states, sysctls and counters.
+ * vnet: what probes do inside lab namespaces: TCP sockets made in a namespace (a socket keeps
+ * the netns it was created in, so one thread can drive all nodes), an AF_PACKET capture of a
+ * link, socket states and timers, sysctls, counters and nft rules of a namespace.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,9 +18,50 @@
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <netlink/netlink.h>
+#include <netlink/cache.h>
+#include <netlink/idiag/idiagnl.h>
+#include <netlink/idiag/msg.h>
+#include "lab/nat.h"
 #include "lab/netns.h"
+#include "lab/nl.h"
 #include "lab/sysctl.h"
-#include "verify/verify.h"
+#include "run/vnet.h"
+
+int vnet_lab_up(struct vnet_lab *p, const char *ini, const char *name, bool (*interrupted)(void))
+{
+	struct topo_err te;
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	err = topo_load_buffer(ini, strlen(ini), "probe", name, &p->lab, &te);
+	if (err) {
+		snprintf(p->err, sizeof(p->err), "internal topology: line %d: %s: %s", te.line, te.key,
+			 te.msg);
+		return err;
+	}
+	lab_rt_init(&p->rt, p->lab);
+	p->rt.interrupted = interrupted;
+	err = lab_up(&p->rt);
+	if (err) {
+		snprintf(p->err, sizeof(p->err), "lab up: %s: %s", p->rt.err, strerror(-err));
+		topo_free(p->lab);
+		p->lab = NULL;
+		return err;
+	}
+	p->up = true;
+	return 0;
+}
+
+void vnet_lab_down(struct vnet_lab *p)
+{
+	if (p->up)
+		lab_down(&p->rt);
+	if (p->lab)
+		topo_free(p->lab);
+	p->up = false;
+	p->lab = NULL;
+}
 
 double vnet_now_ms(void)
 {
@@ -86,6 +127,7 @@ static bool parse(const uint8_t *b, size_t len, struct vnet_pkt *p)
 	p->seq = ntohl(th->seq);
 	p->ack = ntohl(th->ack_seq);
 	p->flags = b[ihl + 13];
+	p->payload = ntohs(ip->tot_len) > ihl + doff ? ntohs(ip->tot_len) - ihl - doff : 0;
 	p->has_ts = false;
 	for (size_t o = ihl + sizeof(*th); o < ihl + doff;) {
 		uint8_t kind = b[o];
@@ -377,4 +419,81 @@ int vnet_ct_stat(int ns_fd, const char *column, uint64_t *ret)
 		return -ENOENT;
 	*ret = sum;
 	return 0;
+}
+
+int vnet_diag_list(int ns_fd, unsigned states, struct vnet_diag **ret, size_t *ret_n)
+{
+	struct nl_sock *sk = NULL;
+	struct nl_cache *cache = NULL;
+	struct vnet_diag *v = NULL;
+	size_t n = 0;
+	int err;
+
+	/* the netlink socket answers for the namespace it was opened in */
+	IN_NS(ns_fd, err, sk = nl_socket_alloc(); if (!sk) err = -ENOMEM;
+	      else if ((err = idiagnl_connect(sk))) err = nl_errno(err));
+	if (err)
+		goto out;
+	err = idiagnl_msg_alloc_cache(sk, AF_INET, (int)states, &cache);
+	if (err) {
+		err = nl_errno(err);
+		goto out;
+	}
+	v = calloc(nl_cache_nitems(cache) + 1, sizeof(*v));
+	if (!v) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct idiagnl_msg *m = (struct idiagnl_msg *)o;
+
+		if (!(states & (1u << idiagnl_msg_get_state(m))))
+			continue;
+		v[n++] = (struct vnet_diag){ .state = idiagnl_msg_get_state(m),
+					     .timer = idiagnl_msg_get_timer(m),
+					     /* libnl keeps the ports as the kernel sent them */
+					     .sport = ntohs(idiagnl_msg_get_sport(m)),
+					     .dport = ntohs(idiagnl_msg_get_dport(m)),
+					     .expires_ms = idiagnl_msg_get_expires(m),
+					     .rqueue = idiagnl_msg_get_rqueue(m),
+					     .wqueue = idiagnl_msg_get_wqueue(m) };
+	}
+	*ret = v;
+	*ret_n = n;
+	v = NULL;
+out:
+	free(v);
+	if (cache)
+		nl_cache_free(cache);
+	if (sk)
+		nl_socket_free(sk);
+	return err;
+}
+
+int vnet_diag_find(int ns_fd, unsigned states, uint16_t sport, uint16_t dport,
+		   struct vnet_diag *ret)
+{
+	struct vnet_diag *v;
+	size_t n;
+	int err = vnet_diag_list(ns_fd, states, &v, &n);
+
+	if (err)
+		return err;
+	err = -ENOENT;
+	for (size_t i = 0; i < n && err; i++)
+		if (v[i].sport == sport && (!dport || v[i].dport == dport)) {
+			*ret = v[i];
+			err = 0;
+		}
+	free(v);
+	return err;
+}
+
+int vnet_nft(int ns_fd, const char *script, char *errbuf, size_t errlen)
+{
+	int err, e2 = 0;
+
+	/* libnftables opens its socket in the calling thread's netns (reference/NOTES.md) */
+	IN_NS(ns_fd, err, e2 = nat_run_script(script, errbuf, errlen));
+	return err ? err : e2;
 }

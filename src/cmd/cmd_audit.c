@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include "audit/audit.h"
+#include "cmd/cmd.h"
+
+static const char usage[] =
+	"usage: twlab audit FILE [--format text|json] [--out FILE.json] [--html FILE.html] [-v]\n"
+	"                   [--kernel VMLINUZ [--modules DIR] [--timeout S]]\n"
+	"  Read a sysctl file (sysctl -p / sysctl.d syntax) and measure, line by line, what each\n"
+	"  setting really changes on this kernel, each key in a lab of its own (the values are set\n"
+	"  inside lab namespaces only; the host's are only read). Verdicts: does what it claims,\n"
+	"  no effect on TIME_WAIT, harmful behind NAT, not on this kernel, not measured.\n"
+	"  --kernel boots VMLINUZ in QEMU (scripts/run-in-vm.sh, as twlab verify --kernel) and\n"
+	"  audits there. -v prints a line per key as it is measured.\n"
+	"  Exit 0 when every line was measured, 1 when a line is harmful, 2 bad file (FILE:LINE) or\n"
+	"  usage, 3 environment (not root, a lab this kernel cannot build), 4 a line could not be\n"
+	"  measured.\n";
+
+static bool progress_on;
+
+static void progress(const struct audit_line *l)
+{
+	if (progress_on)
+		fprintf(stderr, "  %4d %-34s %-24s %5.1f s\n", l->line, l->key,
+			audit_verdict_str(l->verdict), l->secs);
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "re"), *out = in ? fopen(to, "we") : NULL;
+	char buf[8192];
+	size_t n;
+	int err = 0;
+
+	if (!in || !out)
+		err = -1;
+	while (!err && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			err = -1;
+	if (in && ferror(in))
+		err = -1;
+	if (in)
+		fclose(in);
+	if (out && fclose(out))
+		err = -1;
+	return err;
+}
+
+/* --kernel: scripts/run-in-vm.sh boots it with this host's root shared read-only and runs this
+ * binary's audit inside; its JSON comes back through a folder shared writable. */
+static int in_vm(const char *kernel, const char *modules, int timeout_s, const char *file,
+		 struct audit *ret)
+{
+	char dir[PATH_MAX], script[PATH_MAX + 32], self[PATH_MAX + 16], tmp[] = "/tmp/twlab-vm.XXXXXX";
+	char res[PATH_MAX + 32], tos[16], conf[PATH_MAX], why[256], *argv[24];
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	json_error_t je;
+	int k = 0, status;
+	json_t *j;
+	pid_t pid;
+
+	if (n <= 0) {
+		cmd_err("cannot find this program's path: %s", strerror(errno));
+		return EXIT_OTHER;
+	}
+	dir[n] = 0;
+	dirname(dir);
+	snprintf(script, sizeof(script), "%s/scripts/run-in-vm.sh", dir);
+	snprintf(self, sizeof(self), "%s/twlab", dir);
+	if (access(script, X_OK)) {
+		cmd_err("cannot run %s: %s", script, strerror(errno));
+		return EXIT_ENV;
+	}
+	if (access(kernel, R_OK)) {
+		cmd_err("cannot read kernel image %s: %s", kernel, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (!mkdtemp(tmp)) {
+		cmd_err("cannot create a temporary folder: %s", strerror(errno));
+		return EXIT_OTHER;
+	}
+	snprintf(res, sizeof(res), "%s/audit.json", tmp);
+	/* the guest sees the host's root but not its /tmp: give it the file in the shared folder */
+	snprintf(conf, sizeof(conf), "%s/audit.conf", tmp);
+	if (copy_file(file, conf)) {
+		cmd_err("cannot copy %s into %s: %s", file, tmp, strerror(errno));
+		return EXIT_OTHER;
+	}
+	snprintf(tos, sizeof(tos), "%d", timeout_s);
+	argv[k++] = script;
+	argv[k++] = "--timeout";
+	argv[k++] = tos;
+	if (modules) {
+		argv[k++] = "--modules";
+		argv[k++] = (char *)modules;
+	}
+	argv[k++] = (char *)kernel;
+	argv[k++] = tmp;
+	argv[k++] = "--";
+	argv[k++] = self;
+	argv[k++] = "audit";
+	argv[k++] = conf;
+	argv[k++] = "--out";
+	argv[k++] = res;
+	argv[k] = NULL;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		cmd_err("cannot fork: %s", strerror(errno));
+		return EXIT_OTHER;
+	}
+	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execv(script, argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	j = json_load_file(res, 0, &je);
+	if (!j) {
+		cmd_err("the VM run left no result (%s exited with %d); see %s/console.log and guest.log",
+			script, WIFEXITED(status) ? WEXITSTATUS(status) : -1, tmp);
+		return WIFEXITED(status) && WEXITSTATUS(status) == EXIT_ENV ? EXIT_ENV : EXIT_OTHER;
+	}
+	if (audit_from_json(j, ret, why, sizeof(why))) {
+		cmd_err("%s: %s", res, why);
+		json_decref(j);
+		return EXIT_OTHER;
+	}
+	json_decref(j);
+	for (const char *f = "audit.json\0audit.conf\0console.log\0guest.log\0rc\0"; *f;
+	     f += strlen(f) + 1) {
+		char p[PATH_MAX + 32];
+
+		snprintf(p, sizeof(p), "%s/%s", tmp, f);
+		unlink(p);
+	}
+	rmdir(tmp);
+	snprintf(ret->file, sizeof(ret->file), "%s", file);
+	return 0;
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "format", required_argument, NULL, 'f' }, { "out", required_argument, NULL, 'o' },
+		{ "html", required_argument, NULL, 'H' },   { "verbose", no_argument, NULL, 'v' },
+		{ "kernel", required_argument, NULL, 'k' }, { "modules", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *kernel = NULL, *modules = NULL;
+	int timeout_s = 600;
+	struct audit_opts o = { .interrupted = cmd_interrupted, .progress = progress };
+	const char *out = NULL, *html = NULL;
+	struct audit_err e;
+	struct audit a;
+	struct utsname u;
+	bool json = false;
+	int c, err, code, sigfd;
+
+	while ((c = getopt_long(argc, argv, "f:o:H:vk:m:t:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			kernel = optarg;
+			break;
+		case 'm':
+			modules = optarg;
+			break;
+		case 't':
+			timeout_s = atoi(optarg);
+			if (timeout_s <= 0) {
+				cmd_err("--timeout: a number of seconds, not %s", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
+				cmd_err("--format: '%s' is neither text nor json", optarg);
+				return EXIT_USAGE;
+			}
+			json = !strcmp(optarg, "json");
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'H':
+			html = optarg;
+			break;
+		case 'v':
+			o.verbose = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_DONE;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1 || (modules && !kernel)) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	err = audit_parse_file(argv[optind], &a, &e);
+	if (err) {
+		if (e.line && e.key[0])
+			cmd_err("%s:%d: key '%s': %s", argv[optind], e.line, e.key, e.msg);
+		else if (e.line)
+			cmd_err("%s:%d: %s", argv[optind], e.line, e.msg);
+		else
+			cmd_err("%s: %s", argv[optind], e.msg[0] ? e.msg : strerror(-err));
+		return EXIT_USAGE;
+	}
+	code = cmd_need_root();
+	if (code) {
+		audit_free(&a);
+		return code;
+	}
+	if (kernel) {
+		audit_free(&a);
+		code = in_vm(kernel, modules, timeout_s, argv[optind], &a);
+		if (code)
+			return code;
+		goto report;
+	}
+	err = cmd_signals(&sigfd);
+	if (err) {
+		cmd_err("cannot set up signal handling: %s", strerror(-err));
+		audit_free(&a);
+		return EXIT_OTHER;
+	}
+	cmd_libbpf_log(o.verbose);
+	if (!uname(&u))
+		snprintf(a.kernel, sizeof(a.kernel), "%s", u.release);
+	progress_on = o.verbose;
+	err = audit_run(&a, &o);
+	if (err == -EINTR) {
+		cmd_err("interrupted; every lab made so far was removed");
+		audit_free(&a);
+		return EXIT_OTHER;
+	}
+	if (err) {
+		/* a lab this kernel cannot build: the environment, not the file */
+		cmd_err("cannot build the audit's lab for %s", a.err[0] ? a.err : strerror(-err));
+		audit_free(&a);
+		return EXIT_ENV;
+	}
+report:
+	code = audit_exit_code(&a);
+	for (size_t i = 0; i < a.n; i++)
+		if (a.v[i].refused) {
+			cmd_err("%s:%d: key '%s': the kernel refused the value '%s'", a.file,
+				a.v[i].line, a.v[i].key, a.v[i].value);
+			code = EXIT_USAGE;
+		}
+	if (json || out) {
+		json_t *j = audit_json(&a);
+
+		if (json)
+			json_dumpf(j, stdout, JSON_INDENT(2));
+		if (json)
+			fputc('\n', stdout);
+		if (out && json_dump_file(j, out, JSON_INDENT(2))) {
+			cmd_err("cannot write %s", out);
+			code = EXIT_OTHER;
+		}
+		json_decref(j);
+	}
+	if (!json)
+		audit_text(&a, stdout);
+	if (html && (err = audit_html(&a, html))) {
+		cmd_err("cannot write %s: %s", html, strerror(-err));
+		code = EXIT_OTHER;
+	}
+	audit_free(&a);
+	return code;
+}
