@@ -17,6 +17,7 @@ deps-test:
 
 test: deps-test
 	@$(MAKE) --no-print-directory build-all build-tests
+	@scripts/build-kernel.sh --optional >/dev/null
 	@tests/run.sh
 
 demo: deps

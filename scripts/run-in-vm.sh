@@ -57,8 +57,10 @@ MODULES=$(realpath "$MODULES")
 KVER=$(basename "$MODULES")
 
 # Modules, in load order; a missing one is fine when it is built in.
+# 4.11 names its IPv4 NAT pieces apart (nf_nat_ipv4, nft_chain_nat_ipv4, nft_masq_ipv4, ...).
 WANT="virtio virtio_ring virtio_pci netfs fscache 9pnet 9pnet_virtio 9p
 	veth bridge crc32c_generic crc32c_intel libcrc32c nfnetlink nf_conntrack nf_nat nf_tables nft_chain_nat nft_masq nft_nat nft_ct
+	nf_defrag_ipv4 nf_conntrack_ipv4 nf_nat_ipv4 nf_nat_masquerade_ipv4 nft_chain_nat_ipv4 nft_masq_ipv4
 	nf_conntrack_netlink sch_ingress cls_bpf act_bpf inet_diag tcp_diag"
 
 STAGE=$(mktemp -d /tmp/twlab-initrd.XXXXXX)
@@ -89,13 +91,17 @@ copy_mod() { # NAME: copy it and its dependencies (modinfo "depends=") into the 
 	for d in ${deps//,/ }; do copy_mod "$d"; done
 }
 for m in $WANT; do copy_mod "$m"; done
+# A kernel with everything built in (scripts/build-kernel.sh) has an empty modules folder:
+# nothing to load, and no "no module" lines for each name above.
+LOAD=$WANT
+[ -n "$(find "$MODULES/kernel" -name "*.ko*" -print -quit)" ] || LOAD=""
 for f in modules.order modules.builtin modules.builtin.modinfo; do
 	[ -e "$MODULES/$f" ] && cp "$MODULES/$f" "$STAGE/lib/modules/$KVER/"
 done
 "$BUSYBOX" depmod -b "$STAGE" "$KVER" || die "depmod failed for $KVER"
 
 cp "$BUSYBOX" "$STAGE/bin/busybox"
-for a in sh mount umount modprobe insmod mkdir cat echo chroot poweroff sync uname sleep; do
+for a in sh mount umount modprobe insmod mkdir cat echo chroot poweroff sync uname sleep date cut; do
 	ln -s busybox "$STAGE/bin/$a"
 done
 ln -s ../bin/busybox "$STAGE/sbin/modprobe"
@@ -107,7 +113,16 @@ cat >"$STAGE/init" <<EOF
 export PATH=/bin:/sbin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 echo /sbin/modprobe >/proc/sys/kernel/modprobe
-for m in $(echo $WANT); do
+# The host's wall clock (tcp_metrics stamps records with it: a guest in 1970 would find every
+# record fresh). QEMU's RTC usually has it already; set it when it is more than a minute off.
+for a in \$(cat /proc/cmdline); do case \$a in twlab.time=*) host=\${a#twlab.time=} ;; esac; done
+if [ -n "\$host" ]; then
+	up=\$(cut -d. -f1 /proc/uptime); want=\$((host + up)); now=\$(date +%s)
+	if [ \$((now - want)) -gt 60 ] || [ \$((want - now)) -gt 60 ]; then
+		date -s @\$want >/dev/null && echo "twlab-vm: clock set from the host (was \$now)"
+	fi
+fi
+for m in $(echo $LOAD); do
 	[ -d /sys/module/\$m ] || modprobe \$m || echo "twlab-vm: no module \$m"
 done
 if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose hostroot /mnt; then
@@ -127,7 +142,7 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose twcwd /
 mkdir -p /mnt$OUT
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 twout /mnt$OUT || echo "twlab-vm: cannot mount $OUT"
 echo "twlab-vm: kernel \$(uname -r), running: $CMD"
-chroot /mnt /bin/sh -c 'cd "$CWD" && exec $CMD' >/mnt$OUT/guest.log 2>&1
+TWLAB_VM=1 chroot /mnt /bin/sh -c 'cd "$CWD" && exec $CMD' >/mnt$OUT/guest.log 2>&1
 echo \$? >/mnt$OUT/rc
 echo "twlab-vm: done, status \$(cat /mnt$OUT/rc)"
 sync; umount /mnt$OUT
@@ -150,7 +165,7 @@ watch=$!
 set +e
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu "$CPU" -smp "$CPUS" -m "$MEM" \
 	-kernel "$KERNEL" -initrd "$OUT/initrd.gz" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=4" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=4 twlab.time=$(date +%s)" \
 	-display none -monitor none -serial "file:$OUT/console.log" -nic none -no-reboot \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 	-virtfs "local,path=$CWD,mount_tag=twcwd,security_model=none,readonly=on,multidevs=remap" \

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Locate IPv4/TCP in an Ethernet frame and find the TCP timestamp option, for tc programs.
- * Shared by tsclock.bpf.c and recycle.bpf.c. Anything that is not a well-formed first (or only)
+ * Shared by tsclock.bpf.c and recycle.bpf.c; with TCPOPT_NO_LOOPS defined, the same parser for
+ * old verifiers (tsclock_noloop.bpf.c). Anything that is not a well-formed first (or only)
  * fragment of an IPv4/TCP packet is reported as "not ours" and must be passed untouched.
  */
 #ifndef TWLAB_TCPOPT_H
@@ -39,6 +40,49 @@ struct tcp_pkt {
 	int ts_off;		/* frame offset of the timestamp option's kind byte, or -1 */
 	__u8 flags;		/* TCP flags byte */
 };
+
+/* What both readers fill in the same way from the IPv4 and TCP headers (packet or copies). */
+static __always_inline void tcp_pkt_fill(struct tcp_pkt *p, const struct iphdr *iph,
+					 const struct tcphdr *th, __u32 l4off, __u32 hlen)
+{
+	p->saddr = iph->saddr;
+	p->daddr = iph->daddr;
+	p->sport = bpf_ntohs(th->source);
+	p->dport = bpf_ntohs(th->dest);
+	p->seq = bpf_ntohl(th->seq);
+	p->ack_seq = bpf_ntohl(th->ack_seq);
+	p->flags = ((const __u8 *)th)[13];
+	p->l4off = l4off;
+	p->hlen = hlen;
+	p->ts_off = -1;
+	/* Callers may read tsval before testing ts_off: kernels without "allow reads from uninit
+	 * stack" for privileged programs (Debian's 6.1.170) reject the load otherwise. */
+	p->tsval = p->tsecr = 0;
+}
+
+/* Not ours: not IPv4, not TCP, a later fragment, a bad header length. */
+static __always_inline bool tcp_pkt_skip(const struct iphdr *iph)
+{
+	return iph->version != 4 || iph->ihl < 5 || iph->protocol != IPPROTO_TCP ||
+	       (iph->frag_off & bpf_htons(IP_FRAG_OFFSET));
+}
+
+/* Read TSval/TSecr once ts_off is known (a copy: store helpers invalidate packet pointers). */
+static __always_inline void tcp_pkt_load_ts(struct __sk_buff *skb, struct tcp_pkt *p)
+{
+	__u32 v[2];
+
+	if (p->ts_off <= 0)
+		return;
+	if (bpf_skb_load_bytes(skb, p->ts_off + 2, v, sizeof(v))) {
+		p->ts_off = -1;
+		return;
+	}
+	p->tsval = bpf_ntohl(v[0]);
+	p->tsecr = bpf_ntohl(v[1]);
+}
+
+#ifndef TCPOPT_NO_LOOPS
 
 /*
  * Make the first len bytes linear. Egress TCP skbs keep only the headers in the linear area
@@ -137,53 +181,97 @@ static __always_inline int tcp_pkt_parse(struct __sk_buff *skb, struct tcp_pkt *
 	data_end = (void *)(long)skb->data_end;
 	eth = data;
 	iph = data + ETH_HLEN;
-	if ((void *)(iph + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
+	if ((void *)(iph + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP) ||
+	    tcp_pkt_skip(iph))
 		return -1;
-	if (iph->version != 4 || iph->ihl < 5 || iph->protocol != IPPROTO_TCP ||
-	    (iph->frag_off & bpf_htons(IP_FRAG_OFFSET)))
-		return -1;
-	p->saddr = iph->saddr;
-	p->daddr = iph->daddr;
 	l4off = ETH_HLEN + iph->ihl * 4;
 
 	if (tcpopt_linear(skb, l4off + sizeof(*th)))
 		return -1;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
+	iph = data + ETH_HLEN;
 	th = data + l4off;
-	if ((void *)(th + 1) > data_end)
+	if ((void *)(iph + 1) > data_end || (void *)(th + 1) > data_end)
 		return -1;
 	hlen = th->doff * 4;
 	if (hlen < sizeof(*th))
 		return -1;
-	p->sport = bpf_ntohs(th->source);
-	p->dport = bpf_ntohs(th->dest);
-	p->seq = bpf_ntohl(th->seq);
-	p->ack_seq = bpf_ntohl(th->ack_seq);
-	p->flags = ((__u8 *)th)[13];
-	p->l4off = l4off;
-	p->hlen = hlen;
-	p->ts_off = -1;
-	/* Callers may read tsval before testing ts_off: kernels without "allow reads from uninit
-	 * stack" for privileged programs (Debian's 6.1.170) reject the load otherwise. */
-	p->tsval = p->tsecr = 0;
+	tcp_pkt_fill(p, iph, th, l4off, hlen);
 	if (hlen == sizeof(*th))
 		return 0;
 
 	if (tcpopt_linear(skb, l4off + hlen))
 		return 0;	/* options cut off: treat as "no timestamp", touch nothing */
 	p->ts_off = tcpopt_find_ts(skb, l4off, hlen);
-	if (p->ts_off > 0) {
-		__u32 v[2];
-
-		if (bpf_skb_load_bytes(skb, p->ts_off + 2, v, sizeof(v))) {
-			p->ts_off = -1;
-			return 0;
-		}
-		p->tsval = bpf_ntohl(v[0]);
-		p->tsecr = bpf_ntohl(v[1]);
-	}
+	tcp_pkt_load_ts(skb, p);
 	return 0;
 }
+#else /* TCPOPT_NO_LOOPS */
+
+/*
+ * The same walk for verifiers without bounded loops (before 5.3) and with little range
+ * tracking (4.11): unrolled, and every read a bpf_skb_load_bytes into the stack, so there is no
+ * packet pointer whose range the verifier must follow. The position is absolute (l4off + off),
+ * which keeps the walk in three registers that survive the helper calls; each step moves it by
+ * at least 1 and 40 option bytes need at most 40 steps. Same stopping rules as above.
+ */
+#define TCPOPT_MAX_STEPS 40
+static __always_inline int tcpopt_find_ts(struct __sk_buff *skb, __u32 l4off, __u32 hlen)
+{
+	__u32 pos = l4off + sizeof(struct tcphdr), end = l4off + hlen;
+
+#pragma unroll
+	for (int i = 0; i < TCPOPT_MAX_STEPS; i++) {
+		__u8 b[2];
+
+		if (pos >= end)
+			return -1;
+		/* Two bytes even for a one-byte NOP/EOL: one that fails is at the very end of
+		 * the frame, where no timestamp can follow either. */
+		if (bpf_skb_load_bytes(skb, pos, b, sizeof(b)))
+			return -1;
+		if (b[0] == TCPOPT_EOL)
+			return -1;
+		if (b[0] == TCPOPT_NOP) {
+			pos++;
+			continue;
+		}
+		if (b[1] < 2 || pos + b[1] > end)
+			return -1;
+		if (b[0] == TCPOPT_TIMESTAMP && b[1] == TCPOLEN_TIMESTAMP)
+			return pos;
+		pos += b[1];
+	}
+	return -1;
+}
+
+static __always_inline int tcp_pkt_parse(struct __sk_buff *skb, struct tcp_pkt *p)
+{
+	struct iphdr iph;
+	struct tcphdr th;
+	__u16 proto;
+	__u32 l4off, hlen;
+
+	if (bpf_skb_load_bytes(skb, offsetof(struct ethhdr, h_proto), &proto, sizeof(proto)) ||
+	    proto != bpf_htons(ETH_P_IP))
+		return -1;
+	if (bpf_skb_load_bytes(skb, ETH_HLEN, &iph, sizeof(iph)) || tcp_pkt_skip(&iph))
+		return -1;
+	l4off = ETH_HLEN + iph.ihl * 4;
+	if (bpf_skb_load_bytes(skb, l4off, &th, sizeof(th)))
+		return -1;
+	hlen = th.doff * 4;
+	if (hlen < sizeof(th))
+		return -1;
+	tcp_pkt_fill(p, &iph, &th, l4off, hlen);
+	if (hlen == sizeof(th) || l4off + hlen > skb->len)
+		return 0;	/* no options, or cut off: "no timestamp", touch nothing */
+	p->ts_off = tcpopt_find_ts(skb, l4off, hlen);
+	tcp_pkt_load_ts(skb, p);
+	return 0;
+}
+
+#endif /* TCPOPT_NO_LOOPS */
 
 #endif

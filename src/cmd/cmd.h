@@ -27,6 +27,9 @@ int cmd_bisect(int argc, char **argv);
 /* One kernel's verify suite in QEMU (--kernel SPEC, guest args as for verify): 0 or an exit code
  * (the message printed). */
 struct verify_suite;
+/* --kernel SPEC of verify and run (verify/kernel.h): the image and modules folder ("" = next
+ * to it), a Debian package fetched into the cache first. 0 or an exit code (message printed). */
+int cmd_kernel_resolve(const char *spec, char *vmlinuz, size_t vlen, char *modules, size_t mlen);
 int cmd_verify_kernel(const char *spec, const char *modules, int timeout_s, char **guest,
 		      int n_guest, struct verify_suite *ret);
 int cmd_audit(int argc, char **argv);
@@ -53,6 +56,17 @@ struct lab_rt;
  * (file:line:key when the topology asked for something the kernel refused) and returns the
  * exit code, EXIT_DONE on success. */
 int cmd_lab_up(struct lab_rt *rt, bool verbose);
+/* --kernel (cmd_vm.c): the folder the twlab binary is in (the source tree when run from it) */
+void cmd_exe_dir(char *buf, size_t len);
+#define CMD_VM_TMP 64
+/* Check the script and the image, make the folder shared with the guest: EXIT_* */
+int cmd_vm_begin(const char *kernel, char tmp[CMD_VM_TMP]);
+/* Boot kernel and run this twlab with guest[] inside; *ret_status is run-in-vm.sh's exit
+ * status (the guest command's; 124 timeout; 3 environment; 4 no result). EXIT_* */
+int cmd_vm_exec(const char *kernel, const char *modules, int timeout_s, const char *tmp,
+		char *const *guest, int n_guest, int *ret_status);
+/* Remove the guest's logs and the (then empty) folder, or keep them and say where. */
+void cmd_vm_end(const char *tmp, bool keep);
 /* Remove a lab by its state file: kill its processes, delete its namespaces; only what the
  * lab can prove it made (undo_entry_prove). Each line of the file that was not acted on is
  * reported. */

@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include "cmd/cmd.h"
 #include "run/expect.h"
 #include "lab/lab.h"
@@ -17,7 +25,7 @@
 
 static const char usage[] =
 	"usage: twlab run TOPOLOGY [--out DIR] [--capture[=all]] [--seed N] [--name NAME]\n"
-	"                          [--quiet] [-v]\n"
+	"                          [--quiet] [-v] [--kernel VMLINUZ [--modules DIR] [--timeout S]]\n"
 	"  Build the lab, run its schedule, tear it down, and write DIR/result.json,\n"
 	"  DIR/events.jsonl and DIR/report.html (default DIR: out/<lab>, made when missing).\n"
 	"  DIR must be root's or yours, writable by no one else unless sticky (else exit 2);\n"
@@ -28,6 +36,11 @@ static const char usage[] =
 	"  --name NAME    overrides the lab name (namespaces twl-NAME-*)\n"
 	"  --quiet        no summary and no progress line\n"
 	"  -v             print every kernel action\n"
+	"  --kernel K     run the lab inside kernel K in QEMU (scripts/run-in-vm.sh; the\n"
+	"                 host root shared read-only) and bring the results back to DIR;\n"
+	"                 --modules: the kernel's lib/modules/VERSION; --timeout: for the VM\n"
+	"                 (default 600 s). Same outputs and exit codes. K is an image path or a\n"
+	"                 Debian package: debian:6.1.0-47, debian:6.12.117 (as for verify).\n"
 	"  Exit 0 when every [expect] held, 1 when one failed, 2 bad topology or DIR,\n"
 	"  3 environment, 4 anything else (a result file that could not be written).\n";
 
@@ -103,6 +116,142 @@ static int open_out(const struct outdir *parent, const char *path, struct outdir
 	return EXIT_OTHER;
 }
 
+/* The contents of the file at path (a run's result in the folder shared with the guest). */
+static int copy_from(FILE *f, void *path)
+{
+	struct stat st;
+	int in = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), err = 0;
+
+	if (in < 0)
+		return -errno;
+	if (fflush(f) || fstat(in, &st)) {
+		err = -errno;
+		goto out;
+	}
+	for (off_t off = 0; off < st.st_size;)
+		if (sendfile(fileno(f), in, &off, st.st_size - off) <= 0) {
+			err = errno ? -errno : -EIO;
+			break;
+		}
+out:
+	close(in);
+	return err;
+}
+
+/* A copy of from at to, a new name in a folder of our own (the one shared with the guest). */
+static int copy_file_to(const char *from, const char *to)
+{
+	int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644), err;
+	FILE *f;
+
+	if (out < 0)
+		return -errno;
+	f = fdopen(out, "w");
+	if (!f) {
+		err = -errno;
+		close(out);
+		return err;
+	}
+	err = copy_from(f, (void *)from);
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
+}
+
+/* Every regular file under from (one level of folders: pcap/) into d, each through put(): the
+ * guest's results get the same protection against planted links as a run on this kernel. */
+static int bring_back(const char *from, const struct outdir *d, int depth)
+{
+	char a[PATH_MAX];
+	struct dirent *de;
+	int err = 0;
+	DIR *dir = opendir(from);
+
+	if (!dir)
+		return -errno;
+	while (!err && (de = readdir(dir))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(a, sizeof(a), "%.2000s/%s", from, de->d_name);
+		if (de->d_type == DT_DIR && !depth) {
+			struct outdir sub;
+
+			if (open_out(d, de->d_name, &sub))
+				err = -EPERM;	/* open_out said why */
+			else
+				err = bring_back(a, &sub, depth + 1);
+			outdir_close(&sub);
+			rmdir(a);
+		} else if (de->d_type == DT_REG) {
+			err = put(d, de->d_name, copy_from, a);
+			unlink(a);
+		}
+	}
+	closedir(dir);
+	return err;
+}
+
+/*
+ * --kernel: the same run inside that kernel (cmd_vm.c). The guest's /tmp is its own, so the
+ * topology goes into the folder shared with it (under its own name, which names the lab), the
+ * guest writes into TMP/out, and the files are moved to out. The guest's exit status is ours.
+ */
+static int run_in_vm(const char *kernel, const char *modules, int timeout_s, const char *topo,
+		     const struct outdir *od, char **pass, int n_pass, bool quiet)
+{
+	char tmp[CMD_VM_TMP], copy[PATH_MAX], res[CMD_VM_TMP + 8], log[CMD_VM_TMP + 16], b[PATH_MAX];
+	char *argv[32];
+	int n = 0, status, err, code = cmd_vm_begin(kernel, tmp);
+	FILE *f;
+
+	if (code)
+		return code;
+	snprintf(b, sizeof(b), "%s", topo);
+	snprintf(copy, sizeof(copy), "%s/%s", tmp, basename(b));
+	snprintf(res, sizeof(res), "%s/out", tmp);
+	snprintf(log, sizeof(log), "%s/guest.log", tmp);
+	err = copy_file_to(topo, copy);
+	if (err) {
+		cmd_err("cannot copy %s into %s: %s", topo, tmp, strerror(-err));
+		return EXIT_OTHER;
+	}
+	argv[n++] = "run";
+	argv[n++] = copy;
+	argv[n++] = "--out";
+	argv[n++] = res;
+	for (int i = 0; i < n_pass && n < 30; i++)
+		argv[n++] = pass[i];
+	code = cmd_vm_exec(kernel, modules, timeout_s, tmp, argv, n, &status);
+	unlink(copy);
+	if (code)
+		return code;
+	/* the guest's summary (or its error) */
+	if ((!quiet || status) && (f = fopen(log, "r"))) {
+		char line[1024];
+
+		while (fgets(line, sizeof(line), f))
+			fputs(line, status ? stderr : stdout);
+		fclose(f);
+	}
+	if (access(res, F_OK)) {
+		cmd_err("the VM run left no results (run-in-vm.sh exited with %d)", status);
+		cmd_vm_end(tmp, true);
+		return status == EXIT_ENV || status == EXIT_USAGE ? status : EXIT_OTHER;
+	}
+	err = bring_back(res, od, 0);
+	rmdir(res);
+	if (err) {
+		cmd_vm_end(tmp, true);
+		return EXIT_OTHER;
+	}
+	if (!quiet)
+		printf("  (run inside %s; results in %s/)\n", kernel, od->path);
+	if (status == 124)
+		cmd_err("the VM timed out after %d s", timeout_s);
+	cmd_vm_end(tmp, status < 0 || status >= EXIT_OTHER);	/* 2, 3: the guest said why */
+	return status >= 0 && status <= EXIT_OTHER ? status : EXIT_OTHER;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -110,8 +259,13 @@ int cmd_run(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' }, { "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },	  { "help", no_argument, NULL, 'h' },
 		{ "capture", optional_argument, NULL, 'c' },
+		{ "kernel", required_argument, NULL, 'k' }, { "modules", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' },
 		{}
 	};
+	const char *kernel = NULL, *modules = NULL;
+	char *pass[12];
+	int n_pass = 0, timeout_s = 600;
 	const char *out = NULL, *name = NULL, *seed = NULL;
 	bool quiet = false, verbose = false, all_ok = true, capture = false, capture_all = false;
 	char outbuf[512];
@@ -128,11 +282,32 @@ int cmd_run(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "o:s:n:qvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
-		case 's': seed = optarg; break;
-		case 'n': name = optarg; break;
+		case 's':
+			seed = optarg;
+			pass[n_pass++] = "--seed";
+			pass[n_pass++] = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			pass[n_pass++] = "--name";
+			pass[n_pass++] = optarg;
+			break;
 		case 'q': quiet = true; break;
-		case 'v': verbose = true; break;
+		case 'v':
+			verbose = true;
+			pass[n_pass++] = "-v";
+			break;
+		case 'k': kernel = optarg; break;
+		case 'm': modules = optarg; break;
+		case 't':
+			timeout_s = atoi(optarg);
+			if (timeout_s <= 0) {
+				cmd_err("--timeout: a number of seconds, not %s", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'c':
+			pass[n_pass++] = optarg && !strcmp(optarg, "all") ? "--capture=all" : "--capture";
 			capture = true;
 			if (optarg && strcmp(optarg, "all")) {
 				cmd_err("--capture takes no value or =all, not '%s'", optarg);
@@ -144,7 +319,7 @@ int cmd_run(int argc, char **argv)
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
 	}
-	if (optind + 1 != argc) {
+	if (optind + 1 != argc || (modules && !kernel)) {
 		fputs(usage, stderr);
 		return EXIT_USAGE;
 	}
@@ -172,6 +347,15 @@ int cmd_run(int argc, char **argv)
 		code = open_out(&od, "pcap", &capdir);
 	if (code)
 		goto free_lab;
+	if (kernel) {	/* checked here; built and run in the guest */
+		char vml[PATH_MAX], mods[PATH_MAX];
+
+		code = cmd_kernel_resolve(kernel, vml, sizeof(vml), mods, sizeof(mods));
+		if (!code)
+			code = run_in_vm(vml, modules ? modules : mods[0] ? mods : NULL, timeout_s,
+					 argv[optind], &od, pass, n_pass, quiet);
+		goto free_lab;
+	}
 	err = cmd_signals(&sigfd);
 	if (err) {
 		cmd_err("cannot set up signal handling: %s", strerror(-err));

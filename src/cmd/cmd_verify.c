@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include "cmd/cmd.h"
@@ -47,20 +46,6 @@ static const char usage[] =
 static double now_s(void)
 {
 	return vnet_now_ms() / 1e3;
-}
-
-/* The folder the twlab binary is in (the source tree when run from it). */
-static void exe_dir(char *buf, size_t len)
-{
-	char p[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", p, sizeof(p) - 1);
-
-	if (n <= 0) {
-		snprintf(buf, len, ".");
-		return;
-	}
-	p[n] = 0;
-	snprintf(buf, len, "%s", dirname(p));
 }
 
 static bool progress_on;
@@ -145,46 +130,19 @@ static int output(struct verify_suite *s, bool json, const char *out)
 	return f ? EXIT_EXPECT : EXIT_DONE;
 }
 
-/* --kernel: scripts/run-in-vm.sh boots it and runs this same binary inside; the guest writes
- * its JSON into a folder shared writable with the VM. */
+/* --kernel: the same suite inside that kernel (cmd_vm.c); the guest writes its JSON into the
+ * folder shared with it. */
 static int in_vm(const char *kernel, const char *modules, int timeout_s, char **guest_args,
 		 int n_guest, bool json, const char *out)
 {
-	char dir[PATH_MAX], script[PATH_MAX + 32], self[PATH_MAX + 16], tmp[] = "/tmp/twlab-vm.XXXXXX";
-	char res[PATH_MAX + 32], tos[16];
+	char tmp[CMD_VM_TMP], res[CMD_VM_TMP + 16];
 	char *argv[48];
-	int n = 0, status, code;
+	int n = 0, status, code = cmd_vm_begin(kernel, tmp);
 	struct verify_suite s;
-	pid_t pid;
 
-	exe_dir(dir, sizeof(dir));
-	snprintf(script, sizeof(script), "%s/scripts/run-in-vm.sh", dir);
-	snprintf(self, sizeof(self), "%s/twlab", dir);
-	if (access(script, X_OK)) {
-		cmd_err("cannot run %s: %s", script, strerror(errno));
-		return EXIT_ENV;
-	}
-	if (access(kernel, R_OK)) {
-		cmd_err("cannot read kernel image %s: %s", kernel, strerror(errno));
-		return EXIT_USAGE;
-	}
-	if (!mkdtemp(tmp)) {
-		cmd_err("cannot create a temporary folder: %s", strerror(errno));
-		return EXIT_OTHER;
-	}
+	if (code)
+		return code;
 	snprintf(res, sizeof(res), "%s/verify.json", tmp);
-	snprintf(tos, sizeof(tos), "%d", timeout_s);
-	argv[n++] = script;
-	argv[n++] = "--timeout";
-	argv[n++] = tos;
-	if (modules) {
-		argv[n++] = "--modules";
-		argv[n++] = (char *)modules;
-	}
-	argv[n++] = (char *)kernel;
-	argv[n++] = tmp;
-	argv[n++] = "--";
-	argv[n++] = self;
 	argv[n++] = "verify";
 	argv[n++] = "--format";
 	argv[n++] = "json";
@@ -192,28 +150,13 @@ static int in_vm(const char *kernel, const char *modules, int timeout_s, char **
 	argv[n++] = res;
 	for (int i = 0; i < n_guest && n < 46; i++)
 		argv[n++] = guest_args[i];
-	argv[n] = NULL;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		cmd_err("cannot fork: %s", strerror(errno));
-		return EXIT_OTHER;
-	}
-	if (pid == 0) {
-		sigset_t none;
-
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		dup2(STDERR_FILENO, STDOUT_FILENO);	/* stdout stays the suite's */
-		execv(script, argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	code = cmd_vm_exec(kernel, modules, timeout_s, tmp, argv, n, &status);
+	if (code)
+		return code;
 	if (access(res, R_OK)) {
-		cmd_err("the VM run left no result (%s exited with %d); see %s/console.log",
-			script, WIFEXITED(status) ? WEXITSTATUS(status) : -1, tmp);
-		return WIFEXITED(status) && WEXITSTATUS(status) == EXIT_ENV ? EXIT_ENV : EXIT_OTHER;
+		cmd_err("the VM run left no result (run-in-vm.sh exited with %d); see %s/console.log",
+			status, tmp);
+		return status == EXIT_ENV ? EXIT_ENV : EXIT_OTHER;
 	}
 	code = load_json(res, &s);
 	if (code)
@@ -221,17 +164,9 @@ static int in_vm(const char *kernel, const char *modules, int timeout_s, char **
 	code = output(&s, json, out);
 	verify_suite_free(&s);
 	/* keep the folder (console log) only when something went wrong */
-	if (code == EXIT_DONE) {
-		char p[PATH_MAX + 32];
-
-		for (const char *f = "verify.json\0console.log\0guest.log\0rc\0"; *f; f += strlen(f) + 1) {
-			snprintf(p, sizeof(p), "%s/%s", tmp, f);
-			unlink(p);
-		}
-		rmdir(tmp);
-	} else {
-		fprintf(stderr, "twlab: VM logs kept in %s\n", tmp);
-	}
+	if (code == EXIT_DONE)
+		unlink(res);
+	cmd_vm_end(tmp, code != EXIT_DONE);
 	return code;
 }
 
@@ -240,12 +175,12 @@ static void script_path(char *buf, size_t len, const char *name)
 {
 	char dir[PATH_MAX];
 
-	exe_dir(dir, sizeof(dir));
+	cmd_exe_dir(dir, sizeof(dir));
 	snprintf(buf, len, "%s/scripts/%s", dir, name);
 }
 
 /* Resolve --kernel SPEC (kernel.c) and say why when it cannot be. */
-static int resolve(const char *spec, char *vmlinuz, size_t vlen, char *modules, size_t mlen)
+int cmd_kernel_resolve(const char *spec, char *vmlinuz, size_t vlen, char *modules, size_t mlen)
 {
 	char fetch[PATH_MAX + 32];
 	struct kernel_spec k;
@@ -271,24 +206,24 @@ static int resolve(const char *spec, char *vmlinuz, size_t vlen, char *modules, 
 int cmd_verify_kernel(const char *spec, const char *modules, int timeout_s, char **guest,
 		      int n_guest, struct verify_suite *ret)
 {
-	char vmlinuz[PATH_MAX], mods[PATH_MAX], res[] = "/tmp/twlab-vmres.XXXXXX";
+	char vmlinuz[PATH_MAX], mods[PATH_MAX], dir[] = "/tmp/twlab-vmres.XXXXXX", res[64];
 	int code, fd, saved;
 
-	code = resolve(spec, vmlinuz, sizeof(vmlinuz), mods, sizeof(mods));
+	code = cmd_kernel_resolve(spec, vmlinuz, sizeof(vmlinuz), mods, sizeof(mods));
 	if (code)
 		return code;
-	fd = mkstemp(res);
-	if (fd < 0) {
-		cmd_err("cannot create a temporary file: %s", strerror(errno));
+	/* a folder of our own (mode 0700): --out refuses folders others may write to */
+	if (!mkdtemp(dir)) {
+		cmd_err("cannot create a temporary folder: %s", strerror(errno));
 		return EXIT_OTHER;
 	}
-	close(fd);
+	snprintf(res, sizeof(res), "%s/verify.json", dir);
 	fflush(stdout);
 	saved = dup(STDOUT_FILENO);
 	fd = open("/dev/null", O_WRONLY);
 	if (saved < 0 || fd < 0) {
 		cmd_err("cannot redirect the VM run's output: %s", strerror(errno));
-		unlink(res);
+		rmdir(dir);
 		return EXIT_OTHER;
 	}
 	dup2(fd, STDOUT_FILENO);
@@ -301,6 +236,7 @@ int cmd_verify_kernel(const char *spec, const char *modules, int timeout_s, char
 	if (code == EXIT_DONE || code == EXIT_EXPECT)
 		code = load_json(res, ret) ? EXIT_OTHER : 0;
 	unlink(res);
+	rmdir(dir);
 	return code;
 }
 
@@ -379,29 +315,35 @@ static size_t list_tests(const char *topo_dir, const char *only, FILE *out)
 	return n;
 }
 
+/* --out / --html of the matrix: like write_out(), through outdir.h (j, or the HTML page) */
 static int write_file(const char *path, json_t *j, const struct verify_suite *const *s,
 		      size_t n)
 {
-	FILE *f;
+	char dirbuf[PATH_MAX], basebuf[PATH_MAX], why[PATH_MAX + 256];
+	struct outdir d;
+	struct outfile of;
+	int err;
 
-	if (j) {
-		if (json_dump_file(j, path, JSON_INDENT(2) | JSON_REAL_PRECISION(6))) {
-			cmd_err("cannot write %s", path);
-			return EXIT_OTHER;
-		}
-		return 0;
+	if (j)
+		return write_out(j, path) ? EXIT_OTHER : 0;
+	snprintf(dirbuf, sizeof(dirbuf), "%s", path);
+	snprintf(basebuf, sizeof(basebuf), "%s", path);
+	err = outdir_open(dirname(dirbuf), false, &d, why, sizeof(why));
+	if (err) {
+		cmd_err("%s %s: %s", err == -EPERM ? "refusing to write" : "cannot write", path, why);
+		return err == -EPERM ? EXIT_USAGE : EXIT_OTHER;
 	}
-	f = fopen(path, "w");
-	if (!f) {
-		cmd_err("cannot write %s: %s", path, strerror(errno));
-		return EXIT_OTHER;
+	err = outfile_open(&d, basename(basebuf), &of);
+	if (!err) {
+		matrix_html(s, n, "twlab verify: kernel matrix", of.f);
+		err = ferror(of.f) ? -EIO : outfile_commit(&of);
+		if (err == -EIO)
+			outfile_discard(&of);
 	}
-	matrix_html(s, n, "twlab verify: kernel matrix", f);
-	if (fclose(f)) {
-		cmd_err("cannot write %s: %s", path, strerror(errno));
-		return EXIT_OTHER;
-	}
-	return 0;
+	if (err)
+		cmd_err("cannot write %s: %s", path, strerror(-err));
+	outdir_close(&d);
+	return err ? EXIT_OTHER : 0;
 }
 
 /* Rows differ or a test failed: 1; else 0. */
@@ -485,7 +427,7 @@ int cmd_verify(int argc, char **argv)
 	int c, code, timeout_s = 600, n_guest = 0, n_k = 0;
 	size_t n_s = 0;
 
-	exe_dir(topo_dir, sizeof(topo_dir));
+	cmd_exe_dir(topo_dir, sizeof(topo_dir));
 	strcat(topo_dir, "/topologies/verify");
 	while ((c = getopt_long(argc, argv, "f:k:m:co:O:qT:t:ve:lHw:b:h", opts, NULL)) != -1) {
 		switch (c) {

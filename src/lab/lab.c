@@ -124,6 +124,78 @@ static int push_inner(struct lab_rt *rt, enum undo_kind kind, const char *ns, co
 	return journal(rt, &e);
 }
 
+/*
+ * Sysctls that are per namespace today but one value for the whole kernel on older ones
+ * (tcp_timestamps and tcp_rfc1337 on 4.11): a namespace has no such file. The global value
+ * is fine when it is the one asked for (a node whose own TS clock does not enter the rule, the
+ * server or the router, takes any nonzero tcp_timestamps). Otherwise twlab sets it only in a
+ * VM it booted for the lab (TWLAB_VM=1 from scripts/run-in-vm.sh), never on a host, and not
+ * when two nodes of the lab need different values: -EOPNOTSUPP (exit 3) names the sysctl.
+ */
+#define MAX_GLOBALS 16
+static struct global_need {
+	char name[64], value[16], node[32];
+	bool any_nonzero;
+} globals[MAX_GLOBALS];
+static size_t n_globals;
+
+static bool need_met(const char *have, const char *want, bool any_nonzero)
+{
+	return !strcmp(have, want) || (any_nonzero && strcmp(have, "0") && strcmp(want, "0"));
+}
+
+static int global_sysctl(struct lab_rt *rt, const char *node, const char *ns, int ns_fd,
+			 const char *name, const char *value, bool any_nonzero)
+{
+	char cur[32], why[384] = "";
+	int err, e;
+
+	pthread_mutex_lock(&up_lock);
+	err = netns_enter_root();
+	if (!err)
+		err = sysctl_get(name, cur, sizeof(cur));
+	if (err)
+		goto out;	/* not global either: really missing */
+	/* changing it must still suit every node that took the global value so far */
+	for (size_t i = 0; i < n_globals && !why[0] && !need_met(cur, value, any_nonzero); i++)
+		if (!strcmp(globals[i].name, name) &&
+		    !need_met(value, globals[i].value, globals[i].any_nonzero))
+			snprintf(why, sizeof(why), "%s is one value for the whole kernel here, not "
+				 "per namespace: %s needs %s, %s needs %s", name, globals[i].node,
+				 globals[i].value, node, value);
+	if (!why[0] && !need_met(cur, value, any_nonzero)) {
+		if (!getenv("TWLAB_VM"))
+			snprintf(why, sizeof(why), "%s is one value for the whole kernel here (%s), "
+				 "not per namespace, and %s needs %s: twlab changes no host-wide "
+				 "setting (run the lab in a VM with --kernel)", name, cur, node, value);
+		else if ((err = sysctl_set(name, value)))
+			snprintf(why, sizeof(why), "cannot set %s = %s for the whole VM", name,
+				 value);
+	}
+	if (!why[0] && n_globals < MAX_GLOBALS) {
+		struct global_need *g = &globals[n_globals++];
+
+		snprintf(g->name, sizeof(g->name), "%s", name);
+		snprintf(g->value, sizeof(g->value), "%s", value);
+		snprintf(g->node, sizeof(g->node), "%s", node);
+		g->any_nonzero = any_nonzero;
+	}
+out:
+	e = netns_enter(ns_fd);
+	pthread_mutex_unlock(&up_lock);
+	if (!err && why[0])
+		err = -EOPNOTSUPP;
+	if (!err && e)
+		err = e;
+	if (err == -ENOENT && !why[0])
+		return err;	/* absent everywhere: the caller says so */
+	if (err)
+		return fail(rt, err, "%s", why[0] ? why : "cannot read a global sysctl");
+	trace(rt, "sysctl %s=%s is global on this kernel (not in %s): %s", name, value, ns,
+	      getenv("TWLAB_VM") ? "set for the whole VM" : "the global value serves");
+	return 0;
+}
+
 /* Create and journal a namespace; the thread is left inside it with lo up and sysctls set. */
 static int make_ns(struct lab_rt *rt, const char *node, const struct topo_sysctls *extra,
 		   int timestamps, int hub_links, char ns[64], int *ret_fd, struct nl_sock **ret_sk)
@@ -148,6 +220,17 @@ static int make_ns(struct lab_rt *rt, const char *node, const struct topo_sysctl
 	}
 	if (err)
 		return fail(rt, err, "cannot create namespace %s", ns);
+	if (hub_links) {
+		/* A fresh namespace may hold more than lo (sit0 on 4.11 with IPV6_SIT): the hub is
+		 * back to its own links when it has those plus the ones counted by the caller. */
+		struct if_nameindex *ifs = if_nameindex();
+
+		for (size_t i = 0; ifs && ifs[i].if_index; i++)
+			if (strcmp(ifs[i].if_name, "lo"))
+				e.hub_links++;
+		if (ifs)
+			if_freenameindex(ifs);
+	}
 	snprintf(e.name, sizeof(e.name), "%s", ns);
 	err = journal(rt, &e);
 	if (err) {
@@ -176,12 +259,22 @@ static int make_ns(struct lab_rt *rt, const char *node, const struct topo_sysctl
 		snprintf(val, sizeof(val), "%d", timestamps);
 		trace(rt, "sysctl -n %s net.ipv4.tcp_timestamps=%s", ns, val);
 		err = sysctl_set("net.ipv4.tcp_timestamps", val);
-		if (err)
+		if (err == -ENOENT)
+			err = global_sysctl(rt, node, ns, fd, "net.ipv4.tcp_timestamps", val,
+					    !strcmp(node, "server") || !strcmp(node, "router"));
+		if (err && !rt->err[0])
 			fail(rt, err, "cannot set net.ipv4.tcp_timestamps in %s", ns);
 	}
 	for (size_t i = 0; !err && extra && i < extra->n; i++) {
 		trace(rt, "sysctl -n %s %s=%s", ns, extra->v[i].name, extra->v[i].value);
 		err = sysctl_set(extra->v[i].name, extra->v[i].value);
+		if (err == -ENOENT) {
+			int g = global_sysctl(rt, node, ns, fd, extra->v[i].name,
+					      extra->v[i].value, false);
+
+			if (g != -ENOENT)	/* global: set, or refused with the reason */
+				err = g;
+		}
 		if (err) {
 			pthread_mutex_lock(&up_lock);
 			if (!rt->err[0]) {
@@ -327,7 +420,10 @@ static int up_router(struct up_ctx *c)
 	/* nft_ctx_new() binds to the current netns: we are inside the router's (make_ns). */
 	err = nat_apply(r, "out0", nfterr, sizeof(nfterr));
 	if (err)
-		return fail(rt, err, "cannot add NAT rules in %s: %s", rt->router_ns, nfterr);
+		return fail(rt, err, "cannot add NAT rules in %s%s: %s", rt->router_ns,
+			    err == -EOPNOTSUPP ? " (this kernel's nftables lacks a feature the rule "
+						 "uses)" : "",
+			    nfterr);
 	return push_inner(rt, UNDO_NFT, rt->router_ns, NAT_TABLE);
 }
 
@@ -351,6 +447,16 @@ static int up_client(struct up_ctx *c, struct lab_client *cl)
 	hidx = HUB_FIRST_IFINDEX + cl->index;
 	err = nl_veth_add(hub, dev, hidx, "eth0", eth, rt->client_fd[cl->index],
 			  direct ? c->hub_master : 0);
+	if (err == -EBUSY) {
+		/* A kernel whose fresh namespaces hold more than lo (4.11 with IPV6_SIT makes
+		 * sit0 in each): let it pick the indexes and look them up. */
+		err = nl_veth_add(hub, dev, 0, "eth0", 0, rt->client_fd[cl->index],
+				  direct ? c->hub_master : 0);
+		if (!err)
+			err = nl_ifindex(csk, "eth0", &eth);
+		if (!err)
+			err = nl_ifindex(hub, dev, &hidx);
+	}
 	if (err) {
 		fail(rt, err, "cannot create veth %s in %s", dev, hub_ns);
 		goto out;
@@ -484,6 +590,7 @@ int lab_up(struct lab_rt *rt)
 
 	rt->up_ns = mono_ns();
 	atomic_store(&up_abort, false);
+	n_globals = 0;
 	/* one open fd per client namespace */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 4096 + 2 * lab->n_clients) {
 		rl.rlim_cur = 4096 + 2 * lab->n_clients;
@@ -546,15 +653,42 @@ int lab_gate_attach(struct lab_rt *rt)
 	};
 	int err;
 
+	char v[16];
+	bool own;
+
 	if (!s->recycle)
 		return 0;
 	err = netns_enter(rt->server_fd);
 	if (err)
 		return fail(rt, err, "cannot enter %s", rt->server_ns);
+	/* A kernel that still has tcp_tw_recycle (before 4.12; per namespace in 4.11) applies
+	 * the rule itself: that is the ground truth, not the emulation. */
+	own = !sysctl_get("net.ipv4.tcp_tw_recycle", v, sizeof(v));
+	if (own) {
+		netns_enter_root();
+		if (s->paws_msl_ms != 60000 || s->paws_window != 1)
+			return fail(rt, -EOPNOTSUPP, "this kernel's own tcp_tw_recycle has "
+				    "TCP_PAWS_MSL 60 s and TCP_PAWS_WINDOW 1 built in: paws_msl and "
+				    "paws_window cannot be changed");
+		netns_enter(rt->server_fd);
+		trace(rt, "sysctl -n %s net.ipv4.tcp_tw_recycle=1 (the kernel's own rule)",
+		      rt->server_ns);
+		err = sysctl_set("net.ipv4.tcp_tw_recycle", "1");
+		netns_enter_root();
+		if (err)
+			return fail(rt, err, "cannot set net.ipv4.tcp_tw_recycle in %s",
+				    rt->server_ns);
+		rt->gate_kernel = true;
+		return 0;
+	}
 	trace(rt, "tc -n %s: recycle gate on ifindex %d (paws_msl %llu ms, window %d)",
 	      rt->server_ns, rt->server_link, (unsigned long long)s->paws_msl_ms, s->paws_window);
 	err = gate_attach(rt->server_link, &cfg, &rt->gate);
 	netns_enter_root();
+	if (err == -EINVAL)	/* the verifier, or a map type it lacks */
+		return fail(rt, -EOPNOTSUPP, "cannot load the recycle gate in %s: the emulated "
+			    "rule needs BPF ring buffers and loops (Linux 5.8+), and this kernel "
+			    "has no tcp_tw_recycle of its own", rt->server_ns);
 	if (err)
 		return fail(rt, err, "cannot attach the recycle gate in %s", rt->server_ns);
 	return push_inner(rt, UNDO_BPF, rt->server_ns, "recycle-gate");

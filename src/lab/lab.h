@@ -27,6 +27,7 @@ struct lab_rt {
 	int server_link;               /* ifindex of the server's link (eth0 or br0): the gate's */
 	struct tsclock *clock;
 	struct gate *gate;
+	bool gate_kernel;              /* recycle = on by the kernel's own tcp_tw_recycle */
 	uint32_t *client_ts_offset;    /* what each offset-mode client got */
 	uint64_t up_ns;                /* CLOCK_MONOTONIC when bring-up started */
 	/* -v: one line per kernel action */

@@ -6,6 +6,10 @@
 #include <nftables/libnftables.h>
 #include "lab/nat.h"
 
+#define NAT_PREROUTING "\tchain prerouting {\n" \
+		       "\t\ttype nat hook prerouting priority dstnat; policy accept;\n" \
+		       "\t}\n"
+
 int nat_script(const struct lab_router *r, const char *out_if, char *buf, size_t len)
 {
 	char ports[32] = "", addr[INET_ADDRSTRLEN], target[64], plain[64];
@@ -30,21 +34,30 @@ int nat_script(const struct lab_router *r, const char *out_if, char *buf, size_t
 		snprintf(target, sizeof(target), "masquerade%s%s", *ports ? " to " : "", ports);
 		snprintf(plain, sizeof(plain), "masquerade");
 	}
-	/* A port range needs a transport protocol match first ("transport protocol mapping is only
-	 * valid after transport protocol match"); everything else (ICMP) is still translated. */
+	/* The empty prerouting chain is for kernels before 4.18, where NAT hooks exist only for
+	 * the chains a table has: without one at prerouting, replies reach the client side
+	 * un-translated (still addressed to the router's outside address). Harmless later.
+	 * A port range needs a transport protocol match first ("transport protocol mapping is only
+	 * valid after transport protocol match"); everything else (ICMP) is still translated.
+	 * One rule per protocol, not "l4proto { tcp, udp }": an anonymous set needs a set
+	 * backend (NFT_SET_HASH/RBTREE) that a small lab kernel may not have. */
 	if (*ports)
 		n = snprintf(buf, len,
 			     "table ip " NAT_TABLE " {\n"
+			     NAT_PREROUTING
 			     "\tchain postrouting {\n"
 			     "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-			     "\t\toifname \"%s\" meta l4proto { tcp, udp } %s%s\n"
+			     "\t\toifname \"%s\" meta l4proto tcp %s%s\n"
+			     "\t\toifname \"%s\" meta l4proto udp %s%s\n"
 			     "\t\toifname \"%s\" %s\n"
 			     "\t}\n"
 			     "}\n",
-			     out_if, target, flags[r->port_mode], out_if, plain);
+			     out_if, target, flags[r->port_mode], out_if, target, flags[r->port_mode],
+			     out_if, plain);
 	else
 		n = snprintf(buf, len,
 			     "table ip " NAT_TABLE " {\n"
+			     NAT_PREROUTING
 			     "\tchain postrouting {\n"
 			     "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
 			     "\t\toifname \"%s\" %s%s\n"
@@ -70,7 +83,8 @@ int nat_run_script(const char *script, char *errbuf, size_t errlen)
 		const char *e = nft_ctx_get_error_buffer(nft);
 
 		snprintf(errbuf, errlen, "%s", e && *e ? e : "nft failed");
-		err = -EINVAL;
+		/* The kernel lacks what the rule asks for: an environment limit, not bad input. */
+		err = e && strstr(e, "Operation not supported") ? -EOPNOTSUPP : -EINVAL;
 	}
 	nft_ctx_free(nft);
 	return err;

@@ -289,6 +289,53 @@ int proc_pidfd(int pid, uint64_t start)
 	return fd;
 }
 
+/* State letter of pid if its start time is start, 0 if it is gone or another process. */
+static char proc_state(int pid, uint64_t start)
+{
+	char path[64], buf[512], *p;
+	uint64_t st;
+	ssize_t len;
+	int fd;
+
+	if (proc_starttime(pid, &st) || st != start)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	buf[len] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+int proc_kill_nopidfd(int pid, uint64_t start, int timeout_ms)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+	char s;
+
+	if (!start && proc_starttime(pid, &start))
+		return 0;	/* gone */
+	if (!proc_state(pid, start))
+		return 0;	/* gone, or the pid is someone else's now */
+	/* The pid could be reused between the check and kill(): that window is what pidfds
+	 * close; lab pids are not recycled within it. */
+	if (kill(pid, SIGKILL) && errno == ESRCH)
+		return 0;
+	for (;;) {
+		waitpid(pid, NULL, WNOHANG);	/* ours: reap it */
+		s = proc_state(pid, start);
+		if (!s || s == 'Z' || s == 'X')
+			return 0;
+		if (now_ms() >= deadline)
+			return -ETIMEDOUT;
+		poll(NULL, 0, 2);
+	}
+}
+
 int proc_kill_wait(const int *pidfds, const int *pids, size_t n, int timeout_ms)
 {
 	uint64_t deadline = now_ms() + timeout_ms;
@@ -332,7 +379,7 @@ int netns_kill_procs(const uint64_t *inos, size_t n, int timeout_ms)
 	struct dirent *de;
 	struct stat st;
 	pid_t self = getpid();
-	int *fds = NULL, *pids = NULL, found = 0, cap = 0, err = 0;
+	int *fds = NULL, *pids = NULL, found = 0, killed = 0, cap = 0, err = 0;
 	DIR *d;
 
 	for (size_t i = 0; i < n; i++)
@@ -352,6 +399,12 @@ int netns_kill_procs(const uint64_t *inos, size_t n, int timeout_ms)
 		if (stat(path, &st) || !ino_in(st.st_ino, inos, n) || proc_protected(pid))
 			continue;
 		fd = proc_pidfd(pid, 0);
+		if (fd == -ENOSYS) {	/* no pidfds before 5.3 */
+			if ((fd = proc_kill_nopidfd(pid, 0, timeout_ms)) && !err)
+				err = fd;
+			killed++;
+			continue;
+		}
 		if (fd < 0)
 			continue;	/* gone meanwhile */
 		if (found == cap) {
@@ -374,7 +427,7 @@ int netns_kill_procs(const uint64_t *inos, size_t n, int timeout_ms)
 		close(fds[i]);
 	free(fds);
 	free(pids);
-	return err ? err : found;
+	return err ? err : found + killed;
 }
 
 int proc_stat(int pid, uint64_t *ret_start, char *ret_state, int *ret_ppid)

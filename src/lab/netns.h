@@ -45,6 +45,9 @@ int netns_delete(const char *name, uint64_t ino);
 int netns_kill_procs(const uint64_t *inos, size_t n, int timeout_ms);
 /* A pidfd for pid, if its start time is start (0: any). -ESRCH if it is another process. */
 int proc_pidfd(int pid, uint64_t start);
+/* Without pidfds (before 5.3): SIGKILL pid if its start time is start (0: any) and wait,
+ * bounded, until it has exited. 0 (also when it was gone or another process) or -ETIMEDOUT. */
+int proc_kill_nopidfd(int pid, uint64_t start, int timeout_ms);
 /* SIGKILL each process (by pidfd) and wait, bounded, until all have exited; reap our
  * children. 0 or -ETIMEDOUT. */
 int proc_kill_wait(const int *pidfds, const int *pids, size_t n, int timeout_ms);

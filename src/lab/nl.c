@@ -9,6 +9,10 @@
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/route.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
 #include "lab/nl.h"
 
 int nl_errno(int nle)
@@ -209,4 +213,40 @@ int nl_link_count(struct nl_sock *sk, int *ret_count)
 	*ret_count = nl_cache_nitems(c);
 	nl_cache_free(c);
 	return 0;
+}
+
+int nl_tc_bpf_attach(int ifindex, uint32_t parent, uint32_t handle, uint32_t prio, int prog_fd,
+		     const char *name)
+{
+	struct tcmsg tcm = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex,
+			     .tcm_handle = handle, .tcm_parent = parent,
+			     .tcm_info = TC_H_MAKE(prio << 16, htons(ETH_P_ALL)) };
+	struct nl_sock *sk;
+	struct nl_msg *m;
+	struct nlattr *opts;
+	int err = nl_open(&sk);
+
+	if (err)
+		return err;
+	m = nlmsg_alloc_simple(RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_REPLACE);
+	if (!m) {
+		nl_close(sk);
+		return -ENOMEM;
+	}
+	if (nlmsg_append(m, &tcm, sizeof(tcm), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(m, TCA_KIND, "bpf") < 0 || !(opts = nla_nest_start(m, TCA_OPTIONS)) ||
+	    nla_put_u32(m, TCA_BPF_FD, prog_fd) < 0 || nla_put_string(m, TCA_BPF_NAME, name) < 0 ||
+	    nla_put_u32(m, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT) < 0 ||
+	    nla_nest_end(m, opts) < 0) {
+		err = -EMSGSIZE;
+		goto out;
+	}
+	err = nl_send_auto(sk, m);
+	if (err >= 0)
+		err = nl_wait_for_ack(sk);
+	err = nl_errno(err < 0 ? err : 0);
+out:
+	nlmsg_free(m);
+	nl_close(sk);
+	return err;
 }

@@ -29,5 +29,10 @@ int nl_addr_add(struct nl_sock *sk, int ifindex, uint32_t addr, uint8_t prefix);
 int nl_route_add(struct nl_sock *sk, uint32_t dst, uint8_t prefix, uint32_t gw, int ifindex);
 /* Number of links in sk's netns. */
 int nl_link_count(struct nl_sock *sk, int *ret_count);
+/* Attach a SCHED_CLS program as a direct-action cls_bpf filter on ifindex (in the calling
+ * thread's netns) under parent, creating or replacing (handle, prio). For kernels where libbpf's
+ * bpf_tc_attach cannot work (before 4.13 it needs BPF_OBJ_GET_INFO_BY_FD). Own socket. */
+int nl_tc_bpf_attach(int ifindex, uint32_t parent, uint32_t handle, uint32_t prio, int prog_fd,
+		     const char *name);
 
 #endif

@@ -1,9 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdlib.h>
+#include <linux/pkt_sched.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "lab/nl.h"
 #include "lab/tc.h"
+
+/*
+ * bpf_tc_attach, else the same filter through libnl: before 4.13 libbpf fails before it sends
+ * anything (it reads the program's name with BPF_OBJ_GET_INFO_BY_FD, 4.13, and the new filter's
+ * id from TCA_BPF_ID, 4.13). 4.11 takes the plain cls_bpf request.
+ */
+static int attach_one(struct bpf_tc_hook *hook, struct bpf_tc_opts *opts, uint32_t parent,
+		      const char *name)
+{
+	int err = bpf_tc_attach(hook, opts);
+
+	if (err && !nl_tc_bpf_attach(hook->ifindex, parent, opts->handle, opts->priority,
+				     opts->prog_fd, name))
+		err = 0;
+	return err;
+}
 
 int tc_attach(int ifindex, int ingress_fd, int egress_fd, uint32_t handle, uint32_t prio,
 	      bool replace)
@@ -18,13 +36,13 @@ int tc_attach(int ifindex, int ingress_fd, int egress_fd, uint32_t handle, uint3
 		return err;
 	hook.attach_point = BPF_TC_INGRESS;
 	opts.prog_fd = ingress_fd;
-	err = bpf_tc_attach(&hook, &opts);
+	err = attach_one(&hook, &opts, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS), "ingress");
 	if (err)
 		return err;
 	hook.attach_point = BPF_TC_EGRESS;
 	opts.prog_fd = egress_fd;
 	opts.prog_id = 0;	/* bpf_tc_attach wants it zero and fills it in */
-	return bpf_tc_attach(&hook, &opts);
+	return attach_one(&hook, &opts, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS), "egress");
 }
 
 int tc_detach(int ifindex)

@@ -14,7 +14,16 @@
 
 struct tsclock;
 
-int tsclock_load(struct tsclock **ret);
+enum tsclock_variant {
+	TSCLOCK_AUTO,	/* the modern program, else the no-loop one */
+	TSCLOCK_MODERN,	/* bpf/tsclock.bpf.c: bounded loop, direct packet access (5.3+) */
+	TSCLOCK_NOLOOP,	/* bpf/tsclock_noloop.bpf.c: unrolled, bpf_skb_load_bytes (4.11) */
+};
+
+int tsclock_load(struct tsclock **ret);	/* TSCLOCK_AUTO */
+int tsclock_load_variant(struct tsclock **ret, enum tsclock_variant v);
+/* Which program was loaded (TSCLOCK_MODERN or TSCLOCK_NOLOOP). */
+enum tsclock_variant tsclock_variant(const struct tsclock *t);
 /* addr in host order; offset in ms ticks (mod 2^32). */
 int tsclock_set(struct tsclock *t, uint32_t addr, uint32_t offset);
 /* Attach both directions to ifindex of the calling thread's netns. */

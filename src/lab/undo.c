@@ -557,6 +557,8 @@ static int kill_proc(const struct undo_entry *e, int timeout_ms)
 {
 	int pid = e->id, fd = proc_pidfd(pid, e->start), err;
 
+	if (fd == -ENOSYS)
+		return proc_kill_nopidfd(pid, e->start, timeout_ms);
 	if (fd < 0)
 		return fd;	/* gone already, or the pid now belongs to someone else */
 	err = proc_kill_wait(&fd, &pid, 1, timeout_ms);

@@ -53,6 +53,29 @@ static double round3(double x)
 	return (double)(long long)(x * 1000 + (x >= 0 ? 0.5 : -0.5)) / 1000;
 }
 
+/*
+ * The kernel's own rule (gate.mode "kernel") reports no decisions: a SYN it drops gets no
+ * answer, so the client sends it again. Within an attempt every SYN but the one answered was
+ * dropped: all of them when it timed out, its retransmissions when it connected (TCP_INFO's
+ * tcpi_total_retrans at the end of the handshake). A lab's links lose nothing else.
+ */
+static uint32_t kernel_drops(const struct run *r, size_t ci)
+{
+	uint32_t n = 0;
+
+	for (size_t i = 0; i < r->n_att; i++) {
+		const struct attempt_rec *a = &r->att[i];
+
+		if (a->client != ci)
+			continue;
+		if (a->outcome == ATT_OK)
+			n += a->syn_retrans;
+		else if (a->outcome == ATT_TIMEOUT)
+			n += 1 + a->syn_retrans;
+	}
+	return n;
+}
+
 static json_t *client_json(const struct run *r, size_t ci)
 {
 	const struct lab_client *c = &r->lab->clients[ci];
@@ -80,6 +103,8 @@ static json_t *client_json(const struct run *r, size_t ci)
 	for (size_t i = 0; i < r->n_gev; i++)
 		if (r->gev[i].client == (int)ci && is_drop(&r->gev[i].ev))
 			drops++;
+	if (r->rt->gate_kernel)
+		drops = kernel_drops(r, ci);
 	if (lat)
 		qsort(lat, nl, sizeof(double), cmp_double);
 	ntoa(c->addr.addr, addr);
@@ -105,22 +130,43 @@ static json_t *gate_json(const struct run *r)
 	const struct lab_server *s = &r->lab->server;
 	const uint64_t *st = r->gate_stats;	/* all zero when the gate is off */
 	size_t unattributed = 0;
+	json_t *g;
 
 	for (size_t i = 0; i < r->n_gev; i++)
 		if (r->gev[i].client < 0 && is_drop(&r->gev[i].ev))
 			unattributed++;
 	/* the same keys whether the gate is on or off: scripts rely on the shape */
-	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:f, s:i, s:I, s:I, s:I, s:I, s:I}",
-			 "enabled", s->recycle, "syn_seen", (json_int_t)st[RS_SYN_SEEN],
-			 "syn_passed", (json_int_t)st[RS_SYN_PASSED], "syn_dropped",
-			 (json_int_t)st[RS_SYN_DROPPED], "records_updated",
-			 (json_int_t)st[RS_RECORDS_UPDATED], "records_kept",
-			 (json_int_t)st[RS_RECORDS_KEPT], "paws_msl_s", s->paws_msl_ms / 1000.0,
-			 "paws_window", s->paws_window, "PAWSPassive",
-			 (json_int_t)st[RS_PAWS_PASSIVE], "ListenDrops",
-			 (json_int_t)st[RS_LISTEN_DROPS], "timewait_hits",
-			 (json_int_t)st[RS_TW_HITS], "events_lost", (json_int_t)st[RS_EVENTS_LOST],
-			 "unattributed_drops", (json_int_t)unattributed);
+	g = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:f, s:i, s:I, s:I, s:I, s:I, s:I}",
+		      "enabled", s->recycle, "syn_seen", (json_int_t)st[RS_SYN_SEEN],
+		      "syn_passed", (json_int_t)st[RS_SYN_PASSED], "syn_dropped",
+		      (json_int_t)st[RS_SYN_DROPPED], "records_updated",
+		      (json_int_t)st[RS_RECORDS_UPDATED], "records_kept",
+		      (json_int_t)st[RS_RECORDS_KEPT], "paws_msl_s", s->paws_msl_ms / 1000.0,
+		      "paws_window", s->paws_window, "PAWSPassive",
+		      (json_int_t)st[RS_PAWS_PASSIVE], "ListenDrops",
+		      (json_int_t)st[RS_LISTEN_DROPS], "timewait_hits",
+		      (json_int_t)st[RS_TW_HITS], "events_lost", (json_int_t)st[RS_EVENTS_LOST],
+		      "unattributed_drops", (json_int_t)unattributed);
+	json_object_set_new(g, "mode", json_string(!s->recycle	     ? "off"
+						   : r->rt->gate_kernel ? "kernel"
+									: "emulated"));
+	if (g && r->rt->gate_kernel) {
+		/* the kernel's rule: its own counters, and the drops the clients saw */
+		uint64_t drops = 0, pp = 0, ld = 0;
+
+		for (size_t i = 0; i < r->lab->n_clients; i++)
+			drops += kernel_drops(r, i);
+		if (r->before && r->after) {
+			pp = counters_get(&r->after[0], "TcpExtPAWSPassive") -
+			     counters_get(&r->before[0], "TcpExtPAWSPassive");
+			ld = counters_get(&r->after[0], "TcpExtListenDrops") -
+			     counters_get(&r->before[0], "TcpExtListenDrops");
+		}
+		json_object_set_new(g, "syn_dropped", json_integer(drops));
+		json_object_set_new(g, "PAWSPassive", json_integer(pp));
+		json_object_set_new(g, "ListenDrops", json_integer(ld));
+	}
+	return g;
 }
 
 static json_t *nat_json(const struct run *r)

@@ -44,7 +44,14 @@ void report_text(const struct run *r, json_t *res, FILE *out)
 			json_integer_value(json_object_get(c, "failed")),
 			json_integer_value(json_object_get(c, "syn_dropped")), lat);
 	}
-	if (json_is_true(json_object_get(gate, "enabled")))
+	if (json_is_true(json_object_get(gate, "enabled")) &&
+	    !strcmp(json_string_value(json_object_get(gate, "mode")) ?: "", "kernel"))
+		fprintf(out,
+			"  kernel's own tcp_tw_recycle: %lld SYNs dropped as the clients saw them (PAWSPassive %lld, ListenDrops %lld)\n",
+			json_integer_value(json_object_get(gate, "syn_dropped")),
+			json_integer_value(json_object_get(gate, "PAWSPassive")),
+			json_integer_value(json_object_get(gate, "ListenDrops")));
+	else if (json_is_true(json_object_get(gate, "enabled")))
 		fprintf(out,
 			"  gate: %lld SYNs seen, %lld passed, %lld dropped (PAWSPassive %lld, ListenDrops %lld), %lld record updates\n",
 			json_integer_value(json_object_get(gate, "syn_seen")),

@@ -41,6 +41,7 @@ const struct schema_field schema_client[] = {
 /* the same keys whether the gate is on or off */
 static const struct schema_field gate[] = {
 	{ "enabled", SCH_BOOL },
+	{ "mode", SCH_STRING },	/* emulated (the gate), kernel (4.11's own tcp_tw_recycle), off */
 	{ "syn_seen", SCH_NUMBER },
 	{ "syn_passed", SCH_NUMBER },
 	{ "syn_dropped", SCH_NUMBER },

@@ -5,7 +5,7 @@
  * buffer events and the counters are checked. Then gate.c on a real veth pair in scratch
  * namespaces, with tsclock giving the client a clock far ahead for its first connection. Root.
  */
-/* MODULES: gate tsclock tc */
+/* MODULES: gate tsclock tc nl */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -3,7 +3,7 @@
  * tsclock.bpf.c under BPF_PROG_TEST_RUN: crafted Ethernet/IPv4/TCP frames in, exact bytes out,
  * TCP checksum recomputed here. Root.
  */
-/* MODULES: tsclock tc */
+/* MODULES: tsclock tc nl */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -102,6 +102,7 @@ static size_t build(uint8_t *f, const struct pkt *p)
 
 static struct tsclock *tsc;
 static int fd_eg, fd_in;
+static enum tsclock_variant variant;	/* each group runs on both programs */
 
 static int libbpf_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
 {
@@ -111,7 +112,7 @@ static int libbpf_print(enum libbpf_print_level lvl, const char *fmt, va_list ap
 static int setup(void **state)
 {
 	libbpf_set_print(libbpf_print);
-	if (tsclock_load(&tsc))
+	if (tsclock_load_variant(&tsc, variant) || tsclock_variant(tsc) != variant)
 		return -1;
 	tsclock_prog_fds(tsc, &fd_eg, &fd_in);
 	return tsclock_set(tsc, CLIENT, 0x20);
@@ -413,5 +414,9 @@ int main(void)
 
 	if (geteuid())
 		return cmocka_run_group_tests(no_root, NULL, NULL);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	variant = TSCLOCK_MODERN;
+	if (cmocka_run_group_tests_name("tsclock.bpf.c", tests, setup, teardown))
+		return 1;
+	variant = TSCLOCK_NOLOOP;
+	return cmocka_run_group_tests_name("tsclock_noloop.bpf.c", tests, setup, teardown);
 }

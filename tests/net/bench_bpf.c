@@ -4,7 +4,7 @@
  * and for a data segment with timestamps. Median of 5 runs of REPEAT packets each. Root.
  * usage: bench_bpf [REPEAT]       (default 1000000)
  */
-/* MODULES: gate tsclock tc */
+/* MODULES: gate tsclock tc nl */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>

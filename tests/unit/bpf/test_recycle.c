@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The tcp_tw_recycle decisions of src/bpf/recycle.h against kernel-notes §1.3, §1.4 and §5. */
-/* MODULES: tsclock tc */
+/* MODULES: tsclock tc nl */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

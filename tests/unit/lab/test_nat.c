@@ -23,6 +23,8 @@ static void test_masquerade_all_ports(void **s)
 
 	assert_int_equal(nat_script(&r, "out0", buf, sizeof(buf)), 0);
 	assert_non_null(strstr(buf, "type nat hook postrouting priority srcnat;"));
+	/* before 4.18 replies are de-translated only with a nat chain at prerouting */
+	assert_non_null(strstr(buf, "type nat hook prerouting priority dstnat;"));
 	assert_non_null(strstr(buf, "oifname \"out0\" masquerade\n"));
 	assert_null(strstr(buf, "l4proto"));
 }
@@ -33,7 +35,9 @@ static void test_port_range_needs_l4_match_and_keeps_icmp(void **s)
 	char buf[512];
 
 	assert_int_equal(nat_script(&r, "out0", buf, sizeof(buf)), 0);
-	assert_non_null(strstr(buf, "meta l4proto { tcp, udp } masquerade to :40000-40010 fully-random\n"));
+	assert_non_null(strstr(buf, "meta l4proto tcp masquerade to :40000-40010 fully-random\n"));
+	assert_non_null(strstr(buf, "meta l4proto udp masquerade to :40000-40010 fully-random\n"));
+	assert_null(strstr(buf, "{ tcp"));	/* no anonymous set: lab kernels lack set backends */
 	assert_non_null(strstr(buf, "oifname \"out0\" masquerade\n"));
 }
 
@@ -45,6 +49,7 @@ static void test_snat_single_port_random(void **s)
 	assert_int_equal(nat_script(&r, "out0", buf, sizeof(buf)), 0);
 	assert_non_null(strstr(buf, "snat to 198.51.100.1:40000 random\n"));
 	assert_non_null(strstr(buf, "oifname \"out0\" snat to 198.51.100.1\n"));
+	assert_non_null(strstr(buf, "type nat hook prerouting priority dstnat;"));
 }
 
 static void test_none_and_small_buffer(void **s)

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * --kernel: what `verify` and `run` share. scripts/run-in-vm.sh boots the kernel with this host's
+ * root shared read-only and runs this same binary inside; a temporary folder is shared
+ * writable and holds what the guest leaves (its output files, guest.log, rc, console.log).
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include "cmd/cmd.h"
+
+void cmd_exe_dir(char *buf, size_t len)
+{
+	char p[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", p, sizeof(p) - 1);
+
+	if (n <= 0) {
+		snprintf(buf, len, ".");
+		return;
+	}
+	p[n] = 0;
+	snprintf(buf, len, "%s", dirname(p));
+}
+
+int cmd_vm_begin(const char *kernel, char tmp[CMD_VM_TMP])
+{
+	char dir[PATH_MAX], script[PATH_MAX + 32];
+
+	cmd_exe_dir(dir, sizeof(dir));
+	snprintf(script, sizeof(script), "%s/scripts/run-in-vm.sh", dir);
+	if (access(script, X_OK)) {
+		cmd_err("cannot run %s: %s", script, strerror(errno));
+		return EXIT_ENV;
+	}
+	if (access(kernel, R_OK)) {
+		cmd_err("cannot read kernel image %s: %s", kernel, strerror(errno));
+		return EXIT_USAGE;
+	}
+	snprintf(tmp, CMD_VM_TMP, "/tmp/twlab-vm.XXXXXX");
+	if (!mkdtemp(tmp)) {
+		cmd_err("cannot create a temporary folder: %s", strerror(errno));
+		return EXIT_OTHER;
+	}
+	return EXIT_DONE;
+}
+
+int cmd_vm_exec(const char *kernel, const char *modules, int timeout_s, const char *tmp,
+		char *const *guest, int n_guest, int *ret_status)
+{
+	char dir[PATH_MAX], script[PATH_MAX + 32], self[PATH_MAX + 16], tos[16];
+	char *argv[64];
+	int n = 0, status;
+	pid_t pid;
+
+	cmd_exe_dir(dir, sizeof(dir));
+	snprintf(script, sizeof(script), "%s/scripts/run-in-vm.sh", dir);
+	snprintf(self, sizeof(self), "%s/twlab", dir);
+	snprintf(tos, sizeof(tos), "%d", timeout_s);
+	argv[n++] = script;
+	argv[n++] = "--timeout";
+	argv[n++] = tos;
+	if (modules) {
+		argv[n++] = "--modules";
+		argv[n++] = (char *)modules;
+	}
+	argv[n++] = (char *)kernel;
+	argv[n++] = (char *)tmp;
+	argv[n++] = "--";
+	argv[n++] = self;
+	for (int i = 0; i < n_guest && n < 62; i++)
+		argv[n++] = guest[i];
+	argv[n] = NULL;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		cmd_err("cannot fork: %s", strerror(errno));
+		return EXIT_OTHER;
+	}
+	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		dup2(STDERR_FILENO, STDOUT_FILENO);	/* stdout stays the command's */
+		execv(script, argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	*ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return EXIT_DONE;
+}
+
+void cmd_vm_end(const char *tmp, bool keep)
+{
+	static const char logs[] = "console.log\0guest.log\0rc\0";
+	char p[PATH_MAX + 32];
+
+	if (keep) {
+		fprintf(stderr, "twlab: VM logs kept in %s\n", tmp);
+		return;
+	}
+	for (const char *f = logs; *f; f += strlen(f) + 1) {
+		snprintf(p, sizeof(p), "%s/%s", tmp, f);
+		unlink(p);
+	}
+	if (rmdir(tmp))
+		fprintf(stderr, "twlab: %s left behind: %s\n", tmp, strerror(errno));
+}
