@@ -15,10 +15,11 @@ vm_pkgs=(qemu-system-x86 busybox-static cpio zstd)
 VM_CACHE=${TWLAB_VM_CACHE:-/var/cache/twlab/vm}
 
 # Debian 12's generic kernel (it has 9p; the cloud flavour does not), unpacked into $VM_CACHE
-# for `twlab verify --kernel`, never installed into /boot. Idempotent: a finished unpack leaves
-# $VM_CACHE/<package>/.done and a "current" symlink.
+# by scripts/fetch-kernel.sh for `twlab verify --kernel`, never installed into /boot; "current"
+# points at it. `test` also fetches the kernels of tests/net/matrix.sh.
+matrix_kernels=(linux-image-6.1.0-47-amd64 linux-image-6.1.0-57-amd64 linux-image-6.12.117+deb12-amd64)
 fetch_vm_kernel() {
-	local pkg dir tmp
+	local pkg
 	find_pkg() {
 		apt-cache depends linux-image-amd64 2>/dev/null |
 			awk '$1 == "Depends:" && $2 ~ /^linux-image-6\.1\..*-amd64$/ { print $2; exit }'
@@ -30,19 +31,7 @@ fetch_vm_kernel() {
 		echo "twlab: cannot find Debian's linux-image-6.1.*-amd64 (apt-cache depends linux-image-amd64)" >&2
 		return 3
 	fi
-	dir=$VM_CACHE/$pkg
-	if [ ! -e "$dir/.done" ]; then
-		echo "twlab: fetching $pkg into $dir (not installed)"
-		mkdir -p "$VM_CACHE"
-		tmp=$(mktemp -d "$VM_CACHE/.fetch.XXXXXX")
-		chown _apt "$tmp" 2>/dev/null || true	# apt-get download drops to _apt
-		(cd "$tmp" && apt-get download -qq "$pkg" >/dev/null) &&
-			rm -rf "$dir" && dpkg-deb -x "$tmp"/"$pkg"_*.deb "$dir" && touch "$dir/.done"
-		local rc=$?
-		rm -rf "$tmp"
-		[ $rc -eq 0 ] || { echo "twlab: could not fetch $pkg" >&2; return 3; }
-	fi
-	ln -sfn "$pkg" "$VM_CACHE/current"
+	TWLAB_VM_CACHE=$VM_CACHE "$(dirname "$0")/fetch-kernel.sh" --current "$pkg" >/dev/null
 }
 
 case "${1:-all}" in
@@ -51,7 +40,12 @@ test | all) want=("${build_pkgs[@]}" "${test_pkgs[@]}" "${vm_pkgs[@]}") ;;
 vm) want=("${vm_pkgs[@]}") ;;
 *) echo "usage: $0 [build|test|vm|all]" >&2; exit 2 ;;
 esac
-vm_kernel() { case "${1:-all}" in test | all | vm) [ "$(id -u)" -eq 0 ] && fetch_vm_kernel ;; esac; return 0; }
+vm_kernel() {
+	case "${1:-all}" in test | all | vm) [ "$(id -u)" -eq 0 ] && fetch_vm_kernel ;; esac
+	case "${1:-all}" in test | all) [ "$(id -u)" -eq 0 ] &&
+		TWLAB_VM_CACHE=$VM_CACHE "$(dirname "$0")/fetch-kernel.sh" "${matrix_kernels[@]}" >/dev/null ;; esac
+	return 0
+}
 
 missing=()
 for p in "${want[@]}"; do

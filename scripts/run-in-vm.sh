@@ -157,6 +157,11 @@ if [ -w /dev/kvm ] && grep -qE '\b(vmx|svm)\b' /proc/cpuinfo; then ACCEL=kvm CPU
 rm -f "$OUT/rc" "$OUT/guest.log"
 echo "run-in-vm: booting $KERNEL ($KVER, accel ${ACCEL%%,*}, ${CPUS} cpus, ${MEM} MB, timeout ${TIMEOUT} s)" >&2
 start=$(date +%s%N)
+# boot / command / shutdown split: the guest creates guest.log when the command starts and rc
+# when it ends, on the shared folder; note when each appears (for the timings, not a wait)
+( while [ ! -e "$OUT/guest.log" ]; do sleep 0.05; done; b=$(date +%s%N)
+  while [ ! -e "$OUT/rc" ]; do sleep 0.05; done; echo "$b $(date +%s%N)" >"$OUT/.times" ) &
+watch=$!
 set +e
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu "$CPU" -smp "$CPUS" -m "$MEM" \
 	-kernel "$KERNEL" -initrd "$OUT/initrd.gz" \
@@ -168,7 +173,14 @@ timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu "$CPU" -smp "$C
 qrc=$?
 set -e
 rm -f "$OUT/initrd.gz"
-echo "run-in-vm: VM ran $((($(date +%s%N) - start) / 1000000)) ms" >&2
+end=$(date +%s%N)
+kill $watch 2>/dev/null || true; wait $watch 2>/dev/null || true
+if read -r b e <"$OUT/.times" 2>/dev/null; then
+	echo "run-in-vm: VM ran $(((end - start) / 1000000)) ms: boot $(((b - start) / 1000000)) ms, command $(((e - b) / 1000000)) ms, shutdown $(((end - e) / 1000000)) ms" >&2
+else
+	echo "run-in-vm: VM ran $(((end - start) / 1000000)) ms" >&2
+fi
+rm -f "$OUT/.times"
 if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
 	echo "run-in-vm: timed out after $TIMEOUT s; console: $OUT/console.log" >&2
 	exit 124

@@ -17,6 +17,7 @@ static const struct {
 	{ "ls", cmd_ls, "list the labs on this machine" },
 	{ "clean", cmd_clean, "remove every lab whose twlab is gone" },
 	{ "verify", cmd_verify, "conformance suite: TIME_WAIT/PAWS/timestamp/NAT behaviour of a kernel" },
+	{ "bisect", cmd_bisect, "find the first kernel of a list where a verify test's behaviour changes" },
 	{ "audit", cmd_audit, "measure what each line of a sysctl file really changes on this kernel" },
 };
 

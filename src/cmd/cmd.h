@@ -23,6 +23,15 @@ int cmd_ls(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_bisect(int argc, char **argv);
+/* One kernel's verify suite in QEMU (--kernel SPEC, guest args as for verify): 0 or an exit code
+ * (the message printed). */
+struct verify_suite;
+/* --kernel SPEC of verify and run (verify/kernel.h): the image and modules folder ("" = next
+ * to it), a Debian package fetched into the cache first. 0 or an exit code (message printed). */
+int cmd_kernel_resolve(const char *spec, char *vmlinuz, size_t vlen, char *modules, size_t mlen);
+int cmd_verify_kernel(const char *spec, const char *modules, int timeout_s, char **guest,
+		      int n_guest, struct verify_suite *ret);
 int cmd_audit(int argc, char **argv);
 
 void cmd_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

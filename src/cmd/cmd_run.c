@@ -37,10 +37,11 @@ static const char usage[] =
 	"  --name NAME    overrides the lab name (namespaces twl-NAME-*)\n"
 	"  --quiet        no summary and no progress line\n"
 	"  -v             print every kernel action\n"
-	"  --kernel K     run the lab inside kernel image K in QEMU (scripts/run-in-vm.sh; the\n"
+	"  --kernel K     run the lab inside kernel K in QEMU (scripts/run-in-vm.sh; the\n"
 	"                 host root shared read-only) and bring the results back to DIR;\n"
 	"                 --modules: the kernel's lib/modules/VERSION; --timeout: for the VM\n"
-	"                 (default 600 s). Same outputs and exit codes.\n"
+	"                 (default 600 s). Same outputs and exit codes. K is an image path or a\n"
+	"                 Debian package: debian:6.1.0-47, debian:6.12.117 (as for verify).\n"
 	"  Exit 0 when every [expect] held, 1 when one failed, 2 bad topology or DIR,\n"
 	"  3 environment, 4 anything else (a result file that could not be written).\n";
 
@@ -348,7 +349,12 @@ int cmd_run(int argc, char **argv)
 	if (code)
 		goto free_lab;
 	if (kernel) {	/* checked here; built and run in the guest */
-		code = run_in_vm(kernel, modules, timeout_s, argv[optind], &od, pass, n_pass, quiet);
+		char vml[PATH_MAX], mods[PATH_MAX];
+
+		code = cmd_kernel_resolve(kernel, vml, sizeof(vml), mods, sizeof(mods));
+		if (!code)
+			code = run_in_vm(vml, modules ? modules : mods[0] ? mods : NULL, timeout_s,
+					 argv[optind], &od, pass, n_pass, quiet);
 		goto free_lab;
 	}
 	err = cmd_signals(&sigfd);

@@ -9,6 +9,25 @@
 #include <string.h>
 #include "verify/verify.h"
 
+const struct verify_entry verify_catalogue[] = {
+	{ "m1_no_tw_recycle", "tcp_tw_recycle and PAWSPassive are gone (§4.1)" },
+	{ "m8_ts_clock", "tcp_timestamps=2: TSval is CLOCK_MONOTONIC ms in every namespace (§4.2)" },
+	{ "m8_ts_offsets", "tcp_timestamps=1: TS offset per 4-tuple, per host pair or none (§2, §4.2)" },
+	{ "m2_tw_older_ts", "older-TSval SYN on a TIME_WAIT 4-tuple: ACK, RST, resend; which PAWS counter (§4.3)" },
+	{ "m2_syn_resend", "SYN resend delay after that ACK: ~2 jiffies (5.6+) or ~1 s (§4.4)" },
+	{ "m3_tw_newer_ts", "newer-TSval SYN on a TIME_WAIT 4-tuple: accepted at once; the ISN (§4.3.1)" },
+	{ "m4_other_port_older_ts", "older TSval from another port: no per-peer check (§4.3)" },
+	{ "m5_rfc1337_hard_fail", "tcp_rfc1337=1 turns the collision into ETIMEDOUT (§4.5)" },
+	{ "m9_tw_reuse", "tcp_tw_reuse default and binding over a TIME_WAIT (§4.6)" },
+	{ "m6_nat_ample_ports", "MASQUERADE with free ports never reuses a TIME_WAIT 4-tuple (§4.7)" },
+	{ "m7_nat_one_port", "MASQUERADE to one port: drop at NAT or (6.5+) eviction (§4.7)" },
+	{ "nat_reuse_ts_regression", "SNAT port reuse + per-4-tuple offsets: PAWS rejects (2026, §4.8)" },
+	{ "p6_tw_shortened", "P6, recycle's short TIME_WAIT (not emulated: skip, §5)" },
+	{ "p7_syncookie_bypass", "P7, syncookies bypass the check (not emulated: skip, §5)" },
+	{ "p8_backlog_clause", "P8, the backlog clause with recycle off (not emulated: skip, §5)" },
+};
+const size_t verify_catalogue_n = sizeof(verify_catalogue) / sizeof(verify_catalogue[0]);
+
 void verify_suite_init(struct verify_suite *s, const char *kernel)
 {
 	memset(s, 0, sizeof(*s));
@@ -63,6 +82,42 @@ void verify_behaviour(struct verify_test *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(t->behaviour, sizeof(t->behaviour), fmt, ap);
 	va_end(ap);
+}
+
+void verify_table_fail(struct verify_test *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	t->status = VS_FAIL;
+	t->by_table = true;
+	va_start(ap, fmt);
+	vsnprintf(t->detail, sizeof(t->detail), fmt, ap);
+	va_end(ap);
+}
+
+static bool only_each(const char *only, const char *name, bool group)
+{
+	if (!only || !*only)
+		return true;
+	for (const char *p = only; *p;) {
+		size_t l = strcspn(p, ",");
+
+		if (l && (!strncmp(name, p, l) ||
+			  (group && strlen(name) <= l && !strncmp(p, name, strlen(name)))))
+			return true;
+		p += l + (p[l] == ',');
+	}
+	return false;
+}
+
+bool verify_only_match(const char *only, const char *name)
+{
+	return only_each(only, name, false);
+}
+
+bool verify_only_group(const char *only, const char *prefix)
+{
+	return only_each(only, prefix, true);
 }
 
 void verify_counts(const struct verify_suite *s, size_t *ret_pass, size_t *ret_fail,
@@ -162,6 +217,8 @@ json_t *verify_json(const struct verify_suite *s)
 				      t->behaviour, "detail", t->detail, "duration_s",
 				      (int64_t)(t->secs * 1000) / 1000.0);
 
+		if (o && t->by_table)
+			json_object_set_new(o, "by_table", json_true());
 		if (o && t->data)
 			json_object_set(o, "data", t->data);
 		json_array_append_new(tests, o);
@@ -210,6 +267,7 @@ int verify_from_json(json_t *j, struct verify_suite *ret, char *why, size_t len)
 		snprintf(t->behaviour, sizeof(t->behaviour), "%s", str_or(o, "behaviour", ""));
 		snprintf(t->detail, sizeof(t->detail), "%s", str_or(o, "detail", ""));
 		t->secs = json_number_value(json_object_get(o, "duration_s"));
+		t->by_table = json_is_true(json_object_get(o, "by_table"));
 		t->data = json_incref(json_object_get(o, "data"));
 	}
 	*ret = s;
@@ -246,7 +304,7 @@ static void row(FILE *out, const char *mark, const char *name, const char *a, co
 	fprintf(out, "%s %-*s  %-*s  %s\n", mark, wn, name, wa, a, b);
 }
 
-void verify_compare(const struct verify_suite *a, const struct verify_suite *b, FILE *out)
+size_t verify_compare(const struct verify_suite *a, const struct verify_suite *b, FILE *out)
 {
 	int wn = 4, wa = (int)strlen(a->kernel);
 	char ca[256], cb[256];
@@ -293,6 +351,7 @@ void verify_compare(const struct verify_suite *a, const struct verify_suite *b, 
 	snprintf(cb, sizeof(cb), "%zu ok, %zu fail, %zu skip", pb, fb, kb);
 	row(out, " ", "total", ca, cb, wn, wa);
 	fprintf(out, "  (* = %zu rows differ in result or behaviour)\n", ndiff);
+	return ndiff;
 }
 
 /* ---- the version timeline (kernel-notes §3) ---- */

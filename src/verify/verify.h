@@ -28,6 +28,8 @@ struct verify_test {
 	char behaviour[200];  /* which version-dependent behaviour the kernel has ("" if none) */
 	char detail[400];     /* why it failed or was skipped; what was measured otherwise */
 	double secs;
+	bool by_table;        /* failed only because the version table expects another behaviour
+			       * (an --expect file that names the test decides instead) */
 	json_t *data;         /* measurements (owned; may be NULL) */
 };
 
@@ -48,6 +50,13 @@ void verify_set(struct verify_test *t, enum verify_status st, const char *fmt, .
 	__attribute__((format(printf, 3, 4)));
 void verify_behaviour(struct verify_test *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* VS_FAIL because the kernel-version table of kernel-notes §3 says otherwise (by_table). */
+void verify_table_fail(struct verify_test *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* --only: a comma-separated list of name prefixes (NULL or "" matches everything). */
+bool verify_only_match(const char *only, const char *name);
+/* --only and the prefix of a group of tests ("m8", "nat_reuse"): could one of them match? */
+bool verify_only_group(const char *only, const char *prefix);
 void verify_counts(const struct verify_suite *s, size_t *ret_pass, size_t *ret_fail,
 		   size_t *ret_skip);
 const char *verify_status_str(enum verify_status st);
@@ -60,8 +69,16 @@ json_t *verify_json(const struct verify_suite *s);
 /* The inverse of verify_json (for --compare and the VM run). 0 or -EINVAL with why. */
 int verify_from_json(json_t *j, struct verify_suite *ret, char *why, size_t len);
 /* Side-by-side table of two suites' results, one row per test name (union, a's order first);
- * a '*' marks rows whose status or behaviour differ. */
-void verify_compare(const struct verify_suite *a, const struct verify_suite *b, FILE *out);
+ * a '*' marks rows whose status or behaviour differ. Returns how many rows differ. */
+size_t verify_compare(const struct verify_suite *a, const struct verify_suite *b, FILE *out);
+
+/* The tests of the suite other than the topologies/verify/ files (which are tests named after
+ * their file), in run order, with one line each: for --list and --only. */
+struct verify_entry {
+	const char *name, *line;
+};
+extern const struct verify_entry verify_catalogue[];
+extern const size_t verify_catalogue_n;
 
 /* A kernel release as the timeline needs it. */
 struct verify_kver {
@@ -104,7 +121,8 @@ const char *verify_resend_class(double delay_ms);
 
 struct verify_opts {
 	const char *topo_dir;   /* topologies/verify */
-	const char *only;       /* run only tests whose name starts with this (NULL: all) */
+	const char *only;       /* run only tests whose name starts with one of these
+				 * comma-separated prefixes (NULL: all) */
 	bool quick;             /* fewer trials (for CI on slow machines) */
 	bool verbose;
 	int sigfd;              /* cmd_signals(): SIGCHLD for the run engine */

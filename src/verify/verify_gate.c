@@ -124,7 +124,7 @@ static void skip(struct verify_suite *s, const struct verify_opts *o, const char
 {
 	struct verify_test *t;
 
-	if (o->only && strncmp(name, o->only, strlen(o->only)))
+	if (!verify_only_match(o->only, name))
 		return;
 	t = verify_add(s, name, what);
 	if (!t)
@@ -151,7 +151,7 @@ int verify_gate(struct verify_suite *s, const struct verify_kver *kv,
 			 ents[i]->d_name);
 		snprintf(path, sizeof(path), "%s/%s", o->topo_dir, ents[i]->d_name);
 		if (!o->interrupted || !o->interrupted())
-			if (!o->only || !strncmp(stem, o->only, strlen(o->only)))
+			if (verify_only_match(o->only, stem))
 				run_file(s, path, stem, o);
 		free(ents[i]);
 	}

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/* --kernel SPEC parsing and kernel lists with ranges (verify/kernel.c), no root, no fetch. */
+/* MODULES: kernel */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "verify/kernel.h"
+
+static void pkg_is(const char *spec, const char *pkg)
+{
+	struct kernel_spec k;
+
+	assert_int_equal(kernel_spec_parse(spec, &k), 0);
+	assert_true(k.debian);
+	assert_string_equal(k.pkg, pkg);
+}
+
+static void test_spec_forms(void **state)
+{
+	struct kernel_spec k;
+
+	pkg_is("debian:linux-image-6.1.0-47-amd64", "linux-image-6.1.0-47-amd64");
+	pkg_is("debian:6.1.0-47", "linux-image-6.1.0-47-amd64");
+	pkg_is("debian:6.1.0-57", "linux-image-6.1.0-57-amd64");
+	pkg_is("debian:6.12.117", "linux-image-6.12.117+deb12-amd64");
+	pkg_is("debian:linux-image-6.12.117+deb12-amd64", "linux-image-6.12.117+deb12-amd64");
+	assert_int_equal(kernel_spec_parse("/boot/vmlinuz-6.18", &k), 0);
+	assert_false(k.debian);
+	assert_string_equal(k.path, "/boot/vmlinuz-6.18");
+}
+
+static void test_spec_bad(void **state)
+{
+	static const char *bad[] = { "", "debian:", "debian:6.1", "debian:6.1.0-", "debian:6.1.0-x",
+				     "debian:6..1.0", "debian:linux-image-", "debian:linux-image-a b",
+				     "debian:6.1.0-47..57", "debian:bash", "debian:6.1.0.1" };
+	struct kernel_spec k = { .pkg = "untouched" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(kernel_spec_parse(bad[i], &k), -EINVAL);
+		assert_string_equal(k.pkg, "untouched");   /* ret_ written only on success */
+	}
+}
+
+static void list_is(const char *list, const char **want, size_t n_want)
+{
+	char why[200] = "", **v;
+	size_t n;
+
+	assert_int_equal(kernel_list_parse(list, &v, &n, why, sizeof(why)), 0);
+	assert_int_equal(n, n_want);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(v[i], want[i]);
+	kernel_list_free(v, n);
+}
+
+static void test_list(void **state)
+{
+	static const char *a[] = { "debian:6.1.0-47", "/x/vmlinuz", "debian:6.12.117" };
+	static const char *r[] = { "debian:6.1.0-47", "debian:6.1.0-48", "debian:6.1.0-49" };
+	static const char *r12[] = { "debian:6.12.115", "debian:6.12.116", "debian:6.12.117",
+				     "debian:6.1.0-57" };
+
+	list_is("debian:6.1.0-47,/x/vmlinuz, debian:6.12.117", a, 3);
+	list_is("debian:6.1.0-47..49", r, 3);
+	list_is("debian:6.1.0-47..6.1.0-49", r, 3);
+	list_is("debian:6.1.0-47..debian:6.1.0-49", r, 3);
+	list_is("debian:6.12.115..117,debian:6.1.0-57", r12, 4);
+	list_is("debian:6.1.0-47..47", r, 1);
+}
+
+static void test_list_bad(void **state)
+{
+	static const char *bad[] = { "debian:6.1.0-49..47", "debian:6.1.0-47..", "a,,b", "",
+				     "debian:6.1.0-47..x", "debian:6.1.0-47..6.2.0-49", "debian:foo",
+				     "debian:6.1..3" };
+	char why[200], **v = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = 0;
+		assert_int_equal(kernel_list_parse(bad[i], &v, &n, why, sizeof(why)), -EINVAL);
+		assert_true(why[0]);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_spec_forms),
+		cmocka_unit_test(test_spec_bad),
+		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_list_bad),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
