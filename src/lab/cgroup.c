@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "lab/cgroup.h"
+#include "lab/netns.h"
 
 #define TOP "twlab"
 
@@ -175,6 +176,41 @@ static void kill_each(int dir_fd)
 	write_file(dir_fd, "cgroup.freeze", "0");
 }
 
+/*
+ * twlab itself and its ancestors can be inside the lab's cgroup: `twlab exec LAB node -- sh`,
+ * then `twlab down LAB` from that shell. They are never signalled: move them to the root of
+ * the hierarchy (exempt from the no-internal-process rule) before the cgroup is killed.
+ * Returns how many were moved.
+ */
+static int spare_protected(int dir_fd)
+{
+	char mnt[4096], root[4096 + 32], pid[32];
+	int fd, n = 0;
+	FILE *f;
+
+	fd = openat(dir_fd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while (fgets(pid, sizeof(pid), f)) {
+		int rfd;
+
+		if (!proc_protected(atoi(pid)) || cgroup2_mount(mnt, sizeof(mnt)))
+			continue;
+		snprintf(root, sizeof(root), "%s/cgroup.procs", mnt);
+		rfd = open(root, O_WRONLY | O_CLOEXEC);
+		if (rfd >= 0 && write(rfd, pid, strlen(pid)) > 0)
+			n++;
+		if (rfd >= 0)
+			close(rfd);
+	}
+	fclose(f);
+	return n;
+}
+
 int cgroup_destroy(const char *lab, uint64_t ino, int timeout_ms)
 {
 	uint64_t deadline = now_ms() + timeout_ms;
@@ -191,6 +227,7 @@ int cgroup_destroy(const char *lab, uint64_t ino, int timeout_ms)
 		close(fd);
 		return -ESTALE;
 	}
+	spare_protected(fd);
 	/* cgroup.events signals every change with POLLPRI (kernfs_notify) */
 	events = openat(fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
 	while ((p = populated(fd)) > 0) {
