@@ -8,18 +8,21 @@
 #include "run/run.h"
 
 static const char usage[] =
-	"usage: twlab up TOPOLOGY [--name NAME] [-v]\n"
+	"usage: twlab up TOPOLOGY [--name NAME] [--clients] [-v]\n"
 	"  Build the lab and start its server, then leave it running: poke at it with\n"
-	"  twlab exec NAME NODE -- CMD..., remove it with twlab down NAME.\n";
+	"  twlab exec NAME NODE -- CMD..., remove it with twlab down NAME.\n"
+	"  --clients  also start every client on its schedule (start, every, count, the lab's\n"
+	"             duration), once; the lab stays up after the last attempt.\n";
 
 int cmd_up(int argc, char **argv)
 {
 	static const struct option opts[] = { { "name", required_argument, NULL, 'n' },
 					      { "verbose", no_argument, NULL, 'v' },
+					      { "clients", no_argument, NULL, 'c' },
 					      { "help", no_argument, NULL, 'h' },
 					      {} };
 	const char *name = NULL;
-	bool verbose = false, command;
+	bool verbose = false, command, clients = false;
 	struct lab *lab;
 	struct lab_rt rt;
 	char err_buf[512];
@@ -30,6 +33,7 @@ int cmd_up(int argc, char **argv)
 		switch (c) {
 		case 'n': name = optarg; break;
 		case 'v': verbose = true; break;
+		case 'c': clients = true; break;
 		case 'h': fputs(usage, stdout); return EXIT_DONE;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
@@ -59,6 +63,8 @@ int cmd_up(int argc, char **argv)
 		snprintf(err_buf, sizeof(err_buf), "%s", rt.err);
 	else
 		err = run_server_start(&rt, &pid, &command, err_buf, sizeof(err_buf));
+	if (!err && clients)
+		err = run_clients_start(&rt, err_buf, sizeof(err_buf));
 	if (!err && cmd_interrupted())
 		err = -EINTR;
 	if (!err)
@@ -69,10 +75,10 @@ int cmd_up(int argc, char **argv)
 		code = EXIT_OTHER;
 		goto out;
 	}
-	printf("lab %s is up: %zu client namespaces, server %s listening on port %u\n"
+	printf("lab %s is up: %zu client namespaces%s, server %s listening on port %u\n"
 	       "  twlab exec %s %s -- ss -tan\n  twlab down %s\n",
-	       lab->name, lab->n_clients, rt.server_ns, lab->server.port, lab->name,
-	       lab->clients[0].name, lab->name);
+	       lab->name, lab->n_clients, clients ? " (clients started)" : "", rt.server_ns,
+	       lab->server.port, lab->name, lab->clients[0].name, lab->name);
 	/* Leave everything in place: the state file lists it for down and clean. */
 	undo_close(&rt.undo);
 	code = EXIT_DONE;

@@ -74,13 +74,22 @@ void html_expect_table(FILE *f, const struct model *m)
 	      f);
 	json_array_foreach(ex, i, e) {
 		bool ok = json_is_true(json_object_get(e, "ok"));
+		const char *skip = html_jstr(e, "skipped", NULL);
 
 		fputs("<tr><td>", f);
 		html_esc(f, html_jstr(e, "check", "?"));
+		if (skip || html_jstr(e, "when", NULL)) {
+			fputs(" <span class=\"note\">(on ", f);
+			html_esc(f, skip ? skip : html_jstr(e, "when", ""));
+			fputs(")</span>", f);
+		}
 		fputs("</td>", f);
 		html_num_cell(f, json_object_get(e, "actual"));
-		fprintf(f, "<td%s>%s</td></tr>\n", ok ? "" : " class=\"bad\"",
-			ok ? "✓ held" : "✗ failed");
+		if (skip)
+			fputs("<td>skipped: another kernel</td></tr>\n", f);
+		else
+			fprintf(f, "<td%s>%s</td></tr>\n", ok ? "" : " class=\"bad\"",
+				ok ? "✓ held" : "✗ failed");
 	}
 	fputs("</tbody></table></section>\n", f);
 }
