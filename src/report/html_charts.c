@@ -20,7 +20,7 @@
 #define TL_LX  135.0
 #define TL_RX  790.0
 #define TL_TOP 12.0
-#define SLOW_MIN_MS 2.0	/* a connect this slow, and 3 times the run's median: marked */
+#define SLOW_MIN_MS 5.0	/* a connect this slow, and 3 times the run's median: marked */
 
 /* ---- axes ---- */
 
@@ -228,9 +228,9 @@ static void kernel_note(FILE *f, const struct model *m)
 		fprintf(f, " sent %lld RST%s</b>", n, n == 1 ? "" : "s");
 		shown++;
 	}
-	fputs(". They carry no time: the slow connects on the timeline are where they happened "
-	      "(a SYN answered by an ACK from the server's TIME_WAIT, the client's RST, the SYN "
-	      "again).</p>\n",
+	fputs(". Counters carry no time; when a SYN lands on the server's TIME_WAIT of the same "
+	      "4-tuple (exercise 5), each reject is an ACK instead of a SYN-ACK, the client's RST, "
+	      "and the SYN again: a slow connect on the timeline.</p>\n",
 	      f);
 }
 
@@ -256,7 +256,7 @@ void html_timeline(FILE *f, const struct model *m)
 	if (slow_ms > 0) {
 		char t[96];
 
-		snprintf(t, sizeof(t), "slow connect, %.3g ms or more (hover: how slow)", slow_ms);
+		snprintf(t, sizeof(t), "slow connect, %.1f ms or more (hover: how slow)", slow_ms);
 		legend_item(f, "slow", t);
 	}
 	if (m->gate)
