@@ -267,19 +267,19 @@ static void test_sampling_keeps_drops(void **state)
 	char *html;
 
 	assert_non_null(f);
-	for (int i = 0; i < 30000; i++) {
+	for (int i = 0; i < 60000; i++) {
 		fprintf(f, "{\"t\":%.4f,\"type\":\"syn\",\"client\":\"alice\","
 			   "\"tuple\":\"a:%d>b:2\",\"verdict\":\"pass\",\"reason\":\"newer\","
-			   "\"tsval\":%d}\n", i * 0.0001, i, 864000000 + i);
-		if (i % 7001 == 7000)	/* 4 drops, none on a sampled slot by design */
+			   "\"tsval\":%d}\n", i * 0.00005, i, 864000000 + i);
+		if (i % 5000 == 4999)	/* 12 drops; a stride of 3 over all SYNs keeps 1 in 3 */
 			fprintf(f, "{\"t\":%.4f,\"type\":\"syn\",\"client\":\"b<&>ob\","
 				   "\"tuple\":\"a:1>b:2\",\"verdict\":\"drop\",\"reason\":\"paws\","
-				   "\"tsval\":3600000,\"record_ts\":864000000}\n", i * 0.0001);
+				   "\"tsval\":3600000,\"record_ts\":864000000}\n", i * 0.00005);
 	}
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(report_html(res, fx->events, fx->out), 0);
 	html = read_all(fx->out);
-	assert_int_equal(count(html, "class=\"pt drop\""), 4);
+	assert_int_equal(count(html, "class=\"pt drop\""), 12);
 	assert_true(count(html, "class=\"pt pass\"") <= 20000);
 	assert_non_null(strstr(html, "every drop and each client's first SYN drawn"));
 	free(html);
