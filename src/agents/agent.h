@@ -19,6 +19,7 @@ struct agent_server_cfg {
 	uint16_t port;
 	enum close_policy close;   /* server: close right after the response (server holds
 				    * TIME_WAIT); client: wait for the client's FIN first */
+	uint64_t hold_ms;          /* then keep the connection this long before close() */
 };
 
 /* Listen, write one byte to ready_fd (then close it), serve until SIGTERM/SIGINT.

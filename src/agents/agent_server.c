@@ -3,6 +3,9 @@
  * The server agent: one epoll loop, many connections. Each connection reads a request line,
  * gets AGENT_RESPONSE and is closed by the policy: CLOSE_SERVER closes at once (the server
  * sends the first FIN and so holds TIME_WAIT), CLOSE_CLIENT waits for the client's FIN.
+ * With hold_ms the server's own close() comes that much later: the connection is held, out of
+ * the epoll set, on a second list (FIFO, since every hold has the same length). After a client's
+ * FIN that leaves the client's orphaned socket in FIN_WAIT2, bounded by its tcp_fin_timeout.
  * Whatever is still unread is drained before close(): closing with unread data sends an RST
  * instead of a FIN and no TIME_WAIT would be left anywhere.
  */
@@ -26,15 +29,19 @@
 #define SERVER_MAX_LINE 256                      /* a request line longer than this: closed */
 #define SERVER_ACCEPT_BATCH 64                   /* accepts per listener event, see do_accept() */
 
-enum conn_state { CONN_REQUEST, CONN_RESPONSE, CONN_WAIT_EOF };
+enum conn_state { CONN_REQUEST, CONN_RESPONSE, CONN_WAIT_EOF, CONN_HOLD };
 
 struct conn {
 	int fd;
 	enum conn_state state;
 	unsigned int got;       /* request bytes so far */
 	unsigned int sent;      /* response bytes so far */
-	uint64_t deadline;      /* last activity + SERVER_IDLE_NS */
+	uint64_t deadline;      /* last activity + SERVER_IDLE_NS, or the end of a hold */
 	struct conn *prev, *next;
+};
+
+struct conn_list {
+	struct conn *head, *tail;
 };
 
 struct server {
@@ -42,15 +49,15 @@ struct server {
 	int ep, lfd, sfd;
 	bool paused;
 	uint64_t resume_at;
-	/* conns ordered by deadline: activity moves one to the tail */
-	struct conn *head, *tail;
+	/* conns ordered by deadline: activity moves one to the tail; held ones apart */
+	struct conn_list live, held;
 	unsigned int n;
 };
 
 /* epoll tags for the two non-connection fds */
 static char tag_listen, tag_signal;
 
-static void list_del(struct server *s, struct conn *c)
+static void list_del(struct conn_list *s, struct conn *c)
 {
 	if (c->prev)
 		c->prev->next = c->next;
@@ -63,7 +70,7 @@ static void list_del(struct server *s, struct conn *c)
 	c->prev = c->next = NULL;
 }
 
-static void list_add_tail(struct server *s, struct conn *c)
+static void list_add_tail(struct conn_list *s, struct conn *c)
 {
 	c->prev = s->tail;
 	c->next = NULL;
@@ -77,8 +84,8 @@ static void list_add_tail(struct server *s, struct conn *c)
 static void conn_touch(struct server *s, struct conn *c)
 {
 	c->deadline = agent_now_ns() + SERVER_IDLE_NS;
-	list_del(s, c);
-	list_add_tail(s, c);
+	list_del(&s->live, c);
+	list_add_tail(&s->live, c);
 }
 
 static void drain(int fd)
@@ -111,7 +118,7 @@ static void conn_close(struct server *s, struct conn *c)
 {
 	drain(c->fd);
 	close(c->fd);   /* also leaves the epoll set */
-	list_del(s, c);
+	list_del(c->state == CONN_HOLD ? &s->held : &s->live, c);
 	s->n--;
 	free(c);
 	listen_resume(s);
@@ -124,11 +131,24 @@ static int conn_set_events(struct server *s, struct conn *c, uint32_t events)
 	return epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &ev) < 0 ? -errno : 0;
 }
 
+/* The server's turn to close: now, or after hold_ms. */
+static void conn_release(struct server *s, struct conn *c)
+{
+	if (!s->cfg->hold_ms || epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL) < 0) {
+		conn_close(s, c);
+		return;
+	}
+	list_del(&s->live, c);
+	c->state = CONN_HOLD;
+	c->deadline = agent_now_ns() + s->cfg->hold_ms * 1000000ull;
+	list_add_tail(&s->held, c);
+}
+
 /* The response is written: close now, or wait for the client's FIN. */
 static void conn_responded(struct server *s, struct conn *c)
 {
 	if (s->cfg->close == CLOSE_SERVER) {
-		conn_close(s, c);
+		conn_release(s, c);
 		return;
 	}
 	c->state = CONN_WAIT_EOF;
@@ -174,8 +194,12 @@ static void conn_read(struct server *s, struct conn *c)
 			continue;
 		if (r < 0 && errno == EAGAIN)
 			return;
+		if (r == 0 && c->state == CONN_WAIT_EOF) {
+			conn_release(s, c);   /* the client's FIN, as the policy wanted */
+			return;
+		}
 		if (r <= 0) {
-			/* EOF (a client that closes, or gives up before its request), or an error */
+			/* EOF (a client that gives up before its request), or an error */
 			conn_close(s, c);
 			return;
 		}
@@ -253,7 +277,7 @@ static void do_accept(struct server *s)
 			return;
 		}
 		c->deadline = agent_now_ns() + SERVER_IDLE_NS;
-		list_add_tail(s, c);
+		list_add_tail(&s->live, c);
 		s->n++;
 		/* the request is usually there already */
 		conn_read(s, c);
@@ -264,8 +288,10 @@ static int next_timeout_ms(struct server *s)
 {
 	uint64_t now = agent_now_ns(), at = UINT64_MAX;
 
-	if (s->head)
-		at = s->head->deadline;
+	if (s->live.head)
+		at = s->live.head->deadline;
+	if (s->held.head && s->held.head->deadline < at)
+		at = s->held.head->deadline;
 	if (s->paused && s->resume_at < at)
 		at = s->resume_at;
 	if (at == UINT64_MAX)
@@ -279,8 +305,10 @@ static void expire(struct server *s)
 {
 	uint64_t now = agent_now_ns();
 
-	while (s->head && s->head->deadline <= now)
-		conn_close(s, s->head);
+	while (s->live.head && s->live.head->deadline <= now)
+		conn_close(s, s->live.head);
+	while (s->held.head && s->held.head->deadline <= now)
+		conn_close(s, s->held.head);
 	if (s->paused && s->resume_at <= now)
 		listen_resume(s);
 }
@@ -384,8 +412,10 @@ int agent_server_main(const struct agent_server_cfg *cfg, int ready_fd)
 	ready_fd = -1;
 
 	r = serve(&s);
-	while (s.head)
-		conn_close(&s, s.head);
+	while (s.live.head)
+		conn_close(&s, s.live.head);
+	while (s.held.head)
+		conn_close(&s, s.held.head);
 out:
 	if (ready_fd >= 0)
 		close(ready_fd);

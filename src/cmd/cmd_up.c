@@ -8,18 +8,21 @@
 #include "run/run.h"
 
 static const char usage[] =
-	"usage: twlab up TOPOLOGY [--name NAME] [-v]\n"
+	"usage: twlab up TOPOLOGY [--name NAME] [--clients] [-v]\n"
 	"  Build the lab and start its server, then leave it running: poke at it with\n"
-	"  twlab exec NAME NODE -- CMD..., remove it with twlab down NAME.\n";
+	"  twlab exec NAME NODE -- CMD..., remove it with twlab down NAME.\n"
+	"  --clients  also start every client on its schedule (start, every, count, the lab's\n"
+	"             duration), once; the lab stays up after the last attempt.\n";
 
 int cmd_up(int argc, char **argv)
 {
 	static const struct option opts[] = { { "name", required_argument, NULL, 'n' },
 					      { "verbose", no_argument, NULL, 'v' },
+					      { "clients", no_argument, NULL, 'c' },
 					      { "help", no_argument, NULL, 'h' },
 					      {} };
 	const char *name = NULL;
-	bool verbose = false, command;
+	bool verbose = false, command, clients = false;
 	struct lab *lab;
 	struct lab_rt rt;
 	char err_buf[512];
@@ -30,6 +33,7 @@ int cmd_up(int argc, char **argv)
 		switch (c) {
 		case 'n': name = optarg; break;
 		case 'v': verbose = true; break;
+		case 'c': clients = true; break;
 		case 'h': fputs(usage, stdout); return EXIT_DONE;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
@@ -61,11 +65,13 @@ int cmd_up(int argc, char **argv)
 		cmd_show_commands(lab, true);
 		err = run_server_start(&rt, &pid, &command, err_buf, sizeof(err_buf));
 	}
+	if (!err && clients)
+		err = run_clients_start(&rt, err_buf, sizeof(err_buf));
 	if (!err) {
-		printf("lab %s is up: %zu client namespaces, server %s listening on port %u\n"
+		printf("lab %s is up: %zu client namespaces%s, server %s listening on port %u\n"
 		       "  twlab exec %s %s -- ss -tan\n  twlab down %s\n",
-		       lab->name, lab->n_clients, rt.server_ns, lab->server.port, lab->name,
-		       lab->clients[0].name, lab->name);
+		       lab->name, lab->n_clients, clients ? " (clients started)" : "", rt.server_ns,
+		       lab->server.port, lab->name, lab->clients[0].name, lab->name);
 		/* nobody read that (`twlab up | head -1` gone): do not leave a lab behind */
 		if (fflush(stdout))
 			cmd_note_output_error();

@@ -79,6 +79,8 @@ void html_tsval_chart(FILE *f, struct model *m);
 
 /* html_tables.c */
 void html_clients_table(FILE *f, const struct model *m);
+void html_clocks(FILE *f, const struct model *m);
+void html_first_drops(FILE *f, const struct model *m);
 void html_conntrack_table(FILE *f, const struct model *m);
 void html_counters_table(FILE *f, const struct model *m);
 void html_expect_table(FILE *f, const struct model *m);

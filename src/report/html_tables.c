@@ -74,13 +74,22 @@ void html_expect_table(FILE *f, const struct model *m)
 	      f);
 	json_array_foreach(ex, i, e) {
 		bool ok = json_is_true(json_object_get(e, "ok"));
+		const char *skip = html_jstr(e, "skipped", NULL);
 
 		fputs("<tr><td>", f);
 		html_esc(f, html_jstr(e, "check", "?"));
+		if (skip || html_jstr(e, "when", NULL)) {
+			fputs(" <span class=\"note\">(on ", f);
+			html_esc(f, skip ? skip : html_jstr(e, "when", ""));
+			fputs(")</span>", f);
+		}
 		fputs("</td>", f);
 		html_num_cell(f, json_object_get(e, "actual"));
-		fprintf(f, "<td%s>%s</td></tr>\n", ok ? "" : " class=\"bad\"",
-			ok ? "✓ held" : "✗ failed");
+		if (skip)
+			fputs("<td>skipped: another kernel</td></tr>\n", f);
+		else
+			fprintf(f, "<td%s>%s</td></tr>\n", ok ? "" : " class=\"bad\"",
+				ok ? "✓ held" : "✗ failed");
 	}
 	fputs("</tbody></table></section>\n", f);
 }
@@ -505,3 +514,102 @@ void html_conntrack_table(FILE *f, const struct model *m)
 	fputs("</tbody></table></details></section>\n", f);
 }
 
+
+/* "10 d", "1 h", "90 s" */
+static void fmt_uptime(char *b, size_t len, double s)
+{
+	if (s >= 86400 && fmod(s, 3600) == 0)
+		snprintf(b, len, "%g d", s / 86400);
+	else if (s >= 3600)
+		snprintf(b, len, "%g h", round(s / 360) / 10);
+	else
+		snprintf(b, len, "%g s", s);
+}
+
+#define MAX_CLOCKS 8
+
+/* Each client's TCP timestamp clock, in words: the reason one is dropped and another not. */
+void html_clocks(FILE *f, const struct model *m)
+{
+	json_t *clients = json_object_get(m->res, "clients"), *c;
+	size_t i;
+
+	if (!json_array_size(clients))
+		return;
+	fputs("<ul class=\"clocks\" id=\"clocks\">", f);
+	json_array_foreach(clients, i, c) {
+		const char *mode = html_jstr(c, "ts_mode", "");
+		json_t *off = json_object_get(c, "ts_offset");
+		char b[48], u[32];
+
+		if (i == MAX_CLOCKS) {
+			fprintf(f, "<li>… %zu more clients: see the clients table</li>",
+				json_array_size(clients) - MAX_CLOCKS);
+			break;
+		}
+		fputs("<li><b>", f);
+		html_esc(f, m->cname[i]);
+		fputs("</b>'s clock: ", f);
+		if (json_is_number(json_object_get(c, "uptime_s"))) {
+			fmt_uptime(u, sizeof(u), html_jnum(c, "uptime_s", 0));
+			fprintf(f, "a host up for %s", u);
+			if (json_is_integer(off)) {
+				html_fmt_int(b, sizeof(b), json_integer_value(off));
+				fprintf(f, " (TSval offset +%s ticks)", b);
+			}
+		} else if (json_is_integer(off)) {
+			html_fmt_int(b, sizeof(b), json_integer_value(off));
+			fprintf(f, "TSval offset +%s ticks (1 tick = 1 ms)", b);
+		} else if (!strcmp(mode, "kernel")) {
+			fputs("this kernel's own: a random offset per connection (tcp_timestamps = 1)",
+			      f);
+		} else if (!strcmp(mode, "shared")) {
+			fputs("the machine's 1 ms clock, shared by every namespace (tcp_timestamps = 2)",
+			      f);
+		} else if (!strcmp(mode, "off")) {
+			fputs("no timestamps (tcp_timestamps = 0)", f);
+		} else {
+			html_esc(f, mode);
+		}
+		fputs("</li>", f);
+	}
+	fputs("</ul>\n", f);
+}
+
+#define FIRST_DROPS_CLIENTS 6
+#define FIRST_DROPS_EACH    2
+
+/* The first drops of each client, as sentences: what a trainer reads aloud, without hover. */
+void html_first_drops(FILE *f, const struct model *m)
+{
+	size_t *n = calloc(m->n_clients + 1, sizeof(*n)), clients = 0, more = 0;
+
+	if (!n)
+		return;
+	for (size_t i = 0; i < m->n_ev; i++) {
+		const struct hev *e = &m->ev[i];
+
+		if (e->kind != HK_SYN || !e->drop || e->client < 0 || !e->title)
+			continue;
+		if (!n[e->client] && clients == FIRST_DROPS_CLIENTS) {
+			n[e->client] = FIRST_DROPS_EACH;	/* counted once in "more", never shown */
+			more++;
+			continue;
+		}
+		if (n[e->client]++ >= FIRST_DROPS_EACH)
+			continue;
+		if (!clients)
+			fputs("<p class=\"firsts-h\">First drops, in order:</p><ul class=\"firsts\" "
+			      "id=\"first-drops\">",
+			      f);
+		clients += n[e->client] == 1;
+		fprintf(f, "<li>t %.2f s · ", e->t);
+		html_esc(f, e->title);
+		fputs("</li>", f);
+	}
+	if (more)
+		fprintf(f, "<li>… and %zu more clients with drops (the clients table)</li>", more);
+	if (clients)
+		fputs("</ul>\n", f);
+	free(n);
+}

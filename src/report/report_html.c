@@ -19,30 +19,43 @@
 
 /* ---- page parts ---- */
 
+/* Sizes are in em of the wrapper #large, so the large-type mode (#large:target, a link at the
+ * top: no script) scales every text at once; the smallest, a table's header (0.9 x 0.92 em of 22 px), is 18 px. The charts
+ * are drawn 940 units wide and scale with the page, never below 1 px a unit at 1024 px (the
+ * margins shrink there), so their 15-unit text stays at 15 px or more. */
 static const char css[] =
 	"body{font:22px/1.4 'DejaVu Sans',Verdana,Arial,sans-serif;color:#111;background:#fff;"
-	"margin:20px 36px}\n"
-	"h1{font-size:40px;margin:0 0 6px}h2{font-size:30px;margin:40px 0 10px;"
+	"margin:0}\n"
+	"#large{padding:20px 36px;font-size:1em}#large:target{font-size:1.45em}\n"
+	"@media (max-width:1200px){#large{padding:10px 14px}}\n"
+	".large-off{display:none}#large:target .large-on{display:none}"
+	"#large:target .large-off{display:inline}\n"
+	"h1{font-size:1.8em;margin:0 0 6px}h2{font-size:1.35em;margin:1.6em 0 10px;"
 	"border-bottom:3px solid #111}\n"
-	".verdict{display:inline-block;padding:2px 16px;border-radius:8px;color:#fff;"
-	"font-size:28px;vertical-align:middle;margin-left:12px}\n"
-	".verdict.ok{background:#00603f}.verdict.fail{background:#a33a00}\n"
-	".story{font-size:30px;font-weight:bold;margin:12px 0}.meta{color:#333;margin:4px 0}\n"
+	".verdict{padding:6px 16px;border-radius:8px;color:#fff;font-size:1.3em;"
+	"font-weight:bold;margin:6px 0 10px}\n"
+	".verdict.held{background:#1d3f73}.verdict.fail{background:#a33a00}"
+	".verdict.none{background:#444}.verdict .why{font-weight:normal;font-size:0.75em}\n"
+	".description{font-size:1.1em;font-style:italic;margin:4px 0}\n"
+	".story{font-size:1.2em;font-weight:bold;margin:12px 0}.meta{color:#333;margin:4px 0}\n"
 	".warn{color:#a33a00;font-weight:bold}.note{color:#333}\n"
-	"svg.chart{width:100%;height:auto;display:block;max-width:1800px}\n"
+	"ul.firsts,ul.clocks{margin:4px 0 8px;padding-left:1.2em}\n"
+	"svg.chart{width:100%;height:auto;display:block;max-width:1400px}\n"
 	"svg.chart text{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;fill:#111}\n"
-	".legend{display:flex;flex-wrap:wrap;gap:6px 30px;margin:6px 0 8px;font-size:22px}\n"
-	".legend span{white-space:nowrap}.legend svg{width:30px;height:30px;"
+	".legend{display:flex;flex-wrap:wrap;gap:6px 30px;margin:6px 0 8px}\n"
+	".legend span{white-space:nowrap}.legend svg{width:1.3em;height:1.3em;"
 	"vertical-align:middle;margin-right:6px}\n"
-	"table{border-collapse:collapse;margin:8px 0 4px;font-size:22px}\n"
-	"th,td{border:1px solid #888;padding:4px 10px;text-align:left;vertical-align:top}\n"
-	"th{background:#e4e4e4;font-size:20px}tr:nth-child(even) td{background:#f4f4f4}\n"
+	"table{border-collapse:collapse;margin:8px 0 4px;max-width:100%;font-size:0.9em}\n"
+	"th,td{border:1px solid #888;padding:4px 6px;text-align:left;vertical-align:top;"
+	"overflow-wrap:break-word}\n"
+	"th{background:#e4e4e4;font-size:0.92em}tr:nth-child(even) td{background:#f4f4f4}\n"
 	"td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
-	"td.bad,span.bad{color:#a33a00;font-weight:bold}td.m{font-size:19px;color:#222}\n"
-	"summary{cursor:pointer;font-size:22px;margin:6px 0}\n"
+	"td.bad,span.bad{color:#a33a00;font-weight:bold}td.m{font-size:0.92em;color:#222}\n"
+	"summary{cursor:pointer;margin:6px 0}\n"
 	".mark,.pt{pointer-events:bounding-box}\n"
 	".mark.ok{fill:#0072B2}.mark.drop{stroke:#D55E00;stroke-width:3.5;stroke-linecap:round;"
 	"fill:none}\n"
+	".mark.slow{fill:#fff;stroke:#0072B2;stroke-width:3}\n"
 	".mark.timeout{fill:#fff;stroke:#111;stroke-width:2.5}\n"
 	".mark.refused{fill:#CC79A7;stroke:#111;stroke-width:1.5}\n"
 	".mark.reset{fill:#E69F00;stroke:#111;stroke-width:1.5}\n"
@@ -149,15 +162,149 @@ static void story(FILE *f, const struct model *m)
 	fputs("</p>\n", f);
 }
 
+/* A list of client names into f: "bob", "bob and carol", "bob, carol and 3 more". */
+static void name_list(FILE *f, const struct model *m, const size_t *idx, size_t n)
+{
+	size_t shown = n > 4 ? 3 : n;
+
+	for (size_t i = 0; i < shown; i++) {
+		if (i)
+			fputs(i + 1 == shown && shown == n ? " and " : ", ", f);
+		html_esc(f, m->cname[idx[i]]);
+	}
+	if (n > shown)
+		fprintf(f, " and %zu more", n - shown);
+}
+
+/* "; bob's connects slow (p50 10.1 ms, alice 0.27 ms)": a client whose median connect is
+ * SLOW_FACTOR times the fastest client's and 5 ms or more (exercise 5's PAWS-in-TIME_WAIT). */
+#define SLOW_FACTOR 5
+static void slow_words(FILE *f, const struct model *m)
+{
+	json_t *clients = json_object_get(m->res, "clients"), *c;
+	double best = 0;
+	int fast = -1;
+	size_t i, shown = 0;
+
+	json_array_foreach(clients, i, c) {
+		double p = html_jnum(json_object_get(c, "connect_ms"), "p50", -1);
+
+		if (p >= 0 && (fast < 0 || p < best)) {
+			best = p;
+			fast = (int)i;
+		}
+	}
+	if (fast < 0)
+		return;
+	json_array_foreach(clients, i, c) {
+		double p = html_jnum(json_object_get(c, "connect_ms"), "p50", -1);
+
+		if (p < 5 || p < SLOW_FACTOR * best || shown == 3)
+			continue;
+		fputs("; ", f);
+		html_esc(f, m->cname[i]);
+		fprintf(f, "'s connects slow (p50 %.3g ms, ", p);
+		html_esc(f, m->cname[fast]);
+		fprintf(f, " %.2g ms)", best);
+		shown++;
+	}
+}
+
+/* What the run showed, in words, from the clients' numbers: who was locked out (every SYN
+ * of every attempt dropped, nothing connected), who lost some SYNs, who never lost one. */
+static void outcome_words(FILE *f, const struct model *m)
+{
+	json_t *clients = json_object_get(m->res, "clients"), *c;
+	size_t *out = calloc(m->n_clients + 1, sizeof(size_t) * 3), n_out = 0, n_some = 0,
+	       n_never = 0, *some, *never, i;
+	long long failed = 0, att = 0;
+
+	if (!out)
+		return;
+	some = out + m->n_clients + 1;
+	never = some + m->n_clients + 1;
+	json_array_foreach(clients, i, c) {
+		long long a = html_client_int(c, "attempts"), d = html_client_int(c, "syn_dropped");
+
+		att += a;
+		failed += html_client_int(c, "failed");
+		if (!a)
+			continue;
+		if (d && !html_client_int(c, "connected"))
+			out[n_out++] = i;
+		else if (d)
+			some[n_some++] = i;
+		else
+			never[n_never++] = i;
+	}
+	if (n_out) {
+		name_list(f, m, out, n_out);
+		fputs(" locked out", f);
+	}
+	if (n_some) {
+		fputs(n_out ? "; " : "", f);
+		name_list(f, m, some, n_some);
+		fputs(" lost some SYNs", f);
+	}
+	if ((n_out || n_some) && n_never) {
+		fputs(", ", f);
+		name_list(f, m, never, n_never);
+		fputs(" never", f);
+	}
+	if (!n_out && !n_some)
+		fprintf(f, "no SYN dropped%s", !failed ? ", every connect succeeded"
+				  : "");
+	slow_words(f, m);
+	if (!n_out && !n_some && failed)
+		fprintf(f, ", %lld of %lld connects failed", failed, att);
+	free(out);
+}
+
+/* The verdict where a badge would be: "prediction held: bob locked out, alice never". The
+ * prediction is the topology's [expect] lines; the words are the run's own. */
+static void verdict(FILE *f, const struct model *m)
+{
+	json_t *ex = json_object_get(m->res, "expect"), *e, *first = NULL;
+	size_t i, n_failed = 0, n_checked = 0;
+
+	json_array_foreach(ex, i, e) {
+		if (json_object_get(e, "skipped"))
+			continue;
+		n_checked++;
+		if (!json_is_true(json_object_get(e, "ok")) && !n_failed++)
+			first = e;
+	}
+	if (!n_checked)
+		fputs("<p class=\"verdict none\" id=\"verdict\">no prediction ([expect] is empty): ",
+		      f);
+	else if (n_failed)
+		fputs("<p class=\"verdict fail\" id=\"verdict\">prediction FAILED: ", f);
+	else
+		fputs("<p class=\"verdict held\" id=\"verdict\">prediction held: ", f);
+	outcome_words(f, m);
+	if (first) {
+		fputs(" <span class=\"why\">(", f);
+		html_esc(f, html_jstr(first, "why", html_jstr(first, "check", "")));
+		if (n_failed > 1)
+			fprintf(f, "; %zu more failed", n_failed - 1);
+		fputs(")</span>", f);
+	}
+	fputs("</p>\n", f);
+}
+
 static void header(FILE *f, const struct model *m)
 {
 	json_t *r = m->res, *gate = json_object_get(r, "gate");
-	bool ok = json_is_true(json_object_get(r, "ok"));
 
 	fputs("<header><h1>", f);
 	html_esc(f, html_jstr(r, "lab", "twlab"));
-	fprintf(f, "<span class=\"verdict %s\">%s</span></h1>\n", ok ? "ok" : "fail",
-		ok ? "✓ ok" : "✗ expectation failed");
+	fputs("</h1>\n", f);
+	verdict(f, m);
+	if (*html_jstr(r, "description", "")) {
+		fputs("<p class=\"description\">", f);
+		html_esc(f, html_jstr(r, "description", ""));
+		fputs("</p>\n", f);
+	}
 	fputs("<p class=\"meta\">Linux ", f);
 	html_esc(f, html_jstr(r, "kernel", "?"));
 	if (*html_jstr(r, "topology", "")) {
@@ -171,7 +318,8 @@ static void header(FILE *f, const struct model *m)
 			html_jnum(gate, "paws_window", 1));
 	else
 		fputs(" · recycle gate off", f);
-	fputs("</p>\n", f);
+	fputs(" · <a href=\"#large\" class=\"large-on\">large type</a>"
+	      "<a href=\"#\" class=\"large-off\">normal type</a></p>\n", f);
 	if (json_is_true(json_object_get(r, "interrupted")))
 		fputs("<p class=\"warn\">The run was interrupted: the numbers are partial.</p>\n",
 		      f);
@@ -186,6 +334,8 @@ static void header(FILE *f, const struct model *m)
 			"pictures miss some SYNs.</p>\n",
 			html_jnum(gate, "events_lost", 0));
 	story(f, m);
+	html_clocks(f, m);
+	html_first_drops(f, m);
 	fputs("</header>\n", f);
 }
 
@@ -196,7 +346,7 @@ static void page(FILE *f, struct model *m)
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>twlab: ",
 	      f);
 	html_esc(f, html_jstr(m->res, "lab", "run"));
-	fprintf(f, "</title>\n<style>\n%s</style></head>\n<body>\n", css);
+	fprintf(f, "</title>\n<style>\n%s</style></head>\n<body><div id=\"large\">\n", css);
 	header(f, m);
 	html_timeline(f, m);
 	html_tsval_chart(f, m);
@@ -207,7 +357,7 @@ static void page(FILE *f, struct model *m)
 	html_nat_table(f, m);
 	html_conntrack_table(f, m);
 	fputs("<footer class=\"note\"><p>Made by twlab from result.json and events.jsonl in the "
-	      "same folder. Hover a mark for details.</p></footer>\n</body></html>\n",
+	      "same folder. Hover a mark for details.</p></footer>\n</div></body></html>\n",
 	      f);
 }
 

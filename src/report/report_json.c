@@ -150,6 +150,8 @@ static json_t *client_json(const struct run *r, size_t ci)
 		      nl ? json_real(round3(lat[nl - 1])) : json_null());
 	if (o && c->ts_mode == TS_OFFSET && r->rt->client_ts_offset)
 		json_object_set_new(o, "ts_offset", json_integer(r->rt->client_ts_offset[ci]));
+	if (o && c->has_uptime)
+		json_object_set_new(o, "uptime_s", json_real(c->uptime_ms / 1000.0));
 	free(lat);
 	return o;
 }
@@ -265,6 +267,8 @@ json_t *report_result(const struct run *r)
 			"kernel", r->kernel, "ok", 1, "duration_s", round3(r->duration_s),
 			"setup_s", round3(r->setup_s), "teardown_s", round3(r->teardown_s), "gate",
 			gate_json(r), "clients", clients, "counters", counters, "nat", nat_json(r));
+	if (res && r->lab->description)
+		json_object_set_new(res, "description", json_string(r->lab->description));
 	if (res && r->lab->router.present)
 		json_object_set_new(res, "conntrack", conntrack_json(r));
 	if (res && r->err[0])

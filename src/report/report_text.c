@@ -89,6 +89,13 @@ void report_text(const struct run *r, json_t *res, FILE *out)
 	json_array_foreach(json_object_get(res, "expect"), i, ex) {
 		const char *why = json_string_value(json_object_get(ex, "why"));
 
+		const char *skip = json_string_value(json_object_get(ex, "skipped"));
+
+		if (skip) {
+			fprintf(out, "  expect %-40s skipped (only on %s)\n",
+				json_string_value(json_object_get(ex, "check")), skip);
+			continue;
+		}
 		fprintf(out, "  expect %-40s %s%s%s\n",
 			json_string_value(json_object_get(ex, "check")),
 			json_is_true(json_object_get(ex, "ok")) ? "ok" : "FAILED",

@@ -204,7 +204,9 @@ int run_server_start(struct lab_rt *rt, pid_t *ret_pid, bool *ret_command, char 
 		     size_t errlen)
 {
 	const struct lab_server *s = &rt->lab->server;
-	struct server_arg a = { .cfg = { .addr = 0, .port = s->port, .close = s->close } };
+	struct server_arg a = {
+		.cfg = { .addr = 0, .port = s->port, .close = s->close, .hold_ms = s->hold_ms }
+	};
 	uint64_t deadline = mono_ns() + READY_TIMEOUT_MS * 1000000ull;
 	struct pollfd pf;
 	int pfd[2], e, n;
@@ -281,51 +283,57 @@ static int start_server(struct run *r, struct loop *l)
 	return err;
 }
 
+/* Client i's agent (or command), its schedule counted from t0_ns, records to rec_fd. */
+static int spawn_client(struct lab_rt *rt, size_t i, uint64_t t0_ns, int rec_fd, pid_t *ret_pid,
+			bool *ret_command)
+{
+	const struct lab *lab = rt->lab;
+	const struct lab_client *c = &lab->clients[i];
+	struct { struct agent_client_cfg cfg; int fd; } a;
+	char ns[64];
+
+	topo_netns_name(lab, c->name, ns, sizeof(ns));
+	*ret_command = c->command != NULL;
+	if (c->command) {
+		struct lab_cmd cmd;
+		int err = lab_cmd_init(&cmd, c->name, c->command, c->command_text,
+				       c->user[0] ? c->user : NULL);
+
+		if (err) {
+			snprintf(rt->err, sizeof(rt->err), "cannot resolve the user of %s", c->name);
+			return err;
+		}
+		return lab_spawn_command(rt, rt->client_fd[i], ns, "client command", &cmd, ret_pid);
+	}
+	memset(&a, 0, sizeof(a));
+	a.cfg = (struct agent_client_cfg){
+		.index = i,
+		.server_addr = lab->server.addr.addr,
+		.server_port = lab->server.port,
+		.close = lab->server.close,
+		.t0_ns = t0_ns,
+		.start_ms = c->start_ms,
+		.every_ms = c->every_ms,
+		.connect_timeout_ms = c->connect_timeout_ms,
+		.count = c->count,
+		.end_ms = lab->duration_ms,
+	};
+	a.fd = rec_fd;
+	return lab_spawn(rt, rt->client_fd[i], ns, "client agent", client_main, &a, ret_pid);
+}
+
 static int start_clients(struct run *r, struct loop *l)
 {
 	struct lab_rt *rt = r->rt;
-	const struct lab *lab = r->lab;
-	struct { struct agent_client_cfg cfg; int fd; } a;
-	char ns[64];
 	int err;
 
-	for (size_t i = 0; i < lab->n_clients; i++) {
-		const struct lab_client *c = &lab->clients[i];
+	for (size_t i = 0; i < r->lab->n_clients; i++) {
 		struct agent_proc *p = &l->procs[l->n_procs];
 
-		topo_netns_name(lab, c->name, ns, sizeof(ns));
 		p->client = i;
-		if (c->command) {
-			struct lab_cmd cmd;
-
-			err = lab_cmd_init(&cmd, c->name, c->command, c->command_text,
-					   c->user[0] ? c->user : NULL);
-			if (!err)
-				err = lab_spawn_command(rt, rt->client_fd[i], ns, "client command",
-							&cmd, &p->pid);
-			else
-				snprintf(rt->err, sizeof(rt->err), "cannot resolve the user of %s",
-					 c->name);
-			p->command = true;
-		} else {
-			memset(&a, 0, sizeof(a));
-			a.cfg = (struct agent_client_cfg){
-				.index = i,
-				.server_addr = lab->server.addr.addr,
-				.server_port = lab->server.port,
-				.close = lab->server.close,
-				.t0_ns = r->t0_ns,
-				.start_ms = c->start_ms,
-				.every_ms = c->every_ms,
-				.connect_timeout_ms = c->connect_timeout_ms,
-				.count = c->count,
-				.end_ms = lab->duration_ms,
-			};
-			a.fd = l->rec_fd;
-			err = lab_spawn(rt, rt->client_fd[i], ns, "client agent", client_main, &a,
-					&p->pid);
+		err = spawn_client(rt, i, r->t0_ns, l->rec_fd, &p->pid, &p->command);
+		if (!err && !p->command)
 			l->clients_left++;
-		}
 		if (err) {
 			snprintf(r->err, sizeof(r->err), "%s", rt->err);
 			return err;
@@ -333,6 +341,24 @@ static int start_clients(struct run *r, struct loop *l)
 		l->n_procs++;
 	}
 	return 0;
+}
+
+int run_clients_start(struct lab_rt *rt, char *err, size_t errlen)
+{
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC), e = 0;
+	uint64_t t0 = mono_ns();
+	bool command;
+	pid_t pid;
+
+	if (null < 0)
+		return -errno;
+	for (size_t i = 0; !e && i < rt->lab->n_clients; i++) {
+		e = spawn_client(rt, i, t0, null, &pid, &command);
+		if (e)
+			snprintf(err, errlen, "%s", rt->err);
+	}
+	close(null);
+	return e;
 }
 
 static void on_gate(const struct recycle_event *ev, void *ctx)

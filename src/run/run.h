@@ -80,6 +80,10 @@ void run_free(struct run *r);
  * until it listens. */
 int run_server_start(struct lab_rt *rt, pid_t *ret_pid, bool *ret_command, char *err,
 		     size_t errlen);
+/* Start every client's agent (or command) on its schedule from now, for a detached lab
+ * (twlab up --clients): attempt records go to /dev/null; the agents exit when the schedule
+ * ends, the lab stays. */
+int run_clients_start(struct lab_rt *rt, char *err, size_t errlen);
 /* Node name for counters index i. */
 const char *run_node_name(const struct run *r, size_t i);
 

@@ -68,6 +68,8 @@ static int server_key(struct parser *p, const char *key, const char *value)
 			s->close = (enum close_policy)r;
 		return r < 0 ? r : 0;
 	}
+	if (!strcmp(key, "hold"))
+		return topo_value_duration(p, key, value, 0, MS_HOUR, &s->hold_ms);
 	if (!strcmp(key, "recycle"))
 		return topo_value_bool(p, key, value, &s->recycle);
 	if (!strcmp(key, "paws_msl"))
@@ -288,6 +290,42 @@ const char *topo_op_str(enum expect_op op)
 	return "?";
 }
 
+/* "kernel >= 6.16" (the rest of an [expect ...] header) */
+int topo_expect_condition(struct parser *p, const char *cond)
+{
+	const char *v = cond;
+	int op = -1;
+
+	if (strncmp(v, "kernel", 6) || !strchr(" \t=!<>", v[6]) || !v[6])
+		goto bad;
+	v += 6;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	for (int i = 0; i < 6; i++) {
+		size_t l = strlen(topo_op_names[i]);
+
+		if (!strncmp(v, topo_op_names[i], l) && (op < 0 || l > strlen(topo_op_names[op])))
+			op = i;
+	}
+	if (op < 0)
+		goto bad;
+	v += strlen(topo_op_names[op]);
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (!isdigit((unsigned char)*v) || strspn(v, "0123456789.") != strlen(v) ||
+	    topo_kernel_version(v, &p->expect_kernel_ver) < 0)
+		goto bad;
+	p->expect_has_kernel = true;
+	p->expect_kernel_op = (enum expect_op)op;
+	snprintf(p->expect_kernel_text, sizeof(p->expect_kernel_text), "kernel %s %s",
+		 topo_op_names[op], v);
+	return 0;
+bad:
+	return topo_perr(p, p->line, "", -EINVAL,
+			 "[expect %s]: expected [expect kernel OP X.Y] with OP one of == != < <= > >=",
+			 cond);
+}
+
 /* The roots of result.json an expectation may look at. */
 static const char *const expect_roots[] = {
 	"schema", "lab", "kernel", "ok", "duration_s", "setup_s", "teardown_s",
@@ -389,6 +427,12 @@ static int expect_key(struct parser *p, const char *path, const char *value)
 		return topo_enomem(p);
 	}
 	snprintf(e->text, n, "%s %s %s", path, topo_op_names[op], v);
+	if (p->expect_has_kernel) {
+		e->has_kernel = true;
+		e->kernel_op = p->expect_kernel_op;
+		e->kernel_ver = p->expect_kernel_ver;
+		snprintf(e->kernel_text, sizeof(e->kernel_text), "%s", p->expect_kernel_text);
+	}
 	lab->n_expects++;
 	return 0;
 }

@@ -50,6 +50,11 @@ struct parser {
 	enum sect sect;
 	char sect_label[TOPO_NAME_MAX + 16];
 	int lab_line, server_line, router_line, expect_line;
+	/* the [expect kernel OP X.Y] section being read (has_kernel false in plain [expect]) */
+	bool expect_has_kernel;
+	enum expect_op expect_kernel_op;
+	uint32_t expect_kernel_ver;
+	char expect_kernel_text[32];
 	struct topo_names keys;		/* keys of this section -> line, for duplicates */
 	char raw[512];			/* the line, when inih would cut a quoted ';' */
 	bool has_raw;
@@ -113,6 +118,8 @@ bool topo_is_name_char(char c);
 extern const char *const topo_ts_names[];
 
 /* keys.c: keys */
+/* The condition of an [expect kernel OP X.Y] header ("kernel >= 6.16"): sets p->expect_*. */
+int topo_expect_condition(struct parser *p, const char *cond);
 int topo_on_key(void *user, const char *section, const char *key, const char *value);
 
 /* model.c: freeing, copying, lookups */

@@ -256,8 +256,20 @@ static int section_open(struct parser *p, const char *str)
 		r = single_section(p, &p->router_line, name, SECT_ROUTER);
 		p->lab->router.present = true;
 		p->lab->router.line = p->line;
-	} else if (!strcmp(name, "expect"))
+	} else if (!strcmp(name, "expect")) {
 		r = single_section(p, &p->expect_line, name, SECT_EXPECT);
+		p->expect_has_kernel = false;
+	} else if (!strncmp(name, "expect", 6) && (name[6] == ' ' || name[6] == '\t')) {
+		/* [expect kernel >= 6.16]: as many as wanted, one condition each */
+		name += 6;
+		while (*name == ' ' || *name == '\t')
+			name++;
+		r = topo_expect_condition(p, name);
+		if (!r) {
+			p->sect = SECT_EXPECT;
+			snprintf(p->sect_label, sizeof(p->sect_label), "[expect %.20s]", name);
+		}
+	}
 	else if (!strncmp(name, "client", 6) &&
 		 (name[6] == ' ' || name[6] == '\t' || name[6] == '\0')) {
 		name += 6;
@@ -266,7 +278,7 @@ static int section_open(struct parser *p, const char *str)
 		r = client_open(p, name);
 	} else
 		r = topo_perr(p, p->line, "", -EINVAL,
-			 "unknown section [%s] (lab, server, router, client NAME, expect)", name);
+			 "unknown section [%s] (lab, server, router, client NAME, expect, expect kernel OP X.Y)", name);
 	return r;
 }
 

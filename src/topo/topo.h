@@ -43,6 +43,7 @@ struct lab_server {
 	int line;
 	uint16_t port;
 	enum close_policy close;
+	uint64_t hold_ms;         /* keep the connection this long before the server's close() */
 	bool recycle;
 	uint64_t paws_msl_ms;
 	int32_t paws_window;
@@ -99,6 +100,11 @@ struct lab_expect {
 	char *value;     /* literal as written: number, true/false, or a string */
 	char *text;      /* "client.bob.syn_dropped > 0", for reports */
 	int line;
+	/* from an [expect kernel OP X.Y[.Z]] section: the check applies only on such kernels */
+	bool has_kernel;
+	enum expect_op kernel_op;
+	uint32_t kernel_ver;   /* X << 16 | Y << 8 | Z */
+	char kernel_text[32];  /* "kernel >= 6.16" */
 };
 
 struct lab {
@@ -163,5 +169,8 @@ uint32_t topo_client_ts_offset(const struct lab *lab, const struct lab_client *c
 
 const char *topo_ts_mode_str(enum ts_mode m);
 const char *topo_op_str(enum expect_op op);
+/* "6.18.44-fc-v595" or "6.16" -> X << 16 | Y << 8 | Z (a missing part is 0); -EINVAL. */
+int topo_kernel_version(const char *s, uint32_t *ret);
+
 
 #endif

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The pure checks on what a state file says (undo_entry_check, the line parser in undo_load,
  * the name checks): every rule that keeps down and clean off what twlab did not make. */
-/* MODULES: undo cgroup netns nl topo value keys model */
+/* MODULES: undo cgroup netns nl topo value keys kver model */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

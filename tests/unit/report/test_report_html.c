@@ -22,11 +22,12 @@ struct fx {
 
 static const char *const two_clients =
 	"{\"schema\":1,\"lab\":\"nat-recycle\",\"kernel\":\"6.18.44\",\"ok\":true,"
-	"\"duration_s\":2.0,"
+	"\"duration_s\":2.0,\"description\":\"Two hosts <behind> one address\","
 	"\"gate\":{\"enabled\":true,\"syn_seen\":3,\"syn_passed\":1,\"syn_dropped\":2,"
 	"\"records_updated\":2,\"paws_msl_s\":60.0,\"paws_window\":1,\"PAWSPassive\":2},"
 	"\"clients\":["
 	"{\"name\":\"alice\",\"address\":\"100.64.0.2\",\"ts_mode\":\"offset\",\"attempts\":1,"
+	"\"uptime_s\":864000,\"ts_offset\":864000000,"
 	"\"connected\":1,\"failed\":0,\"syn_dropped\":0,\"syn_retransmits\":0,"
 	"\"connect_ms\":{\"p50\":0.3,\"p99\":0.4,\"max\":0.4}},"
 	"{\"name\":\"b<&>ob\",\"address\":\"100.64.0.6\",\"ts_mode\":\"offset\",\"attempts\":1,"
@@ -184,7 +185,18 @@ static void test_lanes_drops_record(void **state)
 				     "never."));
 	/* the hostile name never appears raw, anywhere */
 	assert_null(strstr(html, "b<&>ob"));
-	assert_non_null(strstr(html, "✓ ok"));
+	/* the verdict in words, from the run; the clocks; the first drops without hover */
+	assert_non_null(strstr(html, "prediction held: b&lt;&amp;&gt;ob locked out, alice never"));
+	assert_null(strstr(html, "✓ ok"));
+	assert_non_null(strstr(html, "<b>alice</b>'s clock: a host up for 10 d (TSval offset "
+				     "+864,000,000 ticks)"));
+	assert_non_null(strstr(html, "<li>t 0.60 s · b&lt;&amp;&gt;ob: SYN 198.51.100.1:40312 "
+				     "dropped"));
+	assert_non_null(strstr(html, "<li>t 1.60 s · b&lt;&amp;&gt;ob: SYN"));
+	assert_non_null(strstr(html, "Two hosts &lt;behind&gt; one address"));
+	/* the title is true for this run: alice, the largest clock, is the only one through */
+	assert_non_null(strstr(html, "TSval against time: only the largest clock gets through "
+				     "(alice)</h2>"));
 	assert_non_null(strstr(html, "TcpExtTW"));
 	assert_null(strstr(html, "<script"));
 	assert_null(strstr(html, "http"));
@@ -222,9 +234,77 @@ static void test_no_gate_no_router(void **state)
 	html = read_all(fx->out);
 	assert_int_equal(count(html, "<g class=\"lane\""), 1);
 	assert_null(strstr(html, "lane-record"));
-	assert_non_null(strstr(html, "✗ expectation failed"));
+	assert_non_null(strstr(html, "prediction FAILED: no SYN dropped"));
+	assert_null(strstr(html, "largest clock"));
 	assert_non_null(strstr(html, "The gate was off"));
 	assert_non_null(strstr(html, "No NAT mapping"));
+	free(html);
+	json_decref(res);
+}
+
+/* A failure demo: the verdict says FAILED in words, and the title makes no claim the run does
+ * not support (bob got through: the largest clock did not win alone). */
+static void test_failed_prediction_title(void **state)
+{
+	struct fx *fx = *state;
+	json_t *res = load(two_clients), *c;
+	char *html;
+
+	json_object_set_new(json_array_get(json_object_get(res, "expect"), 0), "ok", json_false());
+	json_object_set_new(json_array_get(json_object_get(res, "expect"), 0), "why",
+			    json_string("client.bob.connected is 3, wanted == 0"));
+	c = json_array_get(json_object_get(res, "clients"), 1);
+	json_object_set_new(c, "connected", json_integer(1));
+	write_file(fx->events, events);
+	assert_int_equal(html_file(res, fx->events, fx->out), 0);
+	html = read_all(fx->out);
+	assert_non_null(strstr(html, "prediction FAILED: b&lt;&amp;&gt;ob lost some SYNs, alice "
+				     "never <span class=\"why\">(client.bob.connected is 3, "
+				     "wanted == 0)</span>"));
+	assert_null(strstr(html, "prediction held"));
+	free(html);
+	json_decref(res);
+
+	/* both clients dropped: no "only the largest clock" */
+	res = load(two_clients);
+	write_file(fx->events,
+		   "{\"t\":0.1,\"type\":\"syn\",\"client\":\"alice\",\"tuple\":\"a:1>b:2\","
+		   "\"verdict\":\"drop\",\"reason\":\"paws\",\"tsval\":5,\"record_ts\":9}\n"
+		   "{\"t\":0.2,\"type\":\"syn\",\"client\":\"b<&>ob\",\"tuple\":\"a:3>b:2\","
+		   "\"verdict\":\"drop\",\"reason\":\"paws\",\"tsval\":6,\"record_ts\":9}\n");
+	assert_int_equal(html_file(res, fx->events, fx->out), 0);
+	html = read_all(fx->out);
+	assert_null(strstr(html, "largest clock"));
+	assert_non_null(strstr(html, "TSval against time: a SYN behind the server's record is "
+				     "dropped</h2>"));
+	free(html);
+	json_decref(res);
+}
+
+/* More SYNs than the chart draws: passed ones are sampled, never a drop or a first SYN. */
+static void test_sampling_keeps_drops(void **state)
+{
+	struct fx *fx = *state;
+	json_t *res = load(two_clients);
+	FILE *f = fopen(fx->events, "w");
+	char *html;
+
+	assert_non_null(f);
+	for (int i = 0; i < 60000; i++) {
+		fprintf(f, "{\"t\":%.4f,\"type\":\"syn\",\"client\":\"alice\","
+			   "\"tuple\":\"a:%d>b:2\",\"verdict\":\"pass\",\"reason\":\"newer\","
+			   "\"tsval\":%d}\n", i * 0.00005, i, 864000000 + i);
+		if (i % 5000 == 4999)	/* 12 drops; a stride of 3 over all SYNs keeps 1 in 3 */
+			fprintf(f, "{\"t\":%.4f,\"type\":\"syn\",\"client\":\"b<&>ob\","
+				   "\"tuple\":\"a:1>b:2\",\"verdict\":\"drop\",\"reason\":\"paws\","
+				   "\"tsval\":3600000,\"record_ts\":864000000}\n", i * 0.00005);
+	}
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(html_file(res, fx->events, fx->out), 0);
+	html = read_all(fx->out);
+	assert_int_equal(count(html, "class=\"pt drop\""), 12);
+	assert_true(count(html, "class=\"pt pass\"") <= 20000);
+	assert_non_null(strstr(html, "every drop and each client's first SYN drawn"));
 	free(html);
 	json_decref(res);
 }
@@ -279,6 +359,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lanes_drops_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_gate_no_router, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_prediction_title, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sampling_keeps_drops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_clients_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* expect: [expect] lines against a result.json shaped as README.md "Results" describes. */
-/* MODULES: expect */
+/* MODULES: expect kver */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -266,6 +266,59 @@ static void test_mismatch_and_missing(void **state)
 	assert_false(verdict(NULL, "gate", OP_EQ, "0", -ENOENT, why, sizeof(why)));
 }
 
+/* [expect kernel OP X.Y]: checked on such kernels only (the result says 6.18.44-test) */
+static void test_kernel_condition(void **state)
+{
+	json_t *r = *state, *arr, *o;
+	struct lab_expect e[] = {
+		ex("clients.failed", OP_EQ, "0"),	/* fails where it applies */
+		ex("clients.failed", OP_EQ, "0"),
+		ex("client.bob.syn_dropped", OP_GT, "0"),
+	};
+	struct lab lab = { .expects = e, .n_expects = ARRAY_SIZE(e) };
+	uint32_t v;
+	bool all = false;
+
+	assert_int_equal(topo_kernel_version("6.18.44-fc-v595", &v), 0);
+	assert_int_equal(v, 6u << 16 | 18 << 8 | 44);
+	assert_int_equal(topo_kernel_version("6.1.0-57-amd64", &v), 0);
+	assert_int_equal(v, 6u << 16 | 1 << 8);
+	assert_int_equal(topo_kernel_version("6.16", &v), 0);
+	assert_int_equal(v, 6u << 16 | 16 << 8);
+	assert_int_equal(topo_kernel_version("x", &v), -EINVAL);
+
+	e[0].has_kernel = true;		/* not this kernel: skipped, not failed */
+	e[0].kernel_op = OP_LT;
+	e[0].kernel_ver = 6u << 16 | 16 << 8;
+	snprintf(e[0].kernel_text, sizeof(e[0].kernel_text), "kernel < 6.16");
+	e[0].text = "clients.failed == 0";
+	e[2].has_kernel = true;		/* this kernel: checked */
+	e[2].kernel_op = OP_GE;
+	e[2].kernel_ver = 6u << 16 | 16 << 8;
+	snprintf(e[2].kernel_text, sizeof(e[2].kernel_text), "kernel >= 6.16");
+	lab.n_expects = 1;
+	arr = expect_eval_all(&lab, r, &all);
+	assert_true(all);
+	o = json_array_get(arr, 0);
+	assert_true(json_is_true(json_object_get(o, "ok")));
+	assert_string_equal(json_string_value(json_object_get(o, "skipped")), "kernel < 6.16");
+	json_decref(arr);
+
+	e[0].kernel_op = OP_GE;		/* now it applies, and fails */
+	arr = expect_eval_all(&lab, r, &all);
+	assert_false(all);
+	assert_null(json_object_get(json_array_get(arr, 0), "skipped"));
+	json_decref(arr);
+
+	lab.expects = &e[2];
+	arr = expect_eval_all(&lab, r, &all);
+	assert_true(all);
+	o = json_array_get(arr, 0);
+	assert_null(json_object_get(o, "skipped"));
+	assert_string_equal(json_string_value(json_object_get(o, "when")), "kernel >= 6.16");
+	json_decref(arr);
+}
+
 static void test_eval_all(void **state)
 {
 	json_t *r = *state, *arr, *o;
@@ -344,6 +397,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_booleans_and_strings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mismatch_and_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eval_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_condition, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

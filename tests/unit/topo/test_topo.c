@@ -1,4 +1,4 @@
-/* MODULES: topo value keys model */
+/* MODULES: topo value keys kver model */
 // SPDX-License-Identifier: GPL-2.0
 /* topo: topology files in, struct lab or a precise error out. No root needed. */
 #include <errno.h>
@@ -800,6 +800,28 @@ static void test_bad_totals(void **state)
 	bad("[server]\n[client a]\nreplicas = 5000\n[client b]\n", 4, "", "more than the 5000");
 }
 
+static void test_expect_kernel_sections(void **state)
+{
+	struct lab *lab;
+
+	(void)state;
+	lab = load(MIN "[expect]\nclients.failed = == 0\n"
+		   "[expect kernel >= 6.16]\ncounters.server.TcpExtPAWSTimewait = > 0\n"
+		   "[expect  kernel<6.1.5]\ncounters.server.TcpExtPAWSEstab = > 0\n");
+	assert_int_equal(lab->n_expects, 3);
+	assert_false(lab->expects[0].has_kernel);
+	assert_true(lab->expects[1].has_kernel);
+	assert_int_equal(lab->expects[1].kernel_op, OP_GE);
+	assert_int_equal(lab->expects[1].kernel_ver, 6u << 16 | 16 << 8);
+	assert_string_equal(lab->expects[1].kernel_text, "kernel >= 6.16");
+	assert_int_equal(lab->expects[2].kernel_op, OP_LT);
+	assert_int_equal(lab->expects[2].kernel_ver, 6u << 16 | 1 << 8 | 5);
+	topo_free(lab);
+	bad(MIN "[expect kernel ~ 6.1]\nclients.failed = == 0\n", 3, "", "expected [expect kernel OP X.Y]");
+	bad(MIN "[expect uptime > 6]\n", 3, "", "expected [expect kernel OP X.Y]");
+	bad(MIN "[expect kernel > 6.x]\n", 3, "", "expected [expect kernel OP X.Y]");
+}
+
 static void test_bad_names(void **state)
 {
 	bad("[lab]\nname = my lab\n" MIN, 2, "name", "1..24 characters");
@@ -1335,6 +1357,7 @@ int main(void)
 		cmocka_unit_test(test_reserved_sysctls),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_bad_totals),
+		cmocka_unit_test(test_expect_kernel_sections),
 		cmocka_unit_test(test_bad_names),
 		cmocka_unit_test(test_bad_duplicate_clients),
 		cmocka_unit_test(test_bad_sysctls),
