@@ -36,7 +36,7 @@ void html_clients_table(FILE *f, const struct model *m)
 		html_esc(f, html_jstr(c, "ts_mode", ""));
 		if (json_is_integer(off)) {
 			html_fmt_int(b, sizeof(b), json_integer_value(off));
-			fprintf(f, " (+%s)", b);
+			fprintf(f, "<br>+%s", b);	/* its own line: the table fits 1024 px */
 		}
 		fputs("</td>", f);
 		html_num_cell(f, json_object_get(c, "attempts"));

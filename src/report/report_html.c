@@ -46,7 +46,7 @@ static const char css[] =
 	".legend span{white-space:nowrap}.legend svg{width:1.3em;height:1.3em;"
 	"vertical-align:middle;margin-right:6px}\n"
 	"table{border-collapse:collapse;margin:8px 0 4px;max-width:100%;font-size:0.9em}\n"
-	"th,td{border:1px solid #888;padding:4px 6px;text-align:left;vertical-align:top;"
+	"th,td{border:1px solid #888;padding:4px 4px;text-align:left;vertical-align:top;"
 	"overflow-wrap:break-word}\n"
 	"th{background:#e4e4e4;font-size:0.92em}tr:nth-child(even) td{background:#f4f4f4}\n"
 	"td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
