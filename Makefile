@@ -3,7 +3,7 @@
 # then build in a sub-make, so pkg-config is only asked once the packages exist.
 PREFIX ?= /usr/local
 B := build
-PKGS := libnl-3.0 libnl-route-3.0 libnl-nf-3.0 libnl-idiag-3.0 libbpf libnftables libpcap inih jansson
+PKGS := libnl-3.0 libnl-route-3.0 libnl-nf-3.0 libnl-idiag-3.0 libbpf libnftables libpcap inih jansson glib-2.0
 DEMO ?= topologies/nat-recycle.ini
 
 .PHONY: all deps deps-test test demo bench install clean fuzz build-all build-tests
@@ -45,11 +45,15 @@ ARCH := $(shell gcc -dumpmachine)
 # before it. WERROR=1 (CI) makes every warning an error.
 CFLAGS ?= -O2 -g
 WERROR_FLAG := $(if $(filter 1,$(WERROR)),-Werror)
+# libwiretap (pcapng with comments): Debian 12's libwiretap-dev has no .pc file, so pkg-config
+# is asked when it knows "wiretap" (newer Debian) and the Debian paths are used otherwise.
+WIRETAP_CFLAGS := $(shell pkg-config --cflags wiretap 2>/dev/null || echo -I/usr/include/wireshark)
+WIRETAP_LIBS := $(shell pkg-config --libs wiretap 2>/dev/null || echo -lwiretap)
 TWLAB_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	  $(WERROR_FLAG) -D_GNU_SOURCE -pthread -Isrc -I$(B) -MMD -MP \
-	  $(shell pkg-config --cflags $(PKGS))
+	  $(shell pkg-config --cflags $(PKGS)) $(WIRETAP_CFLAGS)
 ALL_CFLAGS = $(TWLAB_CFLAGS) $(CPPFLAGS) $(CFLAGS)
-LDLIBS := $(shell pkg-config --libs $(PKGS)) -lm -pthread
+LDLIBS := $(shell pkg-config --libs $(PKGS)) $(WIRETAP_LIBS) -lm -pthread
 BPF_CFLAGS := -O2 -g -Wall $(WERROR_FLAG) -target bpf -D__TARGET_ARCH_x86 -I/usr/include/$(ARCH) \
 	  -Isrc
 

@@ -377,6 +377,14 @@ static void on_gate(const struct recycle_event *ev, void *ctx)
 	g->behind = (int32_t)(ev->rec_ts - ev->tsval);
 }
 
+/* The gate's decisions from first on, to the captures: each commented on its SYN. */
+static void annotate_captures(const struct run *r, const struct loop *l, size_t first)
+{
+	for (int c = 0; c < l->n_cap; c++)
+		for (size_t i = first; i < r->n_gev; i++)
+			capture_verdict(l->cap[c], &r->gev[i].ev);
+}
+
 static void on_ct(const struct ct_entry *e, void *ctx)
 {
 	struct run *r = ctx;
@@ -554,7 +562,10 @@ static int loop_run(struct run *r, struct loop *l)
 			} else if (fd == l->rec_fd) {
 				read_records(r, l);
 			} else if (fd == gfd) {
+				size_t first = r->n_gev;
+
 				gate_consume(r->rt->gate, on_gate, r);
+				annotate_captures(r, l, first);
 			} else if (l->ct && fd == ct_watch_fd(l->ct)) {
 				ct_watch_read(l->ct, on_ct, r);
 			} else if (fd == tfd) {
@@ -562,6 +573,8 @@ static int loop_run(struct run *r, struct loop *l)
 
 				if (read(tfd, &x, sizeof(x)) > 0)
 					show_progress(r, l, false);
+				for (int c = 0; c < l->n_cap; c++)
+					capture_tick(l->cap[c]);
 			}
 		}
 	}
@@ -640,7 +653,7 @@ static int open_capture(struct run *r, struct loop *l, int ns_fd, const char *no
 
 	if (l->n_cap == MAX_CAPTURES)
 		return 0;
-	snprintf(name, sizeof(name), "%s-%s.pcap", node, dev);
+	snprintf(name, sizeof(name), "%s-%s.pcapng", node, dev);
 	err = netns_enter(ns_fd);
 	/* libpcap binds its socket in the current netns: open it from inside the node */
 	if (!err)
@@ -749,7 +762,10 @@ stop:
 	if (l.rec_fd >= 0)
 		read_records(r, &l);
 	if (rt->gate) {
+		size_t first = r->n_gev;
+
 		gate_consume(rt->gate, on_gate, r);
+		annotate_captures(r, &l, first);
 		gate_stats(rt->gate, r->gate_stats);
 	}
 	if (l.ct)

@@ -4,7 +4,7 @@
  * pcap_open_offline. Root. The namespace is anonymous (unshare on this thread): it goes away
  * with its veths when teardown moves the thread back and nothing refers to it any more.
  */
-/* MODULES: capture outdir */
+/* MODULES: capture outdir pcapng annotate */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

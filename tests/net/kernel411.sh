@@ -71,7 +71,7 @@ sd=$(jget "$R" .gate.syn_dropped)
 log_test $([ "$pp" = "$sd" ] && [ "$ld" = "$sd" ] && echo 0 || echo 1) \
 	"the clients' dropped SYNs == the server's PAWSPassive == ListenDrops" "syn_dropped $sd, PAWSPassive $pp, ListenDrops $ld"
 # independent of both: on the server's wire, the SYNs that got neither SYN-ACK nor RST
-pcap=$TMP/demo/pcap/server-eth0.pcap
+pcap=$TMP/demo/pcap/server-eth0.pcapng
 if command -v tshark >/dev/null && [ -s "$pcap" ]; then
 	n() { tshark -r "$pcap" -Y "$1" 2>/dev/null | wc -l; }
 	syn=$(n 'tcp.flags.syn == 1 && tcp.flags.ack == 0') sa=$(n 'tcp.flags.syn == 1 && tcp.flags.ack == 1')

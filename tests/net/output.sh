@@ -59,16 +59,16 @@ log_test $? "a pcap/ folder another user made is refused (exit 2)" "rc=$rc $(cat
 rm -rf "$out/pcap"
 mkdir -m 1777 "$out/pcap"	# root's, sticky: fine, but nobody may add names in it
 for n in server-eth0 router-out0 a-eth0 b-eth0; do
-	as_nobody ln -s "$(victim "p-$n")" "$out/pcap/$n.pcap"
+	as_nobody ln -s "$(victim "p-$n")" "$out/pcap/$n.pcapng"
 done
 "$TWLAB" run "$t" --name ou-out --out "$out" --capture=all -q 2>"$TMP/err"; rc=$?
 check_no_leaks ou-out "sticky out"
 msg=$(victims_intact 8 && made_by_twlab "$out"/{result.json,events.jsonl,report.html} \
-	"$out"/pcap/{server-eth0,router-out0,a-eth0,b-eth0}.pcap)
+	"$out"/pcap/{server-eth0,router-out0,a-eth0,b-eth0}.pcapng)
 r=$?
 [ $rc -eq 0 ] && [ $r -eq 0 ]
 log_test $? "planted links for every output name: replaced, victims intact" "rc=$rc $msg $(cat "$TMP/err")"
-capinfos -c "$out/pcap/server-eth0.pcap" 2>/dev/null | grep -Eq 'Number of packets: +[1-9]'
+capinfos -c "$out/pcap/server-eth0.pcapng" 2>/dev/null | grep -Eq 'Number of packets: +[1-9]'
 log_test $? "a pcap written in place of a link is a capture with packets"
 [ "$(jget "$out/result.json" '.clients[] | select(.name == "a") | .ts_offset')" = 123456 ] &&
 	[ "$(jget "$out/result.json" '.clients[] | select(.name == "b") | has("ts_offset")')" = false ] &&

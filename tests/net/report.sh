@@ -39,17 +39,17 @@ fi
 ! grep -Eq '(src|href)="(https?:)?//' "$out/report.html"
 log_test $? "report.html fetches nothing from anywhere"
 
-# pcap: the server's capture holds bob's SYNs (dropped by the gate after the tap) with the
+# pcapng: the server's capture holds bob's SYNs (dropped by the gate after the tap) with the
 # TSvals the gate judged; bob's own capture has the same TSvals before NAT.
 drops=$(jq -r 'select(.type == "syn" and .verdict == "drop") | .tsval' "$out/events.jsonl" | sort -u)
-seen=$(tshark -r "$out/pcap/server-eth0.pcap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' \
+seen=$(tshark -r "$out/pcap/server-eth0.pcapng" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' \
 	-T fields -e tcp.options.timestamp.tsval 2>/dev/null | sort -u)
-bobs=$(tshark -r "$out/pcap/bob-eth0.pcap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' \
+bobs=$(tshark -r "$out/pcap/bob-eth0.pcapng" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' \
 	-T fields -e tcp.options.timestamp.tsval 2>/dev/null | sort -u)
 missing=$(comm -23 <(echo "$drops") <(echo "$seen") | wc -l)
 [ -n "$drops" ] && [ "$missing" -eq 0 ] && [ -z "$(comm -23 <(echo "$drops") <(echo "$bobs"))" ]
 log_test $? "pcap: every dropped SYN's TSval is in the server and bob captures" "missing=$missing"
-nosynack=$(tshark -r "$out/pcap/router-out0.pcap" -Y "tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.dstport == $(jq -r 'select(.type == "syn" and .verdict == "drop") | .tuple' "$out/events.jsonl" | head -1 | sed 's/.*:\([0-9]*\)>.*/\1/')" 2>/dev/null | wc -l)
+nosynack=$(tshark -r "$out/pcap/router-out0.pcapng" -Y "tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.dstport == $(jq -r 'select(.type == "syn" and .verdict == "drop") | .tuple' "$out/events.jsonl" | head -1 | sed 's/.*:\([0-9]*\)>.*/\1/')" 2>/dev/null | wc -l)
 [ "$nosynack" -eq 0 ]
 log_test $? "pcap: a dropped SYN got no SYN-ACK (silent drop)"
 
