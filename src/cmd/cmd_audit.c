@@ -58,98 +58,48 @@ static int copy_file(const char *from, const char *to)
 
 /* --kernel: scripts/run-in-vm.sh boots it with this host's root shared read-only and runs this
  * binary's audit inside; its JSON comes back through a folder shared writable. */
-static int in_vm(const char *kernel, const char *modules, int timeout_s, const char *file,
+static int in_vm(const char *spec, const char *modules, int timeout_s, const char *file,
 		 struct audit *ret)
 {
-	char dir[PATH_MAX], script[PATH_MAX + 32], self[PATH_MAX + 16], tmp[] = "/tmp/twlab-vm.XXXXXX";
-	char res[PATH_MAX + 32], tos[16], conf[PATH_MAX], why[256], *argv[24];
-	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	char tmp[CMD_VM_TMP], res[CMD_VM_TMP + 16], conf[CMD_VM_TMP + 16], why[256];
+	char vml[PATH_MAX], mods[PATH_MAX];
+	char *guest[] = { "audit", conf, "--out", res };
 	json_error_t je;
-	int k = 0, status;
+	int status, code = cmd_kernel_resolve(spec, vml, sizeof(vml), mods, sizeof(mods));
 	json_t *j;
-	pid_t pid;
 
-	if (n <= 0) {
-		cmd_err("cannot find this program's path: %s", strerror(errno));
-		return EXIT_OTHER;
-	}
-	dir[n] = 0;
-	dirname(dir);
-	snprintf(script, sizeof(script), "%s/scripts/run-in-vm.sh", dir);
-	snprintf(self, sizeof(self), "%s/twlab", dir);
-	if (access(script, X_OK)) {
-		cmd_err("cannot run %s: %s", script, strerror(errno));
-		return EXIT_ENV;
-	}
-	if (access(kernel, R_OK)) {
-		cmd_err("cannot read kernel image %s: %s", kernel, strerror(errno));
-		return EXIT_USAGE;
-	}
-	if (!mkdtemp(tmp)) {
-		cmd_err("cannot create a temporary folder: %s", strerror(errno));
-		return EXIT_OTHER;
-	}
+	if (!code)
+		code = cmd_vm_begin(vml, tmp);
+	if (code)
+		return code;
 	snprintf(res, sizeof(res), "%s/audit.json", tmp);
 	/* the guest sees the host's root but not its /tmp: give it the file in the shared folder */
 	snprintf(conf, sizeof(conf), "%s/audit.conf", tmp);
 	if (copy_file(file, conf)) {
 		cmd_err("cannot copy %s into %s: %s", file, tmp, strerror(errno));
+		cmd_vm_end(tmp, true);
 		return EXIT_OTHER;
 	}
-	snprintf(tos, sizeof(tos), "%d", timeout_s);
-	argv[k++] = script;
-	argv[k++] = "--timeout";
-	argv[k++] = tos;
-	if (modules) {
-		argv[k++] = "--modules";
-		argv[k++] = (char *)modules;
-	}
-	argv[k++] = (char *)kernel;
-	argv[k++] = tmp;
-	argv[k++] = "--";
-	argv[k++] = self;
-	argv[k++] = "audit";
-	argv[k++] = conf;
-	argv[k++] = "--out";
-	argv[k++] = res;
-	argv[k] = NULL;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		cmd_err("cannot fork: %s", strerror(errno));
-		return EXIT_OTHER;
-	}
-	if (pid == 0) {
-		sigset_t none;
-
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		dup2(STDERR_FILENO, STDOUT_FILENO);
-		execv(script, argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	code = cmd_vm_exec(vml, modules ? modules : mods[0] ? mods : NULL, timeout_s, tmp, guest,
+			   4, &status);
+	if (code)
+		return code;
 	j = json_load_file(res, 0, &je);
 	if (!j) {
-		cmd_err("the VM run left no result (%s exited with %d); see %s/console.log and guest.log",
-			script, WIFEXITED(status) ? WEXITSTATUS(status) : -1, tmp);
-		return WIFEXITED(status) && WEXITSTATUS(status) == EXIT_ENV ? EXIT_ENV : EXIT_OTHER;
+		cmd_err("the VM run left no result (run-in-vm.sh exited with %d)", status);
+		cmd_vm_end(tmp, true);
+		return status == EXIT_ENV ? EXIT_ENV : EXIT_OTHER;
 	}
+	unlink(res);
+	unlink(conf);
 	if (audit_from_json(j, ret, why, sizeof(why))) {
 		cmd_err("%s: %s", res, why);
 		json_decref(j);
+		cmd_vm_end(tmp, true);
 		return EXIT_OTHER;
 	}
 	json_decref(j);
-	for (const char *f = "audit.json\0audit.conf\0console.log\0guest.log\0rc\0"; *f;
-	     f += strlen(f) + 1) {
-		char p[PATH_MAX + 32];
-
-		snprintf(p, sizeof(p), "%s/%s", tmp, f);
-		unlink(p);
-	}
-	rmdir(tmp);
+	cmd_vm_end(tmp, false);
 	snprintf(ret->file, sizeof(ret->file), "%s", file);
 	return 0;
 }
