@@ -3,6 +3,8 @@
 # Run every test: the layout check (scripts/check-layout.sh), cmocka unit tests (no root), BPF
 # tests and the integration tests in real namespaces (root). Ends with the cmocka summaries and
 # one line "N passed, N failed, N skipped" for the layout check and the integration tests.
+# tests/guides.sh (the lab/ guides' translations, no root) runs after the layout check and
+# counts in that line too.
 # Each test file is bounded by a timeout.
 set -u
 cd "$(dirname "$0")/.."
@@ -14,6 +16,12 @@ pass=0 fail=0 skip=0
 echo "== scripts/check-layout.sh"
 out=$(scripts/check-layout.sh 2>&1); echo "$out"
 pass=$((pass + $(grep -c '\[ OK \]' <<<"$out"))); fail=$((fail + $(grep -c '\[FAIL\]' <<<"$out")))
+
+echo "== tests/guides.sh"
+out=$(timeout 300 bash tests/guides.sh 2>&1); rc=$?; echo "$out"
+pass=$((pass + $(grep -c '\[ OK \]' <<<"$out"))); fail=$((fail + $(grep -c '\[FAIL\]' <<<"$out")))
+[ $rc -ne 0 ] && [ "$(grep -c '\[FAIL\]' <<<"$out")" -eq 0 ] && fail=$((fail + 1)) &&
+	echo "TEST: guides.sh exited with $rc without a failing test line [FAIL]"
 
 for t in "$B"/test_*; do
 	[ -x "$t" ] || continue
