@@ -42,7 +42,8 @@ struct peer {
 struct model {
 	json_t *res;
 	size_t n_clients;
-	const char **cname;
+	const char **cname;  /* names: events and counters refer to clients by them */
+	const char **clabel; /* what the page shows: the label, else the name */
 	int *by_name; /* client indices sorted by name */
 	struct hev *ev;
 	size_t n_ev, cap_ev;

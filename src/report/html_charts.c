@@ -224,7 +224,7 @@ static void kernel_note(FILE *f, const struct model *m)
 			continue;
 		fputs(tw || est || shown ? "; " : "", f);
 		fputs("<b>", f);
-		html_esc(f, m->cname[i]);
+		html_esc(f, m->clabel[i]);
 		fprintf(f, " sent %lld RST%s</b>", n, n == 1 ? "" : "s");
 		shown++;
 	}
@@ -312,7 +312,7 @@ void html_timeline(FILE *f, const struct model *m)
 		fprintf(f,
 			"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#aaa\"/>",
 			TL_LX, y, TL_RX, y);
-		lane_label(f, m->cname[l], y);
+		lane_label(f, m->clabel[l], y);
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"16\">%lld/%lld ok", TL_RX + 14,
 			y + 7, con, att);
 		if (dr)
@@ -421,7 +421,7 @@ static void tsval_title(FILE *f, const struct model *m)
 		fputs(": no SYN was behind the server's record", f);
 	else if (with > 1 && winners == 1 && largest) {
 		fputs(": only the largest clock gets through (", f);
-		html_esc(f, m->cname[win]);
+		html_esc(f, m->clabel[win]);
 		fputs(")", f);
 	} else
 		fputs(": a SYN behind the server's record is dropped", f);
@@ -471,7 +471,7 @@ void html_tsval_chart(FILE *f, struct model *m)
 			continue;
 		if (legend++ == MAX_LEGEND)
 			break;
-		legend_item(f, html_client_colour((int)c), m->cname[c]);
+		legend_item(f, html_client_colour((int)c), m->clabel[c]);
 	}
 	if (legend > MAX_LEGEND)
 		fputs("<span>… more clients (colours repeat)</span>", f);
@@ -627,7 +627,7 @@ void html_tsval_chart(FILE *f, struct model *m)
 	for (size_t c = 0; c < m->n_clients; c++)
 		if (has[c])
 			lab[n_lab++] =
-				(struct ylabel){last_y[c], m->cname[c], html_client_colour((int)c)};
+				(struct ylabel){last_y[c], m->clabel[c], html_client_colour((int)c)};
 	if (n_lab <= MAX_DIRECT_LABELS + m->n_peer && n_lab <= 16) {
 		qsort(lab, n_lab, sizeof(*lab), cmp_ylabel);
 		for (size_t i = 1; i < n_lab; i++)

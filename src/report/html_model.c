@@ -126,7 +126,7 @@ static int client_index(const struct model *m, const char *name)
 
 const char *html_cname(const struct model *m, int ci)
 {
-	return ci >= 0 ? m->cname[ci] : "?";
+	return ci >= 0 ? m->clabel[ci] : "?";
 }
 
 static int peer_index(struct model *m, const char *tuple)
@@ -195,7 +195,7 @@ static char *drop_title(const struct model *m, const struct hev *e, json_t *j)
 	const char *tuple = html_jstr(j, "tuple", "?"), *gt = strchr(tuple, '>');
 	int src_len = gt ? (int)(gt - tuple) : (int)strlen(tuple);
 	int from = e->peer >= 0 ? m->peer[e->peer].last_client : -1;
-	const char *who = from >= 0 ? m->cname[from] : "this address";
+	const char *who = from >= 0 ? m->clabel[from] : "this address";
 	double age = html_jnum(j, "record_age_s", 0);
 	char *s = NULL;
 	int r;
@@ -360,11 +360,13 @@ int html_load_clients(struct model *m)
 	size_t n = json_array_size(clients);
 
 	m->cname = calloc(n + 1, sizeof(*m->cname));
+	m->clabel = calloc(n + 1, sizeof(*m->clabel));
 	m->by_name = calloc(n + 1, sizeof(*m->by_name));
-	if (!m->cname || !m->by_name)
+	if (!m->cname || !m->clabel || !m->by_name)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		m->cname[i] = html_jstr(json_array_get(clients, i), "name", "?");
+		m->clabel[i] = html_jstr(json_array_get(clients, i), "label", m->cname[i]);
 		m->by_name[i] = (int)i;
 	}
 	m->n_clients = n;
@@ -379,6 +381,7 @@ void html_model_free(struct model *m)
 	free(m->ev);
 	free(m->peer);
 	free(m->cname);
+	free(m->clabel);
 	free(m->by_name);
 }
 

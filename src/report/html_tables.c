@@ -29,7 +29,12 @@ void html_clients_table(FILE *f, const struct model *m)
 		char b[48];
 
 		fputs("<tr><td>", f);
-		html_esc(f, m->cname[i]);
+		html_esc(f, m->clabel[i]);
+		if (strcmp(m->clabel[i], m->cname[i])) {	/* label = ...: the node's name too */
+			fputs(" (", f);
+			html_esc(f, m->cname[i]);
+			fputs(")", f);
+		}
 		fputs("</td><td>", f);
 		html_esc(f, html_jstr(c, "address", ""));
 		fputs("</td><td>", f);
@@ -548,7 +553,7 @@ void html_clocks(FILE *f, const struct model *m)
 			break;
 		}
 		fputs("<li><b>", f);
-		html_esc(f, m->cname[i]);
+		html_esc(f, m->clabel[i]);
 		fputs("</b>'s clock: ", f);
 		if (json_is_number(json_object_get(c, "uptime_s"))) {
 			fmt_uptime(u, sizeof(u), html_jnum(c, "uptime_s", 0));

@@ -115,13 +115,13 @@ static void story(FILE *f, const struct model *m)
 				}
 			}
 			if (nd == 1) {
-				html_esc(f, m->cname[pick[0]]);
+				html_esc(f, m->clabel[pick[0]]);
 				fprintf(f, ": %lld SYN%s dropped by the recycle rule", best,
 					best == 1 ? "" : "s");
 				break;
 			}
 			fputs(shown ? ", " : "SYNs dropped by the recycle rule: ", f);
-			html_esc(f, m->cname[pick[shown]]);
+			html_esc(f, m->clabel[pick[shown]]);
 			fprintf(f, " %lld", best);
 		}
 	}
@@ -137,7 +137,7 @@ static void story(FILE *f, const struct model *m)
 				if (never_shown == 3)
 					break;
 				fputs(never_shown++ ? ", " : "", f);
-				html_esc(f, m->cname[i]);
+				html_esc(f, m->clabel[i]);
 			}
 			if (never > never_shown)
 				fprintf(f, " and %zu more", never - never_shown);
@@ -170,7 +170,7 @@ static void name_list(FILE *f, const struct model *m, const size_t *idx, size_t 
 	for (size_t i = 0; i < shown; i++) {
 		if (i)
 			fputs(i + 1 == shown && shown == n ? " and " : ", ", f);
-		html_esc(f, m->cname[idx[i]]);
+		html_esc(f, m->clabel[idx[i]]);
 	}
 	if (n > shown)
 		fprintf(f, " and %zu more", n - shown);
@@ -202,9 +202,9 @@ static void slow_words(FILE *f, const struct model *m)
 		if (p < 5 || p < SLOW_FACTOR * best || shown == 3)
 			continue;
 		fputs("; ", f);
-		html_esc(f, m->cname[i]);
+		html_esc(f, m->clabel[i]);
 		fprintf(f, "'s connects slow (p50 %.3g ms, ", p);
-		html_esc(f, m->cname[fast]);
+		html_esc(f, m->clabel[fast]);
 		fprintf(f, " %.2g ms)", best);
 		shown++;
 	}
