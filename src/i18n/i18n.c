@@ -186,8 +186,13 @@ char *i18n_dec(char *buf, size_t len, double v, int prec)
 
 char *i18n_g(char *buf, size_t len, double v)
 {
+	return i18n_fmt(buf, len, "%g", v);
+}
+
+char *i18n_fmt(char *buf, size_t len, const char *fmt, double v)
+{
 	char tmp[64];
 
-	snprintf(tmp, sizeof(tmp), "%g", v);
+	snprintf(tmp, sizeof(tmp), fmt, v);
 	return localise(buf, len, tmp);
 }

@@ -50,5 +50,7 @@ char *i18n_int(char *buf, size_t len, long long v);
 char *i18n_dec(char *buf, size_t len, double v, int prec);
 /* As printf's %g, with the language's decimal separator. */
 char *i18n_g(char *buf, size_t len, double v);
+/* v through printf's fmt (one double conversion: "%.3g"), the separator the language's. */
+char *i18n_fmt(char *buf, size_t len, const char *fmt, double v);
 
 #endif
