@@ -71,13 +71,13 @@ static void find_dir(void)
 	if (n <= 0)
 		return;
 	exe[n] = '\0';
+	dirname(exe);
 	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-		snprintf(cand, sizeof(cand), "%s/%s", dirname(exe), rel[i]);
+		snprintf(cand, sizeof(cand), "%s/%s", exe, rel[i]);
 		if (is_dir(cand) && strlen(cand) < sizeof(dir)) {
 			snprintf(dir, sizeof(dir), "%s", cand);
 			return;
 		}
-		exe[n] = '\0';	/* dirname() wrote into it */
 	}
 }
 
@@ -131,11 +131,13 @@ const char *i18n_pgettext(const char *key, const char *msgid)
 /* The separators, from the catalogue (translators: the language's own) */
 static const char *thousands(void)
 {
+	/* translators: between groups of three digits: 1,000,000 in English */
 	return C_("thousands separator", ",");
 }
 
 static const char *decimal(void)
 {
+	/* translators: before the decimals: 0.5 s in English */
 	return C_("decimal separator", ".");
 }
 

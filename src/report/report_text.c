@@ -25,13 +25,21 @@ static long long jint(json_t *o, const char *key)
 	return json_integer_value(json_object_get(o, key));
 }
 
-/* s in a column of w characters (not bytes: labels and translations are UTF-8) */
-static void col(FILE *out, const char *s, int w, bool left)
+/* characters, not bytes: labels and translations are UTF-8 */
+static int width(const char *s)
 {
 	int n = 0;
 
 	for (const char *c = s; *c; c++)
 		n += (*c & 0xc0) != 0x80;
+	return n;
+}
+
+/* s in a column of w characters */
+static void col(FILE *out, const char *s, int w, bool left)
+{
+	int n = width(s);
+
 	if (!left)
 		fprintf(out, "%*s", w > n ? w - n : 0, "");
 	fputs(s, out);
@@ -65,9 +73,12 @@ void report_text(const struct run *r, json_t *res, FILE *out)
 		{ N_("attempts"), 8 },	   { N_("connected"), 9 }, { N_("failed"), 6 },
 		{ N_("syn dropped"), 11 }, { N_("connect p50"), 12 },
 	};
+	int w[sizeof(cols) / sizeof(cols[0])];	/* a longer translated header widens its column */
+
 	for (size_t k = 0; k < sizeof(cols) / sizeof(cols[0]); k++) {
+		w[k] = width(_(cols[k].head)) > cols[k].w ? width(_(cols[k].head)) : cols[k].w;
 		fputs(" ", out);
-		col(out, _(cols[k].head), cols[k].w, k < 3);
+		col(out, _(cols[k].head), w[k], k < 3);
 	}
 	fputs("\n", out);
 	json_array_foreach(clients, i, c) {
@@ -99,7 +110,7 @@ void report_text(const struct run *r, json_t *res, FILE *out)
 		fputs(" ", out);
 		for (size_t k = 0; k < sizeof(cells) / sizeof(cells[0]); k++) {
 			fputs(" ", out);
-			col(out, cells[k] ?: "", cols[k].w, k < 3);
+			col(out, cells[k] ?: "", w[k], k < 3);
 		}
 		fputs("\n", out);
 	}
