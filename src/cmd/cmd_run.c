@@ -422,7 +422,7 @@ int cmd_run(int argc, char **argv)
 	if (!quiet && !cmd_output_gone()) {
 		report_text(&run, res, stdout);
 		if (!werr)
-			printf("  results in %s/: report.html, result.json, events.jsonl%s%s\n", out,
+			printf(_("  results in %s/: report.html, result.json, events.jsonl%s%s\n"), out,
 			       capture ? ", pcap/" : "", lab_has_command(lab) ? ", logs/" : "");
 		if (fflush(stdout))
 			cmd_note_output_error();
