@@ -94,6 +94,12 @@ $(B)/%.o: src/%.c | $(B) $(SKELS)
 	@mkdir -p $(@D)
 	@$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# the catalogues' installed place is compiled in: a new PREFIX rebuilds i18n.o
+.PHONY: FORCE
+$(B)/prefix: FORCE | $(B)
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' >$@
+$(B)/i18n/i18n.o: $(B)/prefix
+
 $(B)/locale/%/LC_MESSAGES/twlab.mo: po/%.po
 	@echo "  MSGFMT  $@"
 	@mkdir -p $(@D)
