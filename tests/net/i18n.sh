@@ -86,6 +86,17 @@ grep -q '<html lang="pt-BR">' "$pt/report.html" &&
 	grep -Eq '<br>\+[0-9]{3}\.[0-9]{3}\.[0-9]{3}</td>' "$pt/report.html"
 log_test $? "pt report.html: language, verdict, numbers (862.385.778)"
 
+# longer words, the same page: at 1024x768 no sideways scrolling, text >= 14 px, every drop
+if command -v chromium >/dev/null; then
+	for l in es pt; do
+		DROPS_DRAWN=$(jget "$TMP/$l/result.json" .gate.syn_dropped) SCREENSHOT=$TMP/$l.png \
+			bash "$(dirname "$0")/html_check.sh" "$TMP/$l/report.html" 2 1 | sed "s/^TEST: /TEST: $l: /"
+		[ "${PIPESTATUS[0]}" -eq 0 ] || RET=1
+	done
+else
+	log_test $KSFT_SKIP "i18n: report.html at projector sizes" "chromium not installed"
+fi
+
 "$TWLAB" run "$TMP/demo.ini" --name ${P}i18n --out "$TMP/xx" --lang xx >/dev/null 2>"$TMP/xx.err"
 [ $? -eq 2 ] && grep -q 'lang xx: twlab speaks en, es or pt' "$TMP/xx.err"
 log_test $? "--lang xx: exit 2, the languages named" "$(cat "$TMP/xx.err")"
