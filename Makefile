@@ -6,7 +6,7 @@ B := build
 PKGS := libnl-3.0 libnl-route-3.0 libnl-nf-3.0 libnl-idiag-3.0 libbpf libnftables libpcap inih jansson glib-2.0
 DEMO ?= topologies/nat-recycle.ini
 
-.PHONY: all deps deps-test test demo bench install clean fuzz build-all build-tests
+.PHONY: all deps deps-test test demo bench install clean fuzz build-all build-tests po-update
 all: deps
 	@$(MAKE) --no-print-directory build-all
 
@@ -32,8 +32,15 @@ fuzz: deps
 	@$(MAKE) --no-print-directory $(B)/fuzz_topo
 	@echo "run: $(B)/fuzz_topo -max_total_time=300 tests/fuzz/corpus"
 
+# the gettext catalogues (po/*.po, built by build-all into build/locale/<ll>/LC_MESSAGES/)
 install: all
 	install -D -m 0755 twlab $(DESTDIR)$(PREFIX)/bin/twlab
+	for mo in $(B)/locale/*/LC_MESSAGES/twlab.mo; do \
+		install -D -m 0644 $$mo $(DESTDIR)$(PREFIX)/share/$${mo#$(B)/}; done
+
+# po/twlab.pot from the sources (xgettext), then po/*.po merged with it (msgmerge)
+po-update: deps
+	@scripts/i18n-pot.sh --update
 
 clean:
 	rm -rf $(B) twlab
@@ -49,7 +56,7 @@ WERROR_FLAG := $(if $(filter 1,$(WERROR)),-Werror)
 # is asked when it knows "wiretap" (newer Debian) and the Debian paths are used otherwise.
 WIRETAP_CFLAGS := $(shell pkg-config --cflags wiretap 2>/dev/null || echo -I/usr/include/wireshark)
 WIRETAP_LIBS := $(shell pkg-config --libs wiretap 2>/dev/null || echo -lwiretap)
-TWLAB_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+TWLAB_CFLAGS := -DTWLAB_LOCALEDIR='"$(PREFIX)/share/locale"' -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	  $(WERROR_FLAG) -D_GNU_SOURCE -pthread -Isrc -I$(B) -MMD -MP \
 	  $(shell pkg-config --cflags $(PKGS)) $(WIRETAP_CFLAGS)
 ALL_CFLAGS = $(TWLAB_CFLAGS) $(CPPFLAGS) $(CFLAGS)
@@ -66,9 +73,11 @@ UNIT := $(addprefix $(B)/tests/,$(basename $(notdir $(UNIT_SRCS))))
 BPFT := $(patsubst tests/bpf/%.c,$(B)/tests/%,$(wildcard tests/bpf/test_*.c))
 HELPERS := $(patsubst tests/net/%.c,$(B)/tests/%,$(wildcard tests/net/*.c))
 
-build-all: twlab
+# po/pt_BR.po -> build/locale/pt_BR/LC_MESSAGES/twlab.mo; --check: formats match the msgids
+MOS := $(patsubst po/%.po,$(B)/locale/%/LC_MESSAGES/twlab.mo,$(wildcard po/*.po))
+build-all: twlab $(MOS)
 .SECONDARY: $(SKELS) $(patsubst %.skel.h,%.bpf.o,$(SKELS))
-build-tests: $(UNIT) $(BPFT) $(HELPERS)
+build-tests: $(UNIT) $(BPFT) $(HELPERS) $(MOS)
 
 $(B) $(B)/tests:
 	@mkdir -p $@
@@ -84,6 +93,17 @@ $(B)/%.o: src/%.c | $(B) $(SKELS)
 	@echo "  CC      $@"
 	@mkdir -p $(@D)
 	@$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# the catalogues' installed place is compiled in: a new PREFIX rebuilds i18n.o
+.PHONY: FORCE
+$(B)/prefix: FORCE | $(B)
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' >$@
+$(B)/i18n/i18n.o: $(B)/prefix
+
+$(B)/locale/%/LC_MESSAGES/twlab.mo: po/%.po
+	@echo "  MSGFMT  $@"
+	@mkdir -p $(@D)
+	@msgfmt --check -o $@ $<
 
 $(B)/libtwlab.a: $(OBJS)
 	@rm -f $@ && $(AR) rcs $@ $^

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The layout rule of README.md "Architecture": main.c alone at the root of src/, every other
 # file in a stage folder, includes name their folder, and calls go one way:
-#   cmd -> verify, audit -> report -> run -> lab, agents, bpf -> topo
+#   cmd -> verify, audit -> report -> run -> lab, agents, bpf -> topo -> i18n
 # A file may include its own folder and any lower stage, never a higher one; the only sideways
 # include is lab -> bpf (the loaders include what they share with their BPF programs).
 # Prints kselftest-style "TEST: ... [ OK ]" / "[FAIL]" lines; exit 0 when all hold.
@@ -11,7 +11,7 @@ set -u
 cd "$(dirname "$0")/.."
 SRC=${1:-src}
 
-declare -A rank=([topo]=0 [lab]=1 [agents]=1 [bpf]=1 [run]=2 [report]=3 [verify]=4 [audit]=4
+declare -A rank=([i18n]=-1 [topo]=0 [lab]=1 [agents]=1 [bpf]=1 [run]=2 [report]=3 [verify]=4 [audit]=4
 		 [cmd]=5 [main]=6)
 sideways=" lab>bpf "
 RET=0

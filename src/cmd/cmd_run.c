@@ -16,6 +16,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include "cmd/cmd.h"
+#include "i18n/i18n.h"
 #include "run/expect.h"
 #include "lab/lab.h"
 #include "report/report.h"
@@ -25,7 +26,8 @@
 
 static const char usage[] =
 	"usage: twlab run TOPOLOGY [--out DIR] [--capture[=all]] [--seed N] [--name NAME]\n"
-	"                          [--quiet] [-v] [--kernel VMLINUZ [--modules DIR] [--timeout S]]\n"
+	"                          [--quiet] [-v] [--lang es|pt|en]\n"
+	"                          [--kernel VMLINUZ [--modules DIR] [--timeout S]]\n"
 	"  Build the lab, run its schedule, tear it down, and write DIR/result.json,\n"
 	"  DIR/events.jsonl and DIR/report.html (default DIR: out/<lab>, made when missing);\n"
 	"  each command's output in DIR/logs/<node>.log; prints each command it starts on stderr.\n"
@@ -39,6 +41,9 @@ static const char usage[] =
 	"  --name NAME    overrides the lab name (namespaces twl-NAME-*)\n"
 	"  --quiet        no summary and no progress line\n"
 	"  -v             print every kernel action\n"
+	"  --lang L       the summary, the drop sentences and report.html in Spanish (es),\n"
+	"                 Brazilian Portuguese (pt) or English (en); default: from LC_ALL,\n"
+	"                 LC_MESSAGES or LANG (no locale needs to be installed)\n"
 	"  --kernel K     run the lab inside kernel K in QEMU (scripts/run-in-vm.sh; the\n"
 	"                 host root shared read-only) and bring the results back to DIR;\n"
 	"                 --modules: the kernel's lib/modules/VERSION; --timeout: for the VM\n"
@@ -263,13 +268,13 @@ int cmd_run(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },	  { "help", no_argument, NULL, 'h' },
 		{ "capture", optional_argument, NULL, 'c' },
 		{ "kernel", required_argument, NULL, 'k' }, { "modules", required_argument, NULL, 'm' },
-		{ "timeout", required_argument, NULL, 't' },
+		{ "timeout", required_argument, NULL, 't' }, { "lang", required_argument, NULL, 'l' },
 		{}
 	};
 	const char *kernel = NULL, *modules = NULL;
 	char *pass[12];
 	int n_pass = 0, timeout_s = 600;
-	const char *out = NULL, *name = NULL, *seed = NULL;
+	const char *out = NULL, *name = NULL, *seed = NULL, *lang = NULL;
 	bool quiet = false, verbose = false, all_ok = true, capture = false, capture_all = false;
 	char outbuf[512];
 	struct outdir od = { .fd = -1 }, capdir = { .fd = -1 }, logd = { .fd = -1 };
@@ -300,6 +305,11 @@ int cmd_run(int argc, char **argv)
 			verbose = true;
 			pass[n_pass++] = "-v";
 			break;
+		case 'l':
+			lang = optarg;
+			pass[n_pass++] = "--lang";
+			pass[n_pass++] = optarg;
+			break;
 		case 'k': kernel = optarg; break;
 		case 'm': modules = optarg; break;
 		case 't':
@@ -324,6 +334,10 @@ int cmd_run(int argc, char **argv)
 	}
 	if (optind + 1 != argc || (modules && !kernel)) {
 		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (i18n_init(lang)) {
+		cmd_err("--lang %s: twlab speaks " I18N_LANGS, lang);
 		return EXIT_USAGE;
 	}
 	code = cmd_load(argv[optind], name, &lab);
@@ -408,7 +422,7 @@ int cmd_run(int argc, char **argv)
 	if (!quiet && !cmd_output_gone()) {
 		report_text(&run, res, stdout);
 		if (!werr)
-			printf("  results in %s/: report.html, result.json, events.jsonl%s%s\n", out,
+			printf(_("  results in %s/: report.html, result.json, events.jsonl%s%s\n"), out,
 			       capture ? ", pcap/" : "", lab_has_command(lab) ? ", logs/" : "");
 		if (fflush(stdout))
 			cmd_note_output_error();

@@ -42,7 +42,8 @@ struct peer {
 struct model {
 	json_t *res;
 	size_t n_clients;
-	const char **cname;
+	const char **cname;  /* names: events and counters refer to clients by them */
+	const char **clabel; /* what the page shows: the label, else the name */
 	int *by_name; /* client indices sorted by name */
 	struct hev *ev;
 	size_t n_ev, cap_ev;
@@ -64,7 +65,9 @@ extern const char *const palette[];
 const char *html_client_colour(int ci);
 const char *html_cname(const struct model *m, int ci);
 void html_esc(FILE *f, const char *s);
-void html_fmt_int(char *buf, size_t len, long long v);
+char *html_fmt_int(char *buf, size_t len, long long v);
+const char *html_dec(double v, int prec);
+const char *html_numf(const char *fmt, double v, int prec);
 double html_jnum(json_t *o, const char *key, double dflt);
 const char *html_jstr(json_t *o, const char *key, const char *dflt);
 int html_load_clients(struct model *m);

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "i18n/i18n.h"
 #include "report/html.h"
 
 /* Geometry in SVG user units. The charts are 940 units wide, about the width they get at
@@ -123,16 +124,15 @@ static void time_axis(FILE *f, const struct model *m, double top, double bottom,
 		fprintf(f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
 			x, top, x, bottom);
 		fprintf(f,
-			"<text x=\"%.1f\" y=\"%.1f\" font-size=\"16\" text-anchor=\"middle\">%g"
+			"<text x=\"%.1f\" y=\"%.1f\" font-size=\"16\" text-anchor=\"middle\">%s"
 			"</text>\n",
-			x, bottom + 24, fabs(t) < 1e-9 ? 0 : t);
+			x, bottom + 24, html_dec(fabs(t) < 1e-9 ? 0 : t, -1));
 	}
 	fprintf(f, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", lx,
 		bottom, rx, bottom);
 	fprintf(f,
-		"<text x=\"%.1f\" y=\"%.1f\" font-size=\"16\" text-anchor=\"middle\">time "
-		"since the first client started (s)</text>\n",
-		(lx + rx) / 2, bottom + 50);
+		"<text x=\"%.1f\" y=\"%.1f\" font-size=\"16\" text-anchor=\"middle\">%s</text>\n",
+		(lx + rx) / 2, bottom + 50, _("time since the first client started (s)"));
 }
 
 static double tx(const struct model *m, double t)
@@ -212,11 +212,12 @@ static void kernel_note(FILE *f, const struct model *m)
 		rst += counter(m, m->cname[i], "TcpOutRsts");
 	if (!tw && !est && !rst)
 		return;
-	fputs("<p class=\"kernel-note\" id=\"kernel-note\">The kernel counted, over the run: ", f);
+	fputs(_("<p class=\"kernel-note\" id=\"kernel-note\">The kernel counted, over the run: "), f);
 	if (tw || est)
-		fprintf(f, "<b>%lld PAWS reject%s</b> at the server (%s%s%s)", tw + est,
-			tw + est == 1 ? "" : "s", tw ? "PAWSTimewait: in TIME_WAIT" : "",
-			tw && est ? ", " : "", est ? "PAWSEstab: TIME_WAIT before 6.16, or established" : "");
+		fprintf(f, P_("<b>%s PAWS reject</b> at the server (%s%s%s)",
+			      "<b>%s PAWS rejects</b> at the server (%s%s%s)", tw + est),
+			html_dec(tw + est, 0), tw ? _("PAWSTimewait: in TIME_WAIT") : "",
+			tw && est ? ", " : "", est ? _("PAWSEstab: TIME_WAIT before 6.16, or established") : "");
 	json_array_foreach(clients, i, c) {
 		long long n = counter(m, m->cname[i], "TcpOutRsts");
 
@@ -224,13 +225,13 @@ static void kernel_note(FILE *f, const struct model *m)
 			continue;
 		fputs(tw || est || shown ? "; " : "", f);
 		fputs("<b>", f);
-		html_esc(f, m->cname[i]);
-		fprintf(f, " sent %lld RST%s</b>", n, n == 1 ? "" : "s");
+		html_esc(f, m->clabel[i]);
+		fprintf(f, P_(" sent %s RST</b>", " sent %s RSTs</b>", n), html_dec(n, 0));
 		shown++;
 	}
-	fputs(". Counters carry no time; when a SYN lands on the server's TIME_WAIT of the same "
-	      "4-tuple (exercise 5), each reject is an ACK instead of a SYN-ACK, the client's RST, "
-	      "and the SYN again: a slow connect on the timeline.</p>\n",
+	fputs(_(". Counters carry no time; when a SYN lands on the server's TIME_WAIT of the same "
+		"4-tuple (exercise 5), each reject is an ACK instead of a SYN-ACK, the client's RST, "
+		"and the SYN again: a slow connect on the timeline.</p>\n"),
 	      f);
 }
 
@@ -244,40 +245,41 @@ void html_timeline(FILE *f, const struct model *m)
 	double top = TL_TOP + rec_h, bottom = top + lanes * lh + 8, h = bottom + 64;
 	static const char *const ocls[] = {"ok", "timeout", "refused", "reset", "error"};
 
-	fputs("<section id=\"timeline\"><h2>Timeline: every connect, one lane per client</h2>\n"
-	      "<div class=\"legend\">",
+	fputs(_("<section id=\"timeline\"><h2>Timeline: every connect, one lane per client</h2>\n"),
 	      f);
+	fputs("<div class=\"legend\">", f);
 	/* always the connect and the drop; the other outcomes when they happened */
 	for (size_t i = 0; i < m->n_ev; i++)
 		if (m->ev[i].kind == HK_ATTEMPT)
 			seen[m->ev[i].outc] = true;
 	slow_ms = slow_threshold(m);
-	legend_item(f, "ok", "connected");
+	legend_item(f, "ok", _("connected"));
 	if (slow_ms > 0) {
-		char t[96];
+		char t[160];
 
-		snprintf(t, sizeof(t), "slow connect, %.1f ms or more (hover: how slow)", slow_ms);
+		snprintf(t, sizeof(t), _("slow connect, %s ms or more (hover: how slow)"),
+			 html_dec(slow_ms, 1));
 		legend_item(f, "slow", t);
 	}
 	if (m->gate)
-		legend_item(f, "drop", "SYN dropped by the recycle rule (hover: why)");
+		legend_item(f, "drop", _("SYN dropped by the recycle rule (hover: why)"));
 	if (seen[HO_TIMEOUT])
-		legend_item(f, "timeout", "connect timed out");
+		legend_item(f, "timeout", _("connect timed out"));
 	if (seen[HO_REFUSED])
-		legend_item(f, "refused", "refused (RST)");
+		legend_item(f, "refused", _("refused (RST)"));
 	if (seen[HO_RESET])
-		legend_item(f, "reset", "reset");
+		legend_item(f, "reset", _("reset"));
 	if (seen[HO_ERROR])
-		legend_item(f, "error", "other error");
+		legend_item(f, "error", _("other error"));
 	if (m->gate) {
-		legend_item(f, "update", "server record updated");
-		legend_item(f, "keep", "server record kept");
+		legend_item(f, "update", _("server record updated"));
+		legend_item(f, "keep", _("server record kept"));
 	}
 	fputs("</div>\n", f);
 	fprintf(f,
 		"<svg class=\"chart\" id=\"timeline-svg\" viewBox=\"0 0 %d %.0f\" role=\"img\" "
-		"aria-label=\"timeline of connects per client\">\n",
-		TL_W, h);
+		"aria-label=\"%s\">\n",
+		TL_W, h, _("timeline of connects per client"));
 	time_axis(f, m, TL_TOP, bottom, TL_LX, TL_RX);
 
 	if (m->gate) {
@@ -289,8 +291,8 @@ void html_timeline(FILE *f, const struct model *m)
 			TL_TOP, TL_W, rec_h - 8);
 		fprintf(f,
 			"<text x=\"%.1f\" y=\"%.1f\" font-size=\"15\" text-anchor=\"end\" "
-			"font-style=\"italic\">server record</text>",
-			TL_LX - 14, y + 7);
+			"font-style=\"italic\">%s</text>",
+			TL_LX - 14, y + 7, _("server record"));
 		for (size_t i = 0; i < m->n_ev; i++) {
 			const struct hev *e = &m->ev[i];
 
@@ -312,12 +314,12 @@ void html_timeline(FILE *f, const struct model *m)
 		fprintf(f,
 			"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#aaa\"/>",
 			TL_LX, y, TL_RX, y);
-		lane_label(f, m->cname[l], y);
-		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"16\">%lld/%lld ok", TL_RX + 14,
-			y + 7, con, att);
+		lane_label(f, m->clabel[l], y);
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"16\">", TL_RX + 14, y + 7);
+		fprintf(f, _("%s/%s ok"), html_dec(con, 0), html_dec(att, 0));
 		if (dr)
-			fprintf(f, " <tspan fill=\"#a33a00\" font-weight=\"bold\">%lld ✕</tspan>",
-				dr);
+			fprintf(f, " <tspan fill=\"#a33a00\" font-weight=\"bold\">%s ✕</tspan>",
+				html_dec(dr, 0));
 		fputs("</text>\n", f);
 		/* failures first, then connects, drops on top */
 		for (int pass = 0; pass < 3; pass++)
@@ -341,19 +343,19 @@ void html_timeline(FILE *f, const struct model *m)
 	}
 	fputs("</svg>\n", f);
 	if (!m->n_clients)
-		fputs("<p class=\"note\">This lab has no clients.</p>\n", f);
+		fputs(_("<p class=\"note\">This lab has no clients.</p>\n"), f);
 	if (m->n_clients > lanes)
 		fprintf(f,
-			"<p class=\"note\">Showing the first %zu of %zu clients; %zu more are not "
-			"drawn (all are in the tables below).</p>\n",
+			_("<p class=\"note\">Showing the first %zu of %zu clients; %zu more are not "
+			  "drawn (all are in the tables below).</p>\n"),
 			lanes, m->n_clients, m->n_clients - lanes);
 	if (!m->n_ev)
-		fputs("<p class=\"note\">No events were recorded in this run.</p>\n", f);
+		fputs(_("<p class=\"note\">No events were recorded in this run.</p>\n"), f);
 	kernel_note(f, m);
 	if (m->n_drop_unattr)
 		fprintf(f,
-			"<p class=\"note\">%zu dropped SYNs could not be matched to a client "
-			"through the NAT table and are not drawn.</p>\n",
+			_("<p class=\"note\">%zu dropped SYNs could not be matched to a client "
+			  "through the NAT table and are not drawn.</p>\n"),
 			m->n_drop_unattr);
 	fputs("</section>\n", f);
 }
@@ -390,7 +392,7 @@ static void tsval_title(FILE *f, const struct model *m)
 	int win = -1;
 	bool largest = true;
 
-	fputs("TSval against time", f);
+	fputs(_("TSval against time"), f);
 	if (!m->gate || !m->have_y || !med || !n || !drops)
 		goto out;
 	for (size_t i = 0; i < m->n_ev; i++) {
@@ -418,13 +420,13 @@ static void tsval_title(FILE *f, const struct model *m)
 		if (n[c] && (int)c != win && med[c] >= med[win])
 			largest = false;
 	if (!total)
-		fputs(": no SYN was behind the server's record", f);
+		fputs(_(": no SYN was behind the server's record"), f);
 	else if (with > 1 && winners == 1 && largest) {
-		fputs(": only the largest clock gets through (", f);
-		html_esc(f, m->cname[win]);
+		fputs(_(": only the largest clock gets through ("), f);
+		html_esc(f, m->clabel[win]);
 		fputs(")", f);
 	} else
-		fputs(": a SYN behind the server's record is dropped", f);
+		fputs(_(": a SYN behind the server's record is dropped"), f);
 out:
 	free(med);
 	free(n);
@@ -444,9 +446,9 @@ void html_tsval_chart(FILE *f, struct model *m)
 	tsval_title(f, m);
 	fputs("</h2>\n", f);
 	if (!m->have_y) {
-		fprintf(f, "<p class=\"note\">No SYN timestamps to plot: %s.</p></section>\n",
-			m->gate ? "the gate saw no SYN with a timestamp"
-				: "the recycle gate was off, and it is what reads the SYNs' TSvals");
+		fprintf(f, _("<p class=\"note\">No SYN timestamps to plot: %s.</p></section>\n"),
+			m->gate ? _("the gate saw no SYN with a timestamp")
+				: _("the recycle gate was off, and it is what reads the SYNs' TSvals"));
 		return;
 	}
 	has = calloc(m->n_clients + 1, sizeof(*has));
@@ -458,7 +460,7 @@ void html_tsval_chart(FILE *f, struct model *m)
 		free(has);
 		free(last_y);
 		free(lab);
-		fputs("<p class=\"warn\">out of memory</p></section>\n", f);
+		fputs(_("<p class=\"warn\">out of memory</p></section>\n"), f);
 		return;
 	}
 	for (size_t i = 0; i < m->n_ev; i++)
@@ -471,13 +473,13 @@ void html_tsval_chart(FILE *f, struct model *m)
 			continue;
 		if (legend++ == MAX_LEGEND)
 			break;
-		legend_item(f, html_client_colour((int)c), m->cname[c]);
+		legend_item(f, html_client_colour((int)c), m->clabel[c]);
 	}
 	if (legend > MAX_LEGEND)
-		fputs("<span>… more clients (colours repeat)</span>", f);
-	legend_item(f, "pass", "SYN passed");
-	legend_item(f, "xdrop", "SYN dropped");
-	legend_item(f, "step", "value the server recorded (per NAT address)");
+		fputs(_("<span>… more clients (colours repeat)</span>"), f);
+	legend_item(f, "pass", _("SYN passed"));
+	legend_item(f, "xdrop", _("SYN dropped"));
+	legend_item(f, "step", _("value the server recorded (per NAT address)"));
 	fputs("</div>\n", f);
 
 	ylo = m->ymin;
@@ -495,8 +497,8 @@ void html_tsval_chart(FILE *f, struct model *m)
 
 	fprintf(f,
 		"<svg class=\"chart\" id=\"tsval-svg\" viewBox=\"0 0 %d %.0f\" role=\"img\" "
-		"aria-label=\"TSval of each SYN against time\">\n",
-		TS_W, TS_BOT + 70);
+		"aria-label=\"%s\">\n",
+		TS_W, TS_BOT + 70, _("TSval of each SYN against time"));
 	for (double v = ylo; v <= yhi + step / 2; v += step) {
 		char b[48];
 
@@ -510,8 +512,8 @@ void html_tsval_chart(FILE *f, struct model *m)
 		TS_TOP, TS_LX, TS_BOT);
 	fprintf(f,
 		"<text transform=\"translate(17 %.1f) rotate(-90)\" font-size=\"16\" "
-		"text-anchor=\"middle\">TSval (ticks, linear)</text>\n",
-		(TS_TOP + TS_BOT) / 2);
+		"text-anchor=\"middle\">%s</text>\n",
+		(TS_TOP + TS_BOT) / 2, _("TSval (ticks, linear)"));
 	time_axis(f, m, TS_TOP, TS_BOT, TS_LX, TS_RX);
 
 	/* the server's record, one step line per record key */
@@ -535,10 +537,11 @@ void html_tsval_chart(FILE *f, struct model *m)
 		}
 		if (!started)
 			continue;
-		fprintf(f, "H%.1f\"><title>server's record for ", TS_RX);
+		fprintf(f, "H%.1f\"><title>", TS_RX);
+		fputs(_("server's record for "), f);
 		html_esc(f, m->peer[p].addr);
 		fputs("</title></path>\n", f);
-		lab[n_lab++] = (struct ylabel){TY(last), "server record", "#000"};
+		lab[n_lab++] = (struct ylabel){TY(last), _("server record"), "#000"};
 	}
 
 	/* sampling thins out passed SYNs only: every drop and each client's first SYN is drawn */
@@ -604,7 +607,7 @@ void html_tsval_chart(FILE *f, struct model *m)
 		if (fabs(y1 - y0) < 40)
 			break;
 		html_fmt_int(b, sizeof(b), (int32_t)(e->record_ts - e->tsval));
-		snprintf(text, sizeof(text), "%s's SYN: %s ticks behind the record → dropped",
+		snprintf(text, sizeof(text), _("%s's SYN: %s ticks behind the record → dropped"),
 			 html_cname(m, e->client), b);
 		/* the label sits in the band above the plot, so it covers no point; about 0.6 em
 		 * a character */
@@ -627,7 +630,7 @@ void html_tsval_chart(FILE *f, struct model *m)
 	for (size_t c = 0; c < m->n_clients; c++)
 		if (has[c])
 			lab[n_lab++] =
-				(struct ylabel){last_y[c], m->cname[c], html_client_colour((int)c)};
+				(struct ylabel){last_y[c], m->clabel[c], html_client_colour((int)c)};
 	if (n_lab <= MAX_DIRECT_LABELS + m->n_peer && n_lab <= 16) {
 		qsort(lab, n_lab, sizeof(*lab), cmp_ylabel);
 		for (size_t i = 1; i < n_lab; i++)
@@ -644,13 +647,14 @@ void html_tsval_chart(FILE *f, struct model *m)
 	}
 	fputs("</svg>\n", f);
 	fprintf(f,
-		"<p class=\"note\">Each mark is a SYN the server's gate saw, at the TSval its "
-		"client's TCP clock put in it (%zu shown%s). The black line is the value the "
-		"server remembered for the address it sees (the NAT address): a SYN more than "
-		"%g tick below a record younger than %g s is dropped silently.</p>\n",
-		n_pts, stride > 1 ? "; passed SYNs sampled, every drop and each client's first SYN "
-				    "drawn" : "",
-		html_jnum(json_object_get(m->res, "gate"), "paws_window", 1), m->paws_msl);
+		_("<p class=\"note\">Each mark is a SYN the server's gate saw, at the TSval its "
+		  "client's TCP clock put in it (%s shown%s). The black line is the value the "
+		  "server remembered for the address it sees (the NAT address): a SYN more than "
+		  "%s tick below a record younger than %s s is dropped silently.</p>\n"),
+		html_dec(n_pts, 0), stride > 1 ? _("; passed SYNs sampled, every drop and each client's first SYN "
+				    "drawn") : "",
+		html_dec(html_jnum(json_object_get(m->res, "gate"), "paws_window", 1), -1),
+		html_dec(m->paws_msl, -1));
 	fputs("</section>\n", f);
 	free(first);
 	free(has);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "i18n/i18n.h"
 #include "report/html.h"
 
 /* Okabe-Ito, without yellow (too light on white) and black (the record line) */
@@ -58,24 +59,31 @@ void html_esc(FILE *f, const char *s)
 }
 
 /* 864000367 -> "864,000,367" */
-void html_fmt_int(char *buf, size_t len, long long v)
+char *html_fmt_int(char *buf, size_t len, long long v)
 {
-	char tmp[32], *p = buf;
-	int n = snprintf(tmp, sizeof(tmp), "%lld", v < 0 ? -v : v), i;
+	return i18n_int(buf, len, v);
+}
 
-	if (len < 40) { /* room for the longest value */
-		if (len)
-			*buf = 0;
-		return;
-	}
-	if (v < 0)
-		*p++ = '-';
-	for (i = 0; i < n; i++) {
-		*p++ = tmp[i];
-		if ((n - i - 1) % 3 == 0 && i != n - 1)
-			*p++ = ',';
-	}
-	*p = 0;
+/* A number with the language's separators, for an argument list: eight at a time (the page
+ * is written by one thread). prec < 0: as %g; integers (prec 0) grouped. */
+const char *html_dec(double v, int prec)
+{
+	return prec ? html_numf(prec < 0 ? "%g" : "%.*f", v, prec) : html_numf(NULL, v, 0);
+}
+
+/* v through fmt ("%.3g"; "%.*f" takes prec), or grouped when fmt is NULL */
+const char *html_numf(const char *fmt, double v, int prec)
+{
+	static char ring[8][48];
+	static unsigned k;
+	char *b = ring[k++ % 8], f[16];
+
+	if (!fmt)
+		return i18n_int(b, sizeof(ring[0]), llround(v));
+	snprintf(f, sizeof(f), "%s", fmt);
+	if (!strcmp(fmt, "%.*f"))	/* one double argument for i18n_fmt */
+		snprintf(f, sizeof(f), "%%.%df", prec);
+	return i18n_fmt(b, sizeof(ring[0]), f, v);
 }
 
 void html_num_cell(FILE *f, json_t *v)
@@ -86,7 +94,7 @@ void html_num_cell(FILE *f, json_t *v)
 		html_fmt_int(b, sizeof(b), json_integer_value(v));
 		fprintf(f, "<td class=\"n\">%s</td>", b);
 	} else if (json_is_real(v)) {
-		fprintf(f, "<td class=\"n\">%g</td>", json_real_value(v));
+		fprintf(f, "<td class=\"n\">%s</td>", html_dec(json_real_value(v), -1));
 	} else if (json_is_string(v)) {
 		fputs("<td>", f);
 		html_esc(f, json_string_value(v));
@@ -126,7 +134,7 @@ static int client_index(const struct model *m, const char *name)
 
 const char *html_cname(const struct model *m, int ci)
 {
-	return ci >= 0 ? m->cname[ci] : "?";
+	return ci >= 0 ? m->clabel[ci] : "?";
 }
 
 static int peer_index(struct model *m, const char *tuple)
@@ -195,7 +203,7 @@ static char *drop_title(const struct model *m, const struct hev *e, json_t *j)
 	const char *tuple = html_jstr(j, "tuple", "?"), *gt = strchr(tuple, '>');
 	int src_len = gt ? (int)(gt - tuple) : (int)strlen(tuple);
 	int from = e->peer >= 0 ? m->peer[e->peer].last_client : -1;
-	const char *who = from >= 0 ? m->cname[from] : "this address";
+	const char *who = from >= 0 ? m->clabel[from] : _("this address");
 	double age = html_jnum(j, "record_age_s", 0);
 	char *s = NULL;
 	int r;
@@ -203,15 +211,16 @@ static char *drop_title(const struct model *m, const struct hev *e, json_t *j)
 	if (!strcmp(html_jstr(j, "reason", ""), "no-timestamp"))
 		r = asprintf(
 			&s,
-			"%s: SYN %.*s dropped — it carries no timestamp and a record from %s is %.1f s old (window %g s)",
-			html_cname(m, e->client), src_len, tuple, who, age, m->paws_msl);
+			_("%s: SYN %.*s dropped — it carries no timestamp and a record from %s is %s s old (window %s s)"),
+			html_cname(m, e->client), src_len, tuple, who, html_dec(age, 1),
+			html_dec(m->paws_msl, -1));
 	else
 		r = asprintf(
 			&s,
-			"%s: SYN %.*s dropped — TSval %u is %lld behind the value recorded from %s %.1f s ago (window %g s)",
+			_("%s: SYN %.*s dropped — TSval %u is %lld behind the value recorded from %s %s s ago (window %s s)"),
 			html_cname(m, e->client), src_len, tuple, e->tsval,
 			(long long)html_jnum(j, "behind", (double)(int32_t)(e->record_ts - e->tsval)),
-			who, age, m->paws_msl);
+			who, html_dec(age, 1), html_dec(m->paws_msl, -1));
 	return r < 0 ? NULL : s;
 }
 
@@ -225,50 +234,53 @@ static char *event_title(struct model *m, struct hev *e, json_t *j)
 	case HK_ATTEMPT:
 		switch (e->outc) {
 		case HO_OK:
-			r = asprintf(&s, "%s: connected in %.2f ms from %s (t %.3f s)", who,
-				     html_jnum(j, "connect_ms", 0), local, e->t);
+			r = asprintf(&s, _("%s: connected in %s ms from %s (t %s s)"), who,
+				     html_dec(html_jnum(j, "connect_ms", 0), 2), local, html_dec(e->t, 3));
 			break;
 		case HO_TIMEOUT:
 			r = asprintf(
 				&s,
-				"%s: connect from %s timed out after %.1f s, %d SYN retransmit(s) (started t %.3f s)",
-				who, local, e->t_end - e->t, (int)html_jnum(j, "syn_retrans", 0), e->t);
+				_("%s: connect from %s timed out after %s s, %d SYN retransmit(s) (started t %s s)"),
+				who, local, html_dec(e->t_end - e->t, 1), (int)html_jnum(j, "syn_retrans", 0),
+				html_dec(e->t, 3));
 			break;
 		case HO_REFUSED:
-			r = asprintf(&s, "%s: connect from %s refused, RST to the SYN (t %.3f s)",
-				     who, local, e->t_end);
+			r = asprintf(&s, _("%s: connect from %s refused, RST to the SYN (t %s s)"),
+				     who, local, html_dec(e->t_end, 3));
 			break;
 		case HO_RESET:
-			r = asprintf(&s, "%s: connection from %s reset (t %.3f s)", who, local,
-				     e->t_end);
+			r = asprintf(&s, _("%s: connection from %s reset (t %s s)"), who, local,
+				     html_dec(e->t_end, 3));
 			break;
 		default:
-			r = asprintf(&s, "%s: connect from %s failed: %s, errno %d (t %.3f s)", who,
+			r = asprintf(&s, _("%s: connect from %s failed: %s, errno %d (t %s s)"), who,
 				     local, html_jstr(j, "outcome", "?"), (int)html_jnum(j, "errno", 0),
-				     e->t_end);
+				     html_dec(e->t_end, 3));
 		}
 		break;
 	case HK_SYN:
 		if (e->drop)
 			return drop_title(m, e, j);
 		if (e->has_ts)
-			r = asprintf(&s, "%s: SYN %s TSval %u passed (%s, t %.3f s)", who,
-				     html_jstr(j, "tuple", "?"), e->tsval, html_jstr(j, "reason", "?"), e->t);
+			r = asprintf(&s, _("%s: SYN %s TSval %u passed (%s, t %s s)"), who,
+				     html_jstr(j, "tuple", "?"), e->tsval, html_jstr(j, "reason", "?"),
+				     html_dec(e->t, 3));
 		else
-			r = asprintf(&s, "%s: SYN %s without timestamp passed (%s, t %.3f s)", who,
-				     html_jstr(j, "tuple", "?"), html_jstr(j, "reason", "?"), e->t);
+			r = asprintf(&s, _("%s: SYN %s without timestamp passed (%s, t %s s)"), who,
+				     html_jstr(j, "tuple", "?"), html_jstr(j, "reason", "?"),
+				     html_dec(e->t, 3));
 		break;
 	case HK_RECORD:
 		if (e->update)
 			r = asprintf(
 				&s,
-				"t %.3f s: server record for %s updated to %u, from %s (the server closed first: TIME_WAIT)",
-				e->t, m->peer[e->peer].addr, e->record_ts, who);
+				_("t %s s: server record for %s updated to %u, from %s (the server closed first: TIME_WAIT)"),
+				html_dec(e->t, 3), m->peer[e->peer].addr, e->record_ts, who);
 		else
 			r = asprintf(
 				&s,
-				"t %.3f s: server record for %s kept at %u: %s's TSval %u is older",
-				e->t, m->peer[e->peer].addr, e->record_ts, who, e->tsval);
+				_("t %s s: server record for %s kept at %u: %s's TSval %u is older"),
+				html_dec(e->t, 3), m->peer[e->peer].addr, e->record_ts, who, e->tsval);
 		break;
 	}
 	return r < 0 ? NULL : s;
@@ -360,11 +372,13 @@ int html_load_clients(struct model *m)
 	size_t n = json_array_size(clients);
 
 	m->cname = calloc(n + 1, sizeof(*m->cname));
+	m->clabel = calloc(n + 1, sizeof(*m->clabel));
 	m->by_name = calloc(n + 1, sizeof(*m->by_name));
-	if (!m->cname || !m->by_name)
+	if (!m->cname || !m->clabel || !m->by_name)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		m->cname[i] = html_jstr(json_array_get(clients, i), "name", "?");
+		m->clabel[i] = html_jstr(json_array_get(clients, i), "label", m->cname[i]);
 		m->by_name[i] = (int)i;
 	}
 	m->n_clients = n;
@@ -379,6 +393,7 @@ void html_model_free(struct model *m)
 	free(m->ev);
 	free(m->peer);
 	free(m->cname);
+	free(m->clabel);
 	free(m->by_name);
 }
 

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "i18n/i18n.h"
 #include "report/html.h"
 
 void html_clients_table(FILE *f, const struct model *m)
@@ -18,10 +19,10 @@ void html_clients_table(FILE *f, const struct model *m)
 	json_t *clients = json_object_get(m->res, "clients"), *c;
 	size_t i;
 
-	fputs("<section id=\"clients\"><h2>Clients</h2>\n<table><thead><tr><th>client</th>"
-	      "<th>address</th><th>clock</th><th>attempts</th><th>connected</th><th>failed</th>"
-	      "<th>SYNs dropped</th><th>SYN re&shy;trans&shy;mits</th><th>connect p50 ms</th>"
-	      "<th>connect p99 ms</th></tr></thead><tbody>\n",
+	fputs(_("<section id=\"clients\"><h2>Clients</h2>\n<table><thead><tr><th>client</th>"
+		"<th>address</th><th>clock</th><th>attempts</th><th>connected</th><th>failed</th>"
+		"<th>SYNs dropped</th><th>SYN re&shy;trans&shy;mits</th><th>connect p50 ms</th>"
+		"<th>connect p99 ms</th></tr></thead><tbody>\n"),
 	      f);
 	json_array_foreach(clients, i, c) {
 		json_t *ms = json_object_get(c, "connect_ms"),
@@ -29,7 +30,12 @@ void html_clients_table(FILE *f, const struct model *m)
 		char b[48];
 
 		fputs("<tr><td>", f);
-		html_esc(f, m->cname[i]);
+		html_esc(f, m->clabel[i]);
+		if (strcmp(m->clabel[i], m->cname[i])) {	/* label = ...: the node's name too */
+			fputs(" (", f);
+			html_esc(f, m->cname[i]);
+			fputs(")", f);
+		}
 		fputs("</td><td>", f);
 		html_esc(f, html_jstr(c, "address", ""));
 		fputs("</td><td>", f);
@@ -42,11 +48,13 @@ void html_clients_table(FILE *f, const struct model *m)
 		html_num_cell(f, json_object_get(c, "attempts"));
 		html_num_cell(f, json_object_get(c, "connected"));
 		if (html_client_int(c, "failed"))
-			fprintf(f, "<td class=\"n bad\">%lld</td>", html_client_int(c, "failed"));
+			fprintf(f, "<td class=\"n bad\">%s</td>",
+				html_fmt_int(b, sizeof(b), html_client_int(c, "failed")));
 		else
 			html_num_cell(f, json_object_get(c, "failed"));
 		if (html_client_int(c, "syn_dropped"))
-			fprintf(f, "<td class=\"n bad\">%lld ✕</td>", html_client_int(c, "syn_dropped"));
+			fprintf(f, "<td class=\"n bad\">%s ✕</td>",
+				html_fmt_int(b, sizeof(b), html_client_int(c, "syn_dropped")));
 		else
 			html_num_cell(f, json_object_get(c, "syn_dropped"));
 		html_num_cell(f, json_object_get(c, "syn_retransmits"));
@@ -56,7 +64,7 @@ void html_clients_table(FILE *f, const struct model *m)
 	}
 	fputs("</tbody></table>\n", f);
 	if (!json_array_size(clients))
-		fputs("<p class=\"note\">No clients.</p>\n", f);
+		fputs(_("<p class=\"note\">No clients.</p>\n"), f);
 	fputs("</section>\n", f);
 }
 
@@ -65,12 +73,12 @@ void html_expect_table(FILE *f, const struct model *m)
 	json_t *ex = json_object_get(m->res, "expect"), *e;
 	size_t i;
 
-	fputs("<section id=\"expect\"><h2>Expectations</h2>\n", f);
+	fputs(_("<section id=\"expect\"><h2>Expectations</h2>\n"), f);
 	if (!json_array_size(ex)) {
-		fputs("<p class=\"note\">The topology has no [expect] lines.</p></section>\n", f);
+		fputs(_("<p class=\"note\">The topology has no [expect] lines.</p></section>\n"), f);
 		return;
 	}
-	fputs("<table><thead><tr><th>check</th><th>actual</th><th>result</th></tr></thead><tbody>\n",
+	fputs(_("<table><thead><tr><th>check</th><th>actual</th><th>result</th></tr></thead><tbody>\n"),
 	      f);
 	json_array_foreach(ex, i, e) {
 		bool ok = json_is_true(json_object_get(e, "ok"));
@@ -79,17 +87,17 @@ void html_expect_table(FILE *f, const struct model *m)
 		fputs("<tr><td>", f);
 		html_esc(f, html_jstr(e, "check", "?"));
 		if (skip || html_jstr(e, "when", NULL)) {
-			fputs(" <span class=\"note\">(on ", f);
+			fputs(_(" <span class=\"note\">(on "), f);
 			html_esc(f, skip ? skip : html_jstr(e, "when", ""));
 			fputs(")</span>", f);
 		}
 		fputs("</td>", f);
 		html_num_cell(f, json_object_get(e, "actual"));
 		if (skip)
-			fputs("<td>skipped: another kernel</td></tr>\n", f);
+			fputs(_("<td>skipped: another kernel</td></tr>\n"), f);
 		else
 			fprintf(f, "<td%s>%s</td></tr>\n", ok ? "" : " class=\"bad\"",
-				ok ? "✓ held" : "✗ failed");
+				ok ? _("✓ held") : _("✗ failed"));
 	}
 	fputs("</tbody></table></section>\n", f);
 }
@@ -102,78 +110,78 @@ struct meaning {
 /* nstat names (as in result.json's "counters"); kernel-notes §1.8 and §4.9 */
 static const struct meaning counter_meanings[] = {
 	{"TcpExtPAWSPassive",
-	 "SYNs dropped by the per-host timestamp record: tcp_tw_recycle (kernels up to 4.11 only)"},
+	 N_("SYNs dropped by the per-host timestamp record: tcp_tw_recycle (kernels up to 4.11 only)")},
 	{"TcpExtListenDrops",
-	 "SYNs to a listening socket dropped, for any reason (recycle rule, backlog full, ...)"},
-	{"TcpExtListenOverflows", "handshakes completed while the accept queue was full"},
+	 N_("SYNs to a listening socket dropped, for any reason (recycle rule, backlog full, ...)")},
+	{"TcpExtListenOverflows", N_("handshakes completed while the accept queue was full")},
 	{"TcpExtPAWSActive",
-	 "SYN-ACKs rejected by PAWS on the connecting side (older than the timestamp it remembered)"},
+	 N_("SYN-ACKs rejected by PAWS on the connecting side (older than the timestamp it remembered)")},
 	{"TcpExtPAWSEstab",
-	 "segments rejected by PAWS in established state and SYN_RECV (up to 6.15 also in TIME_WAIT)"},
-	{"TcpExtPAWSTimewait", "segments rejected by PAWS in TIME_WAIT (6.16+)"},
-	{"TcpExtPAWSOldAck", "old ACKs dropped by PAWS in established state (6.14+)"},
-	{"TcpExtTSEcrRejected", "handshake-completing ACKs rejected for a bad TSecr (6.15+)"},
+	 N_("segments rejected by PAWS in established state and SYN_RECV (up to 6.15 also in TIME_WAIT)")},
+	{"TcpExtPAWSTimewait", N_("segments rejected by PAWS in TIME_WAIT (6.16+)")},
+	{"TcpExtPAWSOldAck", N_("old ACKs dropped by PAWS in established state (6.14+)")},
+	{"TcpExtTSEcrRejected", N_("handshake-completing ACKs rejected for a bad TSecr (6.15+)")},
 	{"TcpExtTW",
-	 "TIME_WAIT timers with the normal length (60 s); 6.x counts them when armed. netstat -s calls this 'fast timer': the strings are swapped"},
+	 N_("TIME_WAIT timers with the normal length (60 s); 6.x counts them when armed. netstat -s calls this 'fast timer': the strings are swapped")},
 	{"TcpExtTWKilled",
-	 "TIME_WAIT timers of 4 s or less (recycled, or FIN_WAIT2 with a short tcp_fin_timeout). netstat -s calls this 'slow timer': swapped"},
+	 N_("TIME_WAIT timers of 4 s or less (recycled, or FIN_WAIT2 with a short tcp_fin_timeout). netstat -s calls this 'slow timer': swapped")},
 	{"TcpExtTWRecycled",
-	 "a TIME_WAIT socket reused for a new outgoing connection (tcp_tw_reuse), despite netstat's 'recycled by time stamp'"},
+	 N_("a TIME_WAIT socket reused for a new outgoing connection (tcp_tw_reuse), despite netstat's 'recycled by time stamp'")},
 	{"TcpExtTCPTimeWaitOverflow",
-	 "closing sockets that skipped TIME_WAIT because tcp_max_tw_buckets was reached"},
+	 N_("closing sockets that skipped TIME_WAIT because tcp_max_tw_buckets was reached")},
 	{"TcpExtTCPACKSkippedTimeWait",
-	 "ACKs a TIME_WAIT socket did not send because of the out-of-window ACK rate limit"},
-	{"TcpExtTCPACKSkippedPAWS", "ACKs not sent after a PAWS reject, because of the rate limit"},
-	{"TcpExtBeyondWindow", "segments dropped for lying beyond the receive window"},
-	{"TcpExtTCPSynRetrans", "SYN and SYN-ACK retransmissions: a SYN nobody answered"},
-	{"TcpExtTCPTimeouts", "retransmission timer expirations, SYN retransmits included"},
+	 N_("ACKs a TIME_WAIT socket did not send because of the out-of-window ACK rate limit")},
+	{"TcpExtTCPACKSkippedPAWS", N_("ACKs not sent after a PAWS reject, because of the rate limit")},
+	{"TcpExtBeyondWindow", N_("segments dropped for lying beyond the receive window")},
+	{"TcpExtTCPSynRetrans", N_("SYN and SYN-ACK retransmissions: a SYN nobody answered")},
+	{"TcpExtTCPTimeouts", N_("retransmission timer expirations, SYN retransmits included")},
 	{"TcpExtTCPAbortOnTimeout",
-	 "connections the kernel gave up after too many retransmissions"},
-	{"TcpExtTCPAbortOnClose", "connections closed with unread data: RST sent"},
-	{"TcpExtTCPAbortOnData", "connections reset because data arrived after close"},
-	{"TcpExtTCPAbortOnLinger", "connections reset on close by SO_LINGER with timeout 0"},
-	{"TcpExtTCPChallengeACK", "challenge ACKs sent (RFC 5961)"},
+	 N_("connections the kernel gave up after too many retransmissions")},
+	{"TcpExtTCPAbortOnClose", N_("connections closed with unread data: RST sent")},
+	{"TcpExtTCPAbortOnData", N_("connections reset because data arrived after close")},
+	{"TcpExtTCPAbortOnLinger", N_("connections reset on close by SO_LINGER with timeout 0")},
+	{"TcpExtTCPChallengeACK", N_("challenge ACKs sent (RFC 5961)")},
 	{"TcpExtTCPSYNChallenge",
-	 "challenge ACKs sent in answer to a SYN on an existing connection"},
+	 N_("challenge ACKs sent in answer to a SYN on an existing connection")},
 	{"TcpExtTCPReqQFullDrop",
-	 "SYNs dropped because the SYN queue was full and syncookies were off"},
-	{"TcpExtSyncookiesSent", "SYN cookies sent"},
-	{"TcpExtSyncookiesRecv", "SYN cookies received back"},
-	{"TcpExtSyncookiesFailed", "invalid SYN cookies received"},
-	{"TcpExtEmbryonicRsts", "resets received in SYN_RECV"},
-	{"TcpExtTcpTimeoutRehash", "retransmission timeouts that picked a new flow hash"},
-	{"TcpActiveOpens", "connect() calls that sent a SYN (CLOSED to SYN_SENT)"},
-	{"TcpPassiveOpens", "connections a listener accepted a SYN for (LISTEN to SYN_RECV)"},
+	 N_("SYNs dropped because the SYN queue was full and syncookies were off")},
+	{"TcpExtSyncookiesSent", N_("SYN cookies sent")},
+	{"TcpExtSyncookiesRecv", N_("SYN cookies received back")},
+	{"TcpExtSyncookiesFailed", N_("invalid SYN cookies received")},
+	{"TcpExtEmbryonicRsts", N_("resets received in SYN_RECV")},
+	{"TcpExtTcpTimeoutRehash", N_("retransmission timeouts that picked a new flow hash")},
+	{"TcpActiveOpens", N_("connect() calls that sent a SYN (CLOSED to SYN_SENT)")},
+	{"TcpPassiveOpens", N_("connections a listener accepted a SYN for (LISTEN to SYN_RECV)")},
 	{"TcpAttemptFails",
-	 "connection attempts that failed: SYN_SENT or SYN_RECV back to CLOSED or LISTEN"},
-	{"TcpEstabResets", "established connections reset"},
-	{"TcpOutRsts", "RST segments sent"},
-	{"TcpRetransSegs", "segments retransmitted"},
-	{"TcpInErrs", "segments received with errors"},
+	 N_("connection attempts that failed: SYN_SENT or SYN_RECV back to CLOSED or LISTEN")},
+	{"TcpEstabResets", N_("established connections reset")},
+	{"TcpOutRsts", N_("RST segments sent")},
+	{"TcpRetransSegs", N_("segments retransmitted")},
+	{"TcpInErrs", N_("segments received with errors")},
 	{"TcpInCsumErrors",
-	 "segments received with a bad checksum (a broken timestamp rewrite would show here)"},
-	{"TcpInSegs", "TCP segments received"},
-	{"TcpOutSegs", "TCP segments sent (retransmits not counted)"},
-	{"TcpExtTCPPureAcks", "ACKs without data received"},
-	{"TcpExtTCPHPAcks", "ACKs handled on the fast path"},
-	{"TcpExtTCPDelivered", "segments delivered to the peer (acknowledged)"},
-	{"TcpExtTCPOrigDataSent", "data segments sent, retransmits not counted"},
-	{"TcpExtTCPRcvCoalesce", "received segments merged into the previous one"},
-	{"TcpExtDelayedACKs", "delayed ACKs sent"},
-	{"IpForwDatagrams", "packets forwarded (the router)"},
-	{"IpInReceives", "IP packets received"},
-	{"IpInDelivers", "IP packets handed to a local protocol"},
-	{"IpOutRequests", "IP packets sent by local protocols"},
-	{"IpOutTransmits", "IP packets transmitted"},
-	{"IpOutNoRoutes", "packets dropped for want of a route"},
-	{"IpInAddrErrors", "packets dropped for a bad destination address"},
-	{"IpExtInOctets", "IP bytes received"},
-	{"IpExtOutOctets", "IP bytes sent"},
-	{"IpExtInNoECTPkts", "packets received without ECN"},
-	{"UdpInDatagrams", "UDP datagrams received"},
-	{"UdpOutDatagrams", "UDP datagrams sent"},
-	{"IcmpInMsgs", "ICMP messages received"},
-	{"IcmpOutMsgs", "ICMP messages sent"},
+	 N_("segments received with a bad checksum (a broken timestamp rewrite would show here)")},
+	{"TcpInSegs", N_("TCP segments received")},
+	{"TcpOutSegs", N_("TCP segments sent (retransmits not counted)")},
+	{"TcpExtTCPPureAcks", N_("ACKs without data received")},
+	{"TcpExtTCPHPAcks", N_("ACKs handled on the fast path")},
+	{"TcpExtTCPDelivered", N_("segments delivered to the peer (acknowledged)")},
+	{"TcpExtTCPOrigDataSent", N_("data segments sent, retransmits not counted")},
+	{"TcpExtTCPRcvCoalesce", N_("received segments merged into the previous one")},
+	{"TcpExtDelayedACKs", N_("delayed ACKs sent")},
+	{"IpForwDatagrams", N_("packets forwarded (the router)")},
+	{"IpInReceives", N_("IP packets received")},
+	{"IpInDelivers", N_("IP packets handed to a local protocol")},
+	{"IpOutRequests", N_("IP packets sent by local protocols")},
+	{"IpOutTransmits", N_("IP packets transmitted")},
+	{"IpOutNoRoutes", N_("packets dropped for want of a route")},
+	{"IpInAddrErrors", N_("packets dropped for a bad destination address")},
+	{"IpExtInOctets", N_("IP bytes received")},
+	{"IpExtOutOctets", N_("IP bytes sent")},
+	{"IpExtInNoECTPkts", N_("packets received without ECN")},
+	{"UdpInDatagrams", N_("UDP datagrams received")},
+	{"UdpOutDatagrams", N_("UDP datagrams sent")},
+	{"IcmpInMsgs", N_("ICMP messages received")},
+	{"IcmpOutMsgs", N_("ICMP messages sent")},
 };
 #define N_MEANINGS (sizeof(counter_meanings) / sizeof(counter_meanings[0]))
 /* counters before this one go in the main table, in this order; the rest under "more" */
@@ -204,15 +212,15 @@ static int cmp_crow(const void *a, const void *b)
 static void counter_rows(FILE *f, json_t *counters, const char **cols, size_t n_cols, bool sum,
 			 const struct crow *rows, size_t n_rows)
 {
-	fputs("<table><thead><tr><th>counter</th>", f);
+	fputs(_("<table><thead><tr><th>counter</th>"), f);
 	for (size_t c = 0; c < n_cols; c++) {
 		fputs("<th>", f);
 		html_esc(f, cols[c]);
 		fputs("</th>", f);
 	}
 	if (sum)
-		fputs("<th>all clients</th>", f);
-	fputs("<th>meaning</th></tr></thead><tbody>\n", f);
+		fputs(_("<th>all clients</th>"), f);
+	fputs(_("<th>meaning</th></tr></thead><tbody>\n"), f);
 	for (size_t r = 0; r < n_rows; r++) {
 		const char *key = rows[r].name;
 		int mi = meaning_index(key);
@@ -243,7 +251,7 @@ static void counter_rows(FILE *f, json_t *counters, const char **cols, size_t n_
 			fprintf(f, "<td class=\"n\">%s</td>", s ? b : "");
 		}
 		fputs("<td class=\"m\">", f);
-		html_esc(f, mi >= 0 ? counter_meanings[mi].text : "");
+		html_esc(f, mi >= 0 ? _(counter_meanings[mi].text) : "");
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</tbody></table>\n", f);
@@ -257,10 +265,10 @@ void html_counters_table(FILE *f, const struct model *m)
 	size_t n_rows = 0, cap = 0, n_cols = 0, n_key = 0;
 	bool sum = json_object_size(counters) > COUNTER_COLS;
 
-	fputs("<section id=\"counters\"><h2>Counters: what changed in each namespace</h2>\n", f);
+	fputs(_("<section id=\"counters\"><h2>Counters: what changed in each namespace</h2>\n"), f);
 	cols = calloc(json_object_size(counters) + 1, sizeof(*cols));
 	if (!cols) {
-		fputs("<p class=\"warn\">out of memory</p></section>\n", f);
+		fputs(_("<p class=\"warn\">out of memory</p></section>\n"), f);
 		return;
 	}
 	/* server and router (the first columns in result.json) by name, clients summed when many */
@@ -297,21 +305,23 @@ void html_counters_table(FILE *f, const struct model *m)
 		}
 	}
 	if (!n_rows) {
-		fputs("<p class=\"note\">No counter changed (or no snapshots were taken).</p>\n",
+		fputs(_("<p class=\"note\">No counter changed (or no snapshots were taken).</p>\n"),
 		      f);
 		goto out;
 	}
 	qsort(rows, n_rows, sizeof(*rows), cmp_crow);
-	fputs("<p class=\"note\">Differences of /proc/net/netstat and /proc/net/snmp between the "
-	      "start and the end of the run, per namespace; empty = unchanged. These are the real "
-	      "kernel's counters: the emulated recycle rule counts its drops in the gate's table "
-	      "above.</p>\n",
+	fputs(_("<p class=\"note\">Differences of /proc/net/netstat and /proc/net/snmp between the "
+		"start and the end of the run, per namespace; empty = unchanged. These are the real "
+		"kernel's counters: the emulated recycle rule counts its drops in the gate's table "
+		"above.</p>\n"),
 	      f);
 	if (n_key)
 		counter_rows(f, counters, cols, n_cols, sum, rows, n_key);
 	if (n_rows > n_key) {
 		fprintf(f,
-			"<details><summary>%zu more counters (IP and TCP housekeeping)</summary>\n",
+			P_("<details><summary>%zu more counter (IP and TCP housekeeping)</summary>\n",
+			   "<details><summary>%zu more counters (IP and TCP housekeeping)</summary>\n",
+			   n_rows - n_key),
 			n_rows - n_key);
 		counter_rows(f, counters, cols, n_cols, sum, rows + n_key, n_rows - n_key);
 		fputs("</details>\n", f);
@@ -323,18 +333,18 @@ out:
 }
 
 static const struct meaning gate_meanings[] = {
-	{"PAWSPassive", "emulated TcpExtPAWSPassive: SYNs the recycle rule dropped"},
-	{"ListenDrops", "emulated TcpExtListenDrops: the same drops, as 4.x counted them too"},
-	{"syn_seen", "SYNs to the server's port the gate looked at"},
-	{"syn_passed", "SYNs let through"},
-	{"syn_dropped", "SYNs dropped silently (no SYN-ACK, no RST)"},
-	{"records_updated", "times the server entered TIME_WAIT and stored the peer's TSval"},
-	{"records_kept", "times it entered TIME_WAIT but kept the stored, newer value"},
-	{"timewait_hits", "SYNs that matched a TIME_WAIT 4-tuple, so the rule did not apply"},
-	{"paws_msl_s", "how long a record counts (TCP_PAWS_MSL, seconds)"},
-	{"paws_window", "how many ticks older than the record a SYN may be (TCP_PAWS_WINDOW)"},
-	{"events_lost", "gate events lost because the ring buffer was full"},
-	{"unattributed_drops", "drops not matched to a client through the NAT table"},
+	{"PAWSPassive", N_("emulated TcpExtPAWSPassive: SYNs the recycle rule dropped")},
+	{"ListenDrops", N_("emulated TcpExtListenDrops: the same drops, as 4.x counted them too")},
+	{"syn_seen", N_("SYNs to the server's port the gate looked at")},
+	{"syn_passed", N_("SYNs let through")},
+	{"syn_dropped", N_("SYNs dropped silently (no SYN-ACK, no RST)")},
+	{"records_updated", N_("times the server entered TIME_WAIT and stored the peer's TSval")},
+	{"records_kept", N_("times it entered TIME_WAIT but kept the stored, newer value")},
+	{"timewait_hits", N_("SYNs that matched a TIME_WAIT 4-tuple, so the rule did not apply")},
+	{"paws_msl_s", N_("how long a record counts (TCP_PAWS_MSL, seconds)")},
+	{"paws_window", N_("how many ticks older than the record a SYN may be (TCP_PAWS_WINDOW)")},
+	{"events_lost", N_("gate events lost because the ring buffer was full")},
+	{"unattributed_drops", N_("drops not matched to a client through the NAT table")},
 };
 
 void html_gate_table(FILE *f, const struct model *m)
@@ -342,17 +352,17 @@ void html_gate_table(FILE *f, const struct model *m)
 	json_t *gate = json_object_get(m->res, "gate"), *v;
 	const char *key;
 
-	fputs("<section id=\"gate\"><h2>The server's recycle gate (emulated Linux 3.18–4.11)</h2>\n",
+	fputs(_("<section id=\"gate\"><h2>The server's recycle gate (emulated Linux 3.18–4.11)</h2>\n"),
 	      f);
 	if (!m->gate) {
-		fputs("<p class=\"note\">The gate was off (<code>recycle = off</code>): the server ran "
-		      "the running kernel's own rules, and the SYNs' TSvals were not read.</p>"
-		      "</section>\n",
+		fputs(_("<p class=\"note\">The gate was off (<code>recycle = off</code>): the server ran "
+			"the running kernel's own rules, and the SYNs' TSvals were not read.</p>"
+			"</section>\n"),
 		      f);
 		return;
 	}
-	fputs("<table><thead><tr><th>counter</th><th>value</th><th>meaning</th></tr></thead>"
-	      "<tbody>\n",
+	fputs(_("<table><thead><tr><th>counter</th><th>value</th><th>meaning</th></tr></thead>"
+		"<tbody>\n"),
 	      f);
 	json_object_foreach(gate, key, v) {
 		const char *text = "";
@@ -361,7 +371,7 @@ void html_gate_table(FILE *f, const struct model *m)
 			continue;
 		for (size_t i = 0; i < sizeof(gate_meanings) / sizeof(gate_meanings[0]); i++)
 			if (!strcmp(gate_meanings[i].name, key))
-				text = gate_meanings[i].text;
+				text = _(gate_meanings[i].text);
 		fputs("<tr><td>", f);
 		html_esc(f, key);
 		fputs("</td>", f);
@@ -397,16 +407,16 @@ void html_nat_table(FILE *f, const struct model *m)
 	} *s = NULL;
 	size_t n_s = 0, i;
 
-	fputs("<section id=\"nat\"><h2>NAT: who hides behind which address</h2>\n", f);
+	fputs(_("<section id=\"nat\"><h2>NAT: who hides behind which address</h2>\n"), f);
 	if (!json_array_size(nat)) {
-		fputs("<p class=\"note\">No NAT mapping was recorded (no router, or no "
-		      "connection went through it).</p></section>\n",
+		fputs(_("<p class=\"note\">No NAT mapping was recorded (no router, or no "
+			"connection went through it).</p></section>\n"),
 		      f);
 		return;
 	}
 	s = calloc(json_array_size(nat), sizeof(*s));
 	if (!s) {
-		fputs("<p class=\"warn\">out of memory</p></section>\n", f);
+		fputs(_("<p class=\"warn\">out of memory</p></section>\n"), f);
 		return;
 	}
 	json_array_foreach(nat, i, e) {
@@ -430,9 +440,9 @@ void html_nat_table(FILE *f, const struct model *m)
 		s[k].n++;
 		s[k].kept += !strcmp(port_of(in), port_of(out));
 	}
-	fputs("<table><thead><tr><th>client</th><th>inside address</th><th></th>"
-	      "<th>outside address (what the server sees)</th><th>connections</th>"
-	      "<th>source port kept</th></tr></thead><tbody>\n",
+	fputs(_("<table><thead><tr><th>client</th><th>inside address</th><th></th>"
+		"<th>outside address (what the server sees)</th><th>connections</th>"
+		"<th>source port kept</th></tr></thead><tbody>\n"),
 	      f);
 	for (size_t k = 0; k < n_s; k++) {
 		fputs("<tr><td>", f);
@@ -446,9 +456,9 @@ void html_nat_table(FILE *f, const struct model *m)
 	}
 	fputs("</tbody></table>\n", f);
 	fprintf(f,
-		"<details><summary>every mapping (%zu)</summary>\n<table><thead><tr>"
-		"<th>t (s)</th><th>client</th><th>inside</th><th>outside</th></tr></thead>"
-		"<tbody>\n",
+		_("<details><summary>every mapping (%zu)</summary>\n<table><thead><tr>"
+		  "<th>t (s)</th><th>client</th><th>inside</th><th>outside</th></tr></thead>"
+		  "<tbody>\n"),
 		json_array_size(nat));
 	json_array_foreach(nat, i, e) {
 		if (i == MAX_NAT_ROWS)
@@ -463,7 +473,7 @@ void html_nat_table(FILE *f, const struct model *m)
 	}
 	fputs("</tbody></table>\n", f);
 	if (json_array_size(nat) > MAX_NAT_ROWS)
-		fprintf(f, "<p class=\"note\">… and %zu more in result.json.</p>\n",
+		fprintf(f, _("<p class=\"note\">… and %zu more in result.json.</p>\n"),
 			json_array_size(nat) - MAX_NAT_ROWS);
 	fputs("</details></section>\n", f);
 	free(s);
@@ -480,23 +490,23 @@ void html_conntrack_table(FILE *f, const struct model *m)
 		return;
 	stats = json_object_get(ct, "stats");
 	table = json_object_get(ct, "table");
-	fputs("<section id=\"conntrack\"><h2>The router's conntrack</h2>\n<p>", f);
+	fputs(_("<section id=\"conntrack\"><h2>The router's conntrack</h2>\n<p>"), f);
 	if (!json_object_size(stats)) {
-		fputs("No conntrack statistic changed.", f);
+		fputs(_("No conntrack statistic changed."), f);
 	} else {
-		fputs("Statistics that changed during the run (/proc/net/stat/nf_conntrack):", f);
+		fputs(_("Statistics that changed during the run (/proc/net/stat/nf_conntrack):"), f);
 		json_object_foreach(stats, k, v) {
 			fputs(" <b>", f);
 			html_esc(f, k);
 			fprintf(f, "</b> %lld", (long long)json_integer_value(v));
 		}
-		fputs(". <code>insert_failed</code> and <code>drop</code> count SYNs dropped at the "
-		      "router because their NAT mapping clashed with an existing entry.",
+		fputs(_(". <code>insert_failed</code> and <code>drop</code> count SYNs dropped at the "
+			"router because their NAT mapping clashed with an existing entry."),
 		      f);
 	}
-	fprintf(f, "</p>\n<details><summary>table at the end of the run (%zu entries)</summary>\n"
-		   "<table><thead><tr><th>client</th><th>inside</th><th>outside</th><th>state</th>"
-		   "<th>expires in (s)</th></tr></thead><tbody>\n",
+	fprintf(f, _("</p>\n<details><summary>table at the end of the run (%zu entries)</summary>\n"
+		     "<table><thead><tr><th>client</th><th>inside</th><th>outside</th><th>state</th>"
+		     "<th>expires in (s)</th></tr></thead><tbody>\n"),
 		json_array_size(table));
 	json_array_foreach(table, i, e) {
 		if (i == MAX_NAT_ROWS)
@@ -518,12 +528,14 @@ void html_conntrack_table(FILE *f, const struct model *m)
 /* "10 d", "1 h", "90 s" */
 static void fmt_uptime(char *b, size_t len, double s)
 {
+	char v[48];
+
 	if (s >= 86400 && fmod(s, 3600) == 0)
-		snprintf(b, len, "%g d", s / 86400);
+		snprintf(b, len, _("%s d"), i18n_g(v, sizeof(v), s / 86400));
 	else if (s >= 3600)
-		snprintf(b, len, "%g h", round(s / 360) / 10);
+		snprintf(b, len, _("%s h"), i18n_g(v, sizeof(v), round(s / 360) / 10));
 	else
-		snprintf(b, len, "%g s", s);
+		snprintf(b, len, _("%s s"), i18n_g(v, sizeof(v), s));
 }
 
 #define MAX_CLOCKS 8
@@ -543,31 +555,31 @@ void html_clocks(FILE *f, const struct model *m)
 		char b[48], u[32];
 
 		if (i == MAX_CLOCKS) {
-			fprintf(f, "<li>… %zu more clients: see the clients table</li>",
+			fprintf(f, _("<li>… %zu more clients: see the clients table</li>"),
 				json_array_size(clients) - MAX_CLOCKS);
 			break;
 		}
 		fputs("<li><b>", f);
-		html_esc(f, m->cname[i]);
-		fputs("</b>'s clock: ", f);
+		html_esc(f, m->clabel[i]);
+		fputs(_("</b>'s clock: "), f);
 		if (json_is_number(json_object_get(c, "uptime_s"))) {
 			fmt_uptime(u, sizeof(u), html_jnum(c, "uptime_s", 0));
-			fprintf(f, "a host up for %s", u);
+			fprintf(f, _("a host up for %s"), u);
 			if (json_is_integer(off)) {
 				html_fmt_int(b, sizeof(b), json_integer_value(off));
-				fprintf(f, " (TSval offset +%s ticks)", b);
+				fprintf(f, _(" (TSval offset +%s ticks)"), b);
 			}
 		} else if (json_is_integer(off)) {
 			html_fmt_int(b, sizeof(b), json_integer_value(off));
-			fprintf(f, "TSval offset +%s ticks (1 tick = 1 ms)", b);
+			fprintf(f, _("TSval offset +%s ticks (1 tick = 1 ms)"), b);
 		} else if (!strcmp(mode, "kernel")) {
-			fputs("this kernel's own: a random offset per connection (tcp_timestamps = 1)",
+			fputs(_("this kernel's own: a random offset per connection (tcp_timestamps = 1)"),
 			      f);
 		} else if (!strcmp(mode, "shared")) {
-			fputs("the machine's 1 ms clock, shared by every namespace (tcp_timestamps = 2)",
+			fputs(_("the machine's 1 ms clock, shared by every namespace (tcp_timestamps = 2)"),
 			      f);
 		} else if (!strcmp(mode, "off")) {
-			fputs("no timestamps (tcp_timestamps = 0)", f);
+			fputs(_("no timestamps (tcp_timestamps = 0)"), f);
 		} else {
 			html_esc(f, mode);
 		}
@@ -583,6 +595,7 @@ void html_clocks(FILE *f, const struct model *m)
 void html_first_drops(FILE *f, const struct model *m)
 {
 	size_t *n = calloc(m->n_clients + 1, sizeof(*n)), clients = 0, more = 0;
+	char b[32];
 
 	if (!n)
 		return;
@@ -599,16 +612,16 @@ void html_first_drops(FILE *f, const struct model *m)
 		if (n[e->client]++ >= FIRST_DROPS_EACH)
 			continue;
 		if (!clients)
-			fputs("<p class=\"firsts-h\">First drops, in order:</p><ul class=\"firsts\" "
-			      "id=\"first-drops\">",
+			fputs(_("<p class=\"firsts-h\">First drops, in order:</p><ul class=\"firsts\" "
+				"id=\"first-drops\">"),
 			      f);
 		clients += n[e->client] == 1;
-		fprintf(f, "<li>t %.2f s · ", e->t);
+		fprintf(f, _("<li>t %s s · "), i18n_dec(b, sizeof(b), e->t, 2));
 		html_esc(f, e->title);
 		fputs("</li>", f);
 	}
 	if (more)
-		fprintf(f, "<li>… and %zu more clients with drops (the clients table)</li>", more);
+		fprintf(f, _("<li>… and %zu more clients with drops (the clients table)</li>"), more);
 	if (clients)
 		fputs("</ul>\n", f);
 	free(n);

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "i18n/i18n.h"
 #include "report/html.h"
 
 /* ---- page parts ---- */
@@ -94,8 +95,8 @@ static void story(FILE *f, const struct model *m)
 	}
 	fputs("<p class=\"story\">", f);
 	if (m->gate && drops && nd > 4) {
-		fprintf(f, "%lld of %zu clients lost SYNs to the recycle rule (%lld in total)", nd,
-			m->n_clients, drops);
+		fprintf(f, _("%s of %zu clients lost SYNs to the recycle rule (%s in total)"),
+			html_dec(nd, 0), m->n_clients, html_dec(drops, 0));
 	} else if (m->gate && drops) {
 		/* the (at most 4) clients that lost SYNs, most first */
 		size_t pick[4];
@@ -115,14 +116,15 @@ static void story(FILE *f, const struct model *m)
 				}
 			}
 			if (nd == 1) {
-				html_esc(f, m->cname[pick[0]]);
-				fprintf(f, ": %lld SYN%s dropped by the recycle rule", best,
-					best == 1 ? "" : "s");
+				html_esc(f, m->clabel[pick[0]]);
+				fprintf(f, P_(": %s SYN dropped by the recycle rule",
+					      ": %s SYNs dropped by the recycle rule", best),
+					html_dec(best, 0));
 				break;
 			}
-			fputs(shown ? ", " : "SYNs dropped by the recycle rule: ", f);
-			html_esc(f, m->cname[pick[shown]]);
-			fprintf(f, " %lld", best);
+			fputs(shown ? ", " : _("SYNs dropped by the recycle rule: "), f);
+			html_esc(f, m->clabel[pick[shown]]);
+			fprintf(f, " %s", html_dec(best, 0));
 		}
 	}
 	if (m->gate && drops) {
@@ -137,26 +139,26 @@ static void story(FILE *f, const struct model *m)
 				if (never_shown == 3)
 					break;
 				fputs(never_shown++ ? ", " : "", f);
-				html_esc(f, m->cname[i]);
+				html_esc(f, m->clabel[i]);
 			}
 			if (never > never_shown)
-				fprintf(f, " and %zu more", never - never_shown);
-			fputs(" never", f);
+				fprintf(f, _(" and %zu more"), never - never_shown);
+			fputs(_(" never"), f);
 		} else {
-			fputs("; every client lost SYNs", f);
+			fputs(_("; every client lost SYNs"), f);
 		}
-		fprintf(f, ". %lld of %lld connects succeeded.", ok, att);
+		fprintf(f, _(". %s of %s connects succeeded."), html_dec(ok, 0), html_dec(att, 0));
 	} else {
-		fprintf(f, "%s %lld of %lld connects succeeded",
-			m->gate ? "The recycle gate dropped no SYN;" : "Recycle gate off;", ok,
-			att);
+		fprintf(f, _("%s %s of %s connects succeeded"),
+			m->gate ? _("The recycle gate dropped no SYN;") : _("Recycle gate off;"),
+			html_dec(ok, 0), html_dec(att, 0));
 		for (int k = 1; k < 5; k++)
 			if (outc[k])
-				fprintf(f, ", %lld %s", outc[k],
-					k == 1	 ? "timed out"
-					: k == 2 ? "refused"
-					: k == 3 ? "reset"
-						 : "failed");
+				fprintf(f, ", %s %s", html_dec(outc[k], 0),
+					k == 1	 ? _("timed out")
+					: k == 2 ? _("refused")
+					: k == 3 ? _("reset")
+						 : _("failed"));
 		fputs(".", f);
 	}
 	fputs("</p>\n", f);
@@ -169,11 +171,11 @@ static void name_list(FILE *f, const struct model *m, const size_t *idx, size_t 
 
 	for (size_t i = 0; i < shown; i++) {
 		if (i)
-			fputs(i + 1 == shown && shown == n ? " and " : ", ", f);
-		html_esc(f, m->cname[idx[i]]);
+			fputs(i + 1 == shown && shown == n ? _(" and ") : ", ", f);
+		html_esc(f, m->clabel[idx[i]]);
 	}
 	if (n > shown)
-		fprintf(f, " and %zu more", n - shown);
+		fprintf(f, _(" and %zu more"), n - shown);
 }
 
 /* "; bob's connects slow (p50 10.1 ms, alice 0.27 ms)": a client whose median connect is
@@ -202,10 +204,10 @@ static void slow_words(FILE *f, const struct model *m)
 		if (p < 5 || p < SLOW_FACTOR * best || shown == 3)
 			continue;
 		fputs("; ", f);
-		html_esc(f, m->cname[i]);
-		fprintf(f, "'s connects slow (p50 %.3g ms, ", p);
-		html_esc(f, m->cname[fast]);
-		fprintf(f, " %.2g ms)", best);
+		html_esc(f, m->clabel[i]);
+		fprintf(f, _("'s connects slow (p50 %s ms, "), html_numf("%.3g", p, 0));
+		html_esc(f, m->clabel[fast]);
+		fprintf(f, _(" %s ms)"), html_numf("%.2g", best, 0));
 		shown++;
 	}
 }
@@ -239,24 +241,23 @@ static void outcome_words(FILE *f, const struct model *m)
 	}
 	if (n_out) {
 		name_list(f, m, out, n_out);
-		fputs(" locked out", f);
+		fputs(_(" locked out"), f);
 	}
 	if (n_some) {
 		fputs(n_out ? "; " : "", f);
 		name_list(f, m, some, n_some);
-		fputs(" lost some SYNs", f);
+		fputs(_(" lost some SYNs"), f);
 	}
 	if ((n_out || n_some) && n_never) {
 		fputs(", ", f);
 		name_list(f, m, never, n_never);
-		fputs(" never", f);
+		fputs(_(" never"), f);
 	}
 	if (!n_out && !n_some)
-		fprintf(f, "no SYN dropped%s", !failed ? ", every connect succeeded"
-				  : "");
+		fputs(!failed ? _("no SYN dropped, every connect succeeded") : _("no SYN dropped"), f);
 	slow_words(f, m);
 	if (!n_out && !n_some && failed)
-		fprintf(f, ", %lld of %lld connects failed", failed, att);
+		fprintf(f, _(", %s of %s connects failed"), html_dec(failed, 0), html_dec(att, 0));
 	free(out);
 }
 
@@ -275,18 +276,18 @@ static void verdict(FILE *f, const struct model *m)
 			first = e;
 	}
 	if (!n_checked)
-		fputs("<p class=\"verdict none\" id=\"verdict\">no prediction ([expect] is empty): ",
+		fputs(_("<p class=\"verdict none\" id=\"verdict\">no prediction ([expect] is empty): "),
 		      f);
 	else if (n_failed)
-		fputs("<p class=\"verdict fail\" id=\"verdict\">prediction FAILED: ", f);
+		fputs(_("<p class=\"verdict fail\" id=\"verdict\">prediction FAILED: "), f);
 	else
-		fputs("<p class=\"verdict held\" id=\"verdict\">prediction held: ", f);
+		fputs(_("<p class=\"verdict held\" id=\"verdict\">prediction held: "), f);
 	outcome_words(f, m);
 	if (first) {
 		fputs(" <span class=\"why\">(", f);
 		html_esc(f, html_jstr(first, "why", html_jstr(first, "check", "")));
 		if (n_failed > 1)
-			fprintf(f, "; %zu more failed", n_failed - 1);
+			fprintf(f, _("; %zu more failed"), n_failed - 1);
 		fputs(")</span>", f);
 	}
 	fputs("</p>\n", f);
@@ -308,31 +309,31 @@ static void header(FILE *f, const struct model *m)
 	fputs("<p class=\"meta\">Linux ", f);
 	html_esc(f, html_jstr(r, "kernel", "?"));
 	if (*html_jstr(r, "topology", "")) {
-		fputs(" · topology ", f);
+		fputs(_(" · topology "), f);
 		html_esc(f, html_jstr(r, "topology", ""));
 	}
-	fprintf(f, " · %zu client%s · ran %.1f s", m->n_clients, m->n_clients == 1 ? "" : "s",
-		html_jnum(r, "duration_s", 0));
+	fprintf(f, P_(" · %zu client · ran %s s", " · %zu clients · ran %s s", m->n_clients),
+		m->n_clients, html_dec(html_jnum(r, "duration_s", 0), 1));
 	if (m->gate)
-		fprintf(f, " · recycle gate on (record kept %g s, window %g tick)", m->paws_msl,
-			html_jnum(gate, "paws_window", 1));
+		fprintf(f, _(" · recycle gate on (record kept %s s, window %s tick)"),
+			html_dec(m->paws_msl, -1), html_dec(html_jnum(gate, "paws_window", 1), -1));
 	else
-		fputs(" · recycle gate off", f);
-	fputs(" · <a href=\"#large\" class=\"large-on\">large type</a>"
-	      "<a href=\"#\" class=\"large-off\">normal type</a></p>\n", f);
+		fputs(_(" · recycle gate off"), f);
+	fputs(_(" · <a href=\"#large\" class=\"large-on\">large type</a>"
+		"<a href=\"#\" class=\"large-off\">normal type</a></p>\n"), f);
 	if (json_is_true(json_object_get(r, "interrupted")))
-		fputs("<p class=\"warn\">The run was interrupted: the numbers are partial.</p>\n",
+		fputs(_("<p class=\"warn\">The run was interrupted: the numbers are partial.</p>\n"),
 		      f);
 	if (*html_jstr(r, "error", "")) {
-		fputs("<p class=\"warn\">Error: ", f);
+		fputs(_("<p class=\"warn\">Error: "), f);
 		html_esc(f, html_jstr(r, "error", ""));
 		fputs("</p>\n", f);
 	}
 	if (html_jnum(gate, "events_lost", 0) > 0)
 		fprintf(f,
-			"<p class=\"warn\">%.0f gate events were lost (ring buffer full): the "
-			"pictures miss some SYNs.</p>\n",
-			html_jnum(gate, "events_lost", 0));
+			_("<p class=\"warn\">%s gate events were lost (ring buffer full): the "
+			  "pictures miss some SYNs.</p>\n"),
+			html_dec(html_jnum(gate, "events_lost", 0), 0));
 	story(f, m);
 	html_clocks(f, m);
 	html_first_drops(f, m);
@@ -342,9 +343,9 @@ static void header(FILE *f, const struct model *m)
 
 static void page(FILE *f, struct model *m)
 {
-	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>twlab: ",
-	      f);
+	fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">\n"
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>twlab: ",
+		i18n_html_lang());
 	html_esc(f, html_jstr(m->res, "lab", "run"));
 	fprintf(f, "</title>\n<style>\n%s</style></head>\n<body><div id=\"large\">\n", css);
 	header(f, m);
@@ -356,9 +357,10 @@ static void page(FILE *f, struct model *m)
 	html_counters_table(f, m);
 	html_nat_table(f, m);
 	html_conntrack_table(f, m);
-	fputs("<footer class=\"note\"><p>Made by twlab from result.json and events.jsonl in the "
-	      "same folder. Hover a mark for details.</p></footer>\n</div></body></html>\n",
+	fputs(_("<footer class=\"note\"><p>Made by twlab from result.json and events.jsonl in the "
+		"same folder. Hover a mark for details.</p></footer>\n"),
 	      f);
+	fputs("</div></body></html>\n", f);
 }
 
 int report_html(json_t *result, FILE *events, FILE *out)

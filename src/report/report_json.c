@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include "i18n/i18n.h"
 #include "report/report.h"
 
 static const char *verdicts[] = {
@@ -95,6 +96,8 @@ static json_t *command_client_json(const struct run *r, size_t ci, const char *a
 		      "outcomes", "ok", N(k->connected), "not_connected",
 		      N(k->attempts - k->connected), "connect_ms", "p50", "p99", "max");
 #undef N
+	if (o && c->label[0])
+		json_object_set_new(o, "label", json_string(c->label));
 	if (o && c->ts_mode == TS_OFFSET && r->rt->client_ts_offset)
 		json_object_set_new(o, "ts_offset", json_integer(r->rt->client_ts_offset[ci]));
 	return o;
@@ -148,6 +151,8 @@ static json_t *client_json(const struct run *r, size_t ci)
 		      nl ? json_real(round3(pct(lat, nl, 50))) : json_null(), "p99",
 		      nl ? json_real(round3(pct(lat, nl, 99))) : json_null(), "max",
 		      nl ? json_real(round3(lat[nl - 1])) : json_null());
+	if (o && c->label[0])
+		json_object_set_new(o, "label", json_string(c->label));
 	if (o && c->ts_mode == TS_OFFSET && r->rt->client_ts_offset)
 		json_object_set_new(o, "ts_offset", json_integer(r->rt->client_ts_offset[ci]));
 	if (o && c->has_uptime)
@@ -283,6 +288,12 @@ static const char *client_name(const struct run *r, int c)
 	return c >= 0 && (size_t)c < r->lab->n_clients ? r->lab->clients[c].name : "?";
 }
 
+/* what a sentence calls client c: its label, else its name */
+static const char *client_label(const struct run *r, int c)
+{
+	return c >= 0 && (size_t)c < r->lab->n_clients ? topo_client_label(&r->lab->clients[c]) : "?";
+}
+
 /* the record event this drop was judged against: the last update for the same peer before */
 static const struct run_gate_event *recorded_by(const struct run *r, size_t i)
 {
@@ -301,23 +312,24 @@ static const struct run_gate_event *recorded_by(const struct run *r, size_t i)
 void report_drop_line(const struct run *r, size_t i, char *buf, size_t len)
 {
 	const struct run_gate_event *g = &r->gev[i], *rec = recorded_by(r, i);
-	char src[INET_ADDRSTRLEN], win[32];
+	char src[INET_ADDRSTRLEN], win[32], age[32];
 	uint32_t be = g->ev.saddr;
 
 	inet_ntop(AF_INET, &be, src, sizeof(src));
-	snprintf(win, sizeof(win), "%g s", r->lab->server.paws_msl_ms / 1000.0);
+	i18n_g(win, sizeof(win), r->lab->server.paws_msl_ms / 1000.0);
+	i18n_dec(age, sizeof(age), g->ev.rec_age_ns / 1e9, 1);
+	/* TSvals and their distance stay as the wire and tshark write them: a trainer looks
+	 * them up in the capture */
 	if (g->ev.verdict == RV_DROP_NO_TS)
 		snprintf(buf, len,
-			 "%s: SYN %s:%u dropped — it carries no timestamp and a record from %s is %.1f s old (window %s)",
-			 client_name(r, g->client), src, g->ev.sport,
-			 rec ? client_name(r, rec->client) : "this address", g->ev.rec_age_ns / 1e9,
-			 win);
+			 _("%s: SYN %s:%u dropped — it carries no timestamp and a record from %s is %s s old (window %s s)"),
+			 client_label(r, g->client), src, g->ev.sport,
+			 rec ? client_label(r, rec->client) : _("this address"), age, win);
 	else
 		snprintf(buf, len,
-			 "%s: SYN %s:%u dropped — TSval %u is %d behind the value recorded from %s %.1f s ago (window %s)",
-			 client_name(r, g->client), src, g->ev.sport, g->ev.tsval, g->behind,
-			 rec ? client_name(r, rec->client) : "this address", g->ev.rec_age_ns / 1e9,
-			 win);
+			 _("%s: SYN %s:%u dropped — TSval %u is %d behind the value recorded from %s %s s ago (window %s s)"),
+			 client_label(r, g->client), src, g->ev.sport, g->ev.tsval, g->behind,
+			 rec ? client_label(r, rec->client) : _("this address"), age, win);
 }
 
 struct line {

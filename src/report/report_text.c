@@ -1,21 +1,50 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
 #include <string.h>
+#include "i18n/i18n.h"
 #include "report/report.h"
 
 static const char *nat_str(const struct lab *lab)
 {
-	static const char *n[] = { "masquerade", "snat", "no NAT" };
+	static const char *n[] = { N_("masquerade"), N_("snat"), N_("no NAT") };
 
-	return lab->router.present ? n[lab->router.nat] : "no router";
+	return lab->router.present ? _(n[lab->router.nat]) : _("no router");
 }
 
-static void num(const json_t *v, char buf[24])
+/* a count in the language's digits; a command client that could not be counted: "-", not 0 */
+static void num(const json_t *v, char buf[I18N_NUM_MAX])
 {
 	if (json_is_integer(v))
-		snprintf(buf, 24, "%lld", json_integer_value(v));
+		i18n_int(buf, I18N_NUM_MAX, json_integer_value(v));
 	else
-		snprintf(buf, 24, "-");
+		snprintf(buf, I18N_NUM_MAX, "-");
+}
+
+static long long jint(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+/* characters, not bytes: labels and translations are UTF-8 */
+static int width(const char *s)
+{
+	int n = 0;
+
+	for (const char *c = s; *c; c++)
+		n += (*c & 0xc0) != 0x80;
+	return n;
+}
+
+/* s in a column of w characters */
+static void col(FILE *out, const char *s, int w, bool left)
+{
+	int n = width(s);
+
+	if (!left)
+		fprintf(out, "%*s", w > n ? w - n : 0, "");
+	fputs(s, out);
+	if (left)
+		fprintf(out, "%*s", w > n ? w - n : 0, "");
 }
 
 void report_text(const struct run *r, json_t *res, FILE *out)
@@ -24,58 +53,88 @@ void report_text(const struct run *r, json_t *res, FILE *out)
 	json_t *clients = json_object_get(res, "clients"), *gate = json_object_get(res, "gate");
 	json_t *c, *ex;
 	size_t i, shown = 0;
+	char n[7][I18N_NUM_MAX];
 
-	fprintf(out, "lab %s on Linux %s: %zu client%s, %s, server closes %s, recycle %s\n",
-		lab->name, r->kernel, lab->n_clients, lab->n_clients == 1 ? "" : "s", nat_str(lab),
-		lab->server.close == CLOSE_SERVER ? "first" : "second",
-		lab->server.recycle ? "on" : "off");
-	fprintf(out, "  %-12s %-15s %-7s %8s %9s %6s %11s %12s\n", "client", "address", "clock",
-		"attempts", "connected", "failed", "syn dropped", "connect p50");
+	fprintf(out, P_("lab %s on Linux %s: %zu client, %s, server closes %s, recycle %s\n",
+			"lab %s on Linux %s: %zu clients, %s, server closes %s, recycle %s\n",
+			lab->n_clients),
+		lab->name, r->kernel, lab->n_clients, nat_str(lab),
+		lab->server.close == CLOSE_SERVER ? _("first") : _("second"),
+		lab->server.recycle ? _("on") : _("off"));
+	if (lab->description)
+		fprintf(out, "  %s\n", lab->description);
+	fputs(" ", out);
+	/* the table's columns: left, left, left, then numbers to the right */
+	static const struct {
+		const char *head;
+		int w;
+	} cols[] = {
+		{ N_("client"), 12 },	   { N_("address"), 15 }, { N_("clock"), 7 },
+		{ N_("attempts"), 8 },	   { N_("connected"), 9 }, { N_("failed"), 6 },
+		{ N_("syn dropped"), 11 }, { N_("connect p50"), 12 },
+	};
+	int w[sizeof(cols) / sizeof(cols[0])];	/* a longer translated header widens its column */
+
+	for (size_t k = 0; k < sizeof(cols) / sizeof(cols[0]); k++) {
+		w[k] = width(_(cols[k].head)) > cols[k].w ? width(_(cols[k].head)) : cols[k].w;
+		fputs(" ", out);
+		col(out, _(cols[k].head), w[k], k < 3);
+	}
+	fputs("\n", out);
 	json_array_foreach(clients, i, c) {
 		if (i >= 20 && i + 1 < json_array_size(clients)) {
-			if (i == 20)
-				fprintf(out, "  ... %zu more in result.json\n",
-					json_array_size(clients) - 21);
+			if (i == 20) {
+				size_t more = json_array_size(clients) - 21;
+
+				fprintf(out, P_("  ... %zu more in result.json\n",
+						"  ... %zu more in result.json\n", more), more);
+			}
 			continue;
 		}
 		json_t *p50 = json_object_get(json_object_get(c, "connect_ms"), "p50");
-		char lat[32] = "-";
+		char lat[48] = "-", v[48];
 
 		if (json_is_number(p50))
-			snprintf(lat, sizeof(lat), "%.2f ms", json_number_value(p50));
-		/* a command client that could not be counted: "-", not 0 */
-		char att[24], ok[24], bad[24];
-
-		num(json_object_get(c, "attempts"), att);
-		num(json_object_get(c, "connected"), ok);
-		num(json_object_get(c, "failed"), bad);
-		fprintf(out, "  %-12s %-15s %-7s %8s %9s %6s %11lld %12s\n",
-			json_string_value(json_object_get(c, "name")),
+			snprintf(lat, sizeof(lat), "%s ms",
+				 i18n_dec(v, sizeof(v), json_number_value(p50), 2));
+		num(json_object_get(c, "attempts"), n[0]);
+		num(json_object_get(c, "connected"), n[1]);
+		num(json_object_get(c, "failed"), n[2]);
+		num(json_object_get(c, "syn_dropped"), n[3]);
+		const char *cells[] = {
+			json_string_value(json_object_get(c, "label")) ?:
+				json_string_value(json_object_get(c, "name")),
 			json_string_value(json_object_get(c, "address")),
-			json_string_value(json_object_get(c, "ts_mode")), att, ok, bad,
-			json_integer_value(json_object_get(c, "syn_dropped")), lat);
+			json_string_value(json_object_get(c, "ts_mode")), n[0], n[1], n[2], n[3], lat,
+		};
+		fputs(" ", out);
+		for (size_t k = 0; k < sizeof(cells) / sizeof(cells[0]); k++) {
+			fputs(" ", out);
+			col(out, cells[k] ?: "", w[k], k < 3);
+		}
+		fputs("\n", out);
 	}
 	if (json_is_true(json_object_get(gate, "enabled")) &&
 	    !strcmp(json_string_value(json_object_get(gate, "mode")) ?: "", "kernel"))
 		fprintf(out,
-			"  kernel's own tcp_tw_recycle: %lld SYNs dropped as the clients saw them (PAWSPassive %lld, ListenDrops %lld)\n",
-			json_integer_value(json_object_get(gate, "syn_dropped")),
-			json_integer_value(json_object_get(gate, "PAWSPassive")),
-			json_integer_value(json_object_get(gate, "ListenDrops")));
+			_("  kernel's own tcp_tw_recycle: %s SYNs dropped as the clients saw them (PAWSPassive %s, ListenDrops %s)\n"),
+			i18n_int(n[0], sizeof(n[0]), jint(gate, "syn_dropped")),
+			i18n_int(n[1], sizeof(n[1]), jint(gate, "PAWSPassive")),
+			i18n_int(n[2], sizeof(n[2]), jint(gate, "ListenDrops")));
 	else if (json_is_true(json_object_get(gate, "enabled")))
 		fprintf(out,
-			"  gate: %lld SYNs seen, %lld passed, %lld dropped (PAWSPassive %lld, ListenDrops %lld), %lld record updates\n",
-			json_integer_value(json_object_get(gate, "syn_seen")),
-			json_integer_value(json_object_get(gate, "syn_passed")),
-			json_integer_value(json_object_get(gate, "syn_dropped")),
-			json_integer_value(json_object_get(gate, "PAWSPassive")),
-			json_integer_value(json_object_get(gate, "ListenDrops")),
-			json_integer_value(json_object_get(gate, "records_updated")));
+			_("  gate: %s SYNs seen, %s passed, %s dropped (PAWSPassive %s, ListenDrops %s), %s record updates\n"),
+			i18n_int(n[0], sizeof(n[0]), jint(gate, "syn_seen")),
+			i18n_int(n[1], sizeof(n[1]), jint(gate, "syn_passed")),
+			i18n_int(n[2], sizeof(n[2]), jint(gate, "syn_dropped")),
+			i18n_int(n[3], sizeof(n[3]), jint(gate, "PAWSPassive")),
+			i18n_int(n[4], sizeof(n[4]), jint(gate, "ListenDrops")),
+			i18n_int(n[5], sizeof(n[5]), jint(gate, "records_updated")));
 	/* one drop per client, the first: what a trainer reads aloud */
 	for (size_t ci = 0; ci < lab->n_clients && shown < 5; ci++) {
 		for (i = 0; i < r->n_gev; i++) {
 			const struct run_gate_event *g = &r->gev[i];
-			char line[400];
+			char line[512];
 
 			if (g->client != (int)ci || g->ev.kind != EV_SYN ||
 			    (g->ev.verdict != RV_DROP_PAWS && g->ev.verdict != RV_DROP_NO_TS))
@@ -91,14 +150,15 @@ void report_text(const struct run *r, json_t *res, FILE *out)
 
 		const char *skip = json_string_value(json_object_get(ex, "skipped"));
 
+		/* the check is the topology's own text: not translated */
+		fputs("  expect ", out);
+		col(out, json_string_value(json_object_get(ex, "check")) ?: "", 40, true);
 		if (skip) {
-			fprintf(out, "  expect %-40s skipped (only on %s)\n",
-				json_string_value(json_object_get(ex, "check")), skip);
+			fprintf(out, _(" skipped (only on %s)\n"), skip);
 			continue;
 		}
-		fprintf(out, "  expect %-40s %s%s%s\n",
-			json_string_value(json_object_get(ex, "check")),
-			json_is_true(json_object_get(ex, "ok")) ? "ok" : "FAILED",
+		fprintf(out, " %s%s%s\n",
+			json_is_true(json_object_get(ex, "ok")) ? _("ok") : _("FAILED"),
 			why ? ": " : "", why ? why : "");
 	}
 }

@@ -276,6 +276,8 @@ static int client_key(struct parser *p, const char *key, const char *value)
 	}
 	if (!strcmp(key, "user"))
 		return topo_value_user(p, key, value, c->user, &c->user_line);
+	if (!strcmp(key, "label"))
+		return topo_value_label(p, key, value, c->label);
 	if (topo_is_sysctl_key(key))
 		return topo_add_sysctl(p, &c->sysctls, key, value);
 	return 1;

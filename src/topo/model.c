@@ -305,6 +305,11 @@ int topo_plan(struct lab *lab, struct topo_err *err)
 	return 0;
 }
 
+const char *topo_client_label(const struct lab_client *c)
+{
+	return c->label[0] ? c->label : c->name;
+}
+
 struct lab_client *topo_client(const struct lab *lab, const char *name)
 {
 	if (!lab || !name)

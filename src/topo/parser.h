@@ -78,6 +78,7 @@ struct parser {
 };
 
 /* value.c: user = NAME, resolved (getpwnam) into dst */
+int topo_value_label(struct parser *p, const char *key, const char *value, char *dst);
 int topo_value_user(struct parser *p, const char *key, const char *value, char *dst, int *ret_line);
 
 /* topo.c: errors (the first one is kept) and sections */

@@ -146,6 +146,9 @@ static int client_expand(struct parser *p)
 			return topo_enomem(p);
 		if (n > 1)	/* fits: checked above */
 			snprintf(c->name, sizeof(c->name), "%.*s%" PRIu32, TOPO_NAME_MAX, base, i);
+		if (n > 1 && c->label[0])	/* fits: topo_value_label keeps 8 bytes */
+			snprintf(c->label, sizeof(c->label), "%.*s %" PRIu32,
+				 TOPO_LABEL_MAX - 8, cur->label, i);
 		c->index = (int)lab->n_clients;
 		lab->n_clients++;
 		if (topo_names_add(&p->clients, c->name, c->index, &old) < 0)

@@ -14,6 +14,9 @@
 #define TOPO_MAX_CLIENTS 5000
 #define TOPO_MAX_SYSCTLS 2000000  /* in a lab, replicas counted: a few files' worth */
 #define TOPO_USER_MAX 64   /* user = NAME */
+/* label = João: a client's display name, any UTF-8 text up to TOPO_LABEL_MAX - 8 bytes (a
+ * replica appends " N") */
+#define TOPO_LABEL_MAX 64
 #define TOPO_ERR_MAX 512
 
 enum ts_mode { TS_OFFSET, TS_KERNEL, TS_SHARED, TS_OFF };
@@ -87,6 +90,7 @@ struct lab_client {
 	char *command_text;
 	char user[TOPO_USER_MAX];       /* as for the server */
 	int user_line;
+	char label[TOPO_LABEL_MAX];     /* "" = none: reports show the name */
 	struct topo_sysctls sysctls;
 	/* plan */
 	struct topo_addr addr;          /* on eth0 */
@@ -153,6 +157,8 @@ void topo_format_duration(uint64_t ms, char *buf, size_t len);
 /* The address plan (pure). Called by topo_load; exposed for tests. */
 int topo_plan(struct lab *lab, struct topo_err *err);
 
+/* What reports call client c: its label, else its name. */
+const char *topo_client_label(const struct lab_client *c);
 /* Node names: "server", "router", or a client name. */
 struct lab_client *topo_client(const struct lab *lab, const char *name);
 

@@ -349,6 +349,19 @@ int topo_value_user(struct parser *p, const char *key, const char *value, char *
 	return 0;
 }
 
+/* label = João: shown, never a namespace name. The value is UTF-8 already (every value is). */
+int topo_value_label(struct parser *p, const char *key, const char *value, char *dst)
+{
+	if (!*value)
+		return topo_bad_value(p, key, value, -EINVAL, "empty (leave the key out)");
+	if (strlen(value) > TOPO_LABEL_MAX - 8)
+		return topo_bad_value(p, key, value, -EINVAL, "longer than 56 bytes");
+	if (strchr(value, '\t'))
+		return topo_bad_value(p, key, value, -EINVAL, "a tab in a label");
+	snprintf(dst, TOPO_LABEL_MAX, "%s", value);
+	return 0;
+}
+
 /* wordexp(3) without command substitution or expansions: no shell ever runs. */
 int topo_value_command(struct parser *p, const char *key, const char *value, char ***ret_argv,
 			 char **ret_text)

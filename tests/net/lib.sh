@@ -3,6 +3,8 @@
 # Shared by the integration tests (kselftest style): a cleanup stack armed before anything is
 # created, bounded waits, "TEST: name [ OK ]" lines, and the leak check that follows each test.
 set -u
+# twlab speaks the runner's language (LC_ALL, LC_MESSAGES, LANG): the tests read English
+export LC_ALL=C.UTF-8
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TWLAB="$TOP/twlab"
 TMP=$(mktemp -d /tmp/twlab-test.XXXXXX)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* report_html: the page built from a small result.json and events.jsonl. */
-/* MODULES: report_html html_model html_charts html_tables */
+/* MODULES: report_html html_model html_charts html_tables i18n */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
