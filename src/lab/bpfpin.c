@@ -24,13 +24,18 @@ int bpfpin_mount(const char *lab, uint64_t *ret_dev)
 	snprintf(parent, sizeof(parent), "%s/bpf", undo_state_dir());
 	if (mkdir(undo_state_dir(), 0755) && errno != EEXIST)
 		return -errno;
-	if (mkdir(parent, 0700) && errno != EEXIST)
-		return -errno;
 	bpfpin_dir(lab, dir, sizeof(dir));
-	/* a folder left by a lab of the same name that died before its mount: reuse it only
-	 * when it is an empty directory (rmdir refuses anything else) */
-	if (mkdir(dir, 0700)) {
-		if (errno != EEXIST || rmdir(dir) || mkdir(dir, 0700))
+	/* another lab's removal may take the parent away between the two (its last folder):
+	 * then make it again. A folder left by a lab of the same name that died before its
+	 * mount is reused only when it is an empty directory (rmdir refuses anything else). */
+	for (int tries = 0;; tries++) {
+		if (mkdir(parent, 0700) && errno != EEXIST)
+			return -errno;
+		if (!mkdir(dir, 0700))
+			break;
+		if (errno == EEXIST && !rmdir(dir) && !mkdir(dir, 0700))
+			break;
+		if (errno != ENOENT || tries == 3)
 			return -errno;
 	}
 	if (mount("bpf", dir, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700")) {
@@ -90,5 +95,8 @@ int bpfpin_remove(const char *lab, uint64_t dev)
 		return -errno;
 	if (rmdir(dir) && errno != ENOENT)
 		return -errno;
+	/* and <state dir>/bpf once no lab has a folder there (state dir left as it was) */
+	snprintf(dir, sizeof(dir), "%s/bpf", undo_state_dir());
+	rmdir(dir);
 	return err;
 }
