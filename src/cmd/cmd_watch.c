@@ -87,6 +87,8 @@ int cmd_live_begin(struct run *r, uint16_t port, struct live_run *lr)
 
 void cmd_live_end(struct live_run *lr)
 {
+	if (lr->http)
+		live_http_push(lr->http, "end", "{\"why\":\"run\"}");
 	live_http_stop(lr->http);
 	live_free(lr->lv);
 	memset(lr, 0, sizeof(*lr));
@@ -197,6 +199,7 @@ static int watch_loop(struct watch *w, const char *lab, uint64_t dev, int sigfd)
 					continue;
 				if (!still_up(lab, dev)) {
 					printf("lab %s was removed: the live view ends\n", lab);
+					live_http_push(w->http, "end", "{\"why\":\"lab\"}");
 					stop = true;
 				} else if (!bpfpin_stats(w->pins, st)) {
 					push(w, "counters", live_counters_json(w->lv, st));

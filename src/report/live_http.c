@@ -98,12 +98,12 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 			if (pthread_cond_timedwait(&h->cond, &h->lock, &ts) == ETIMEDOUT)
 				break;
 	}
-	if (h->stopping) {
+	if (s->seq == h->next) {	/* stopping: once everything pushed is sent */
+		bool stop = h->stopping;
+
 		pthread_mutex_unlock(&h->lock);
-		return MHD_CONTENT_READER_END_OF_STREAM;
-	}
-	if (s->seq == h->next) {
-		pthread_mutex_unlock(&h->lock);
+		if (stop)
+			return MHD_CONTENT_READER_END_OF_STREAM;
 		n = snprintf(buf, max, ": keepalive\n\n");
 		return n < max ? (ssize_t)n : 0;
 	}

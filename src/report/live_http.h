@@ -27,7 +27,7 @@ int live_http_start(uint16_t port, struct live_http **ret, uint16_t *ret_port);
 void live_http_push(struct live_http *h, const char *event, const char *json);
 /* How many streams are open now. */
 int live_http_streams(struct live_http *h);
-/* End every stream and stop. */
+/* End every stream, once it has sent what was pushed, and stop. */
 void live_http_stop(struct live_http *h);
 
 #endif

@@ -12,6 +12,8 @@ static const struct {
 	{ "waiting", "connecting to twlab…" },
 	{ "live", "live: each SYN the server judges appears here as it happens" },
 	{ "lost", "connection to twlab lost: retrying" },
+	{ "end_run", "the run is over: the report has the whole story" },
+	{ "end_lab", "the lab was removed" },
 	{ "syn_seen", "SYNs seen" },
 	{ "syn_passed", "SYNs passed" },
 	{ "syn_dropped", "SYNs dropped" },
@@ -80,19 +82,20 @@ char *live_page_html(void)
 static const char css[] =
 	"body{font:22px/1.4 'DejaVu Sans',Verdana,Arial,sans-serif;color:#111;background:#fff;"
 	"margin:0;padding:16px 28px;overflow-wrap:anywhere}\n"
-	"h1{font-size:1.8em;margin:0 0 4px}h2{font-size:1.3em;margin:1em 0 8px;"
+	"h1{font-size:1.6em;margin:0 0 4px}h2{font-size:1.3em;margin:1em 0 8px;"
 	"border-bottom:2px solid #ccc}\n"
 	".description{font-size:1.1em;font-style:italic;margin:4px 0}\n"
 	".status{margin:4px 0;font-weight:bold}.status.wait{color:#a33a00}.status.live{color:#1a6b1a}\n"
 	".note{color:#333}\n"
-	".counters{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}\n"
-	".ctr{flex:1 1 180px;border:2px solid #bbb;border-radius:10px;padding:8px 14px}\n"
-	".ctr .v{display:block;font-size:2.4em;font-weight:bold;font-variant-numeric:tabular-nums}\n"
+	".counters{display:flex;flex-wrap:wrap;gap:12px;margin:10px 0}\n"
+	".ctr{flex:1 1 180px;border:2px solid #bbb;border-radius:10px;padding:4px 14px}\n"
+	".ctr .v{font-size:2em;font-weight:bold;font-variant-numeric:tabular-nums;"
+	"margin-right:10px}\n"
 	".ctr .k{font-size:0.95em}.ctr.bad .v{color:#a33a00}.ctr.ok .v{color:#1a6b1a}\n"
 	".clients{display:flex;flex-wrap:wrap;gap:12px}\n"
-	".client{flex:1 1 260px;border:2px solid #bbb;border-radius:10px;padding:8px 14px}\n"
+	".client{flex:1 1 260px;border:2px solid #bbb;border-radius:10px;padding:4px 14px}\n"
 	".client.locked{border-color:#a33a00;background:#fbeee8}\n"
-	".client .name{font-size:1.4em;font-weight:bold}.client .clock{color:#333}\n"
+	".client .name{font-size:1.4em;font-weight:bold;margin-right:12px}.client .clock{color:#333}\n"
 	".client .n{font-variant-numeric:tabular-nums}.client .bad{color:#a33a00;font-weight:bold}\n"
 	".feed{list-style:none;margin:0;padding:0}\n"
 	".feed li{padding:6px 10px;margin:0 0 6px;border-left:8px solid #bbb;background:#f4f4f4}\n"
@@ -128,8 +131,8 @@ static const char js[] =
 	"}\n"
 	"function card(c) {\n"
 	"  const d = el('div', 'client'); d.dataset.client = c.name;\n"
-	"  d.append(el('div', 'name', c.name));\n"
-	"  d.append(el('div', 'clock', c.uptime_s !== undefined ? S.uptime + ' ' + dur(c.uptime_s)"
+	"  d.append(el('span', 'name', c.name));\n"
+	"  d.append(el('span', 'clock', c.uptime_s !== undefined ? S.uptime + ' ' + dur(c.uptime_s)"
 	" : c.ts_offset !== undefined ? S.offset + ' ' + c.ts_offset : S.clock_host));\n"
 	"  const n = el('div', 'n');\n"
 	"  const p = el('span', '', '0'), x = el('span', 'bad', '0');\n"
@@ -175,6 +178,10 @@ static const char js[] =
 	"  const ev = JSON.parse(m.data);\n"
 	"  add('connect', ev.outcome === 'ok' ? 'passed' : ev.outcome === 'syn' ? 'connect' : "
 	"'dropped', S.connect, ev);\n"
+	"});\n"
+	"es.addEventListener('end', (m) => {\n"
+	"  es.close();\n"
+	"  status(JSON.parse(m.data).why === 'run' ? 'end_run' : 'end_lab', 'wait');\n"
 	"});\n"
 	"es.addEventListener('counters', (m) => {\n"
 	"  const c = JSON.parse(m.data);\n"
