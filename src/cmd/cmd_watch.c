@@ -23,8 +23,8 @@ static const char usage[] =
 	"  Serve the live view of a lab made with twlab up on http://127.0.0.1:PORT/ (this\n"
 	"  machine only; the URL is printed): each SYN the recycle gate judges, with its\n"
 	"  reason, each record, each connect and the gate's counters, as they happen. Open it\n"
-	"  in a browser, then e.g. twlab exec LAB bob -- curl http://SERVER:PORT/. Runs until\n"
-	"  Ctrl-C, or until the lab is removed.\n"
+	"  in a browser, then e.g. twlab exec LAB bob -- curl --http0.9 http://SERVER:PORT/.\n"
+	"  Runs until Ctrl-C, or until the lab is removed.\n"
 	"  --port N         listen on port N (default: a free port)\n"
 	"  --topology FILE  the lab's topology file, when the one twlab up was given has moved\n"
 	"                   (a relative path is read from the current folder)\n";
