@@ -99,6 +99,7 @@ struct watch {
 	struct live_http *http;
 	struct bpfpin_view *pins;
 	struct ct_watch *ct;
+	uint64_t start_ns;
 };
 
 static void push(struct watch *w, const char *event, char *json)
@@ -119,8 +120,13 @@ static void on_gate(const struct recycle_event *ev, void *ctx)
 {
 	struct watch *w = ctx;
 	const char *event;
-	char *j = live_gate_json(w->lv, ev, -1, &event);
+	char *j;
 
+	/* what the ring kept from before (twlab up --clients, nobody reading): the counters
+	 * have it; the view starts now, where the NAT mappings are known */
+	if (ev->t_ns < w->start_ns)
+		return;
+	j = live_gate_json(w->lv, ev, -1, &event);
 	push(w, event, j);
 }
 
@@ -305,7 +311,8 @@ int cmd_watch(int argc, char **argv)
 		code = EXIT_OTHER;
 		goto out;
 	}
-	if (live_new(lab, mono_ns(), &w.lv)) {
+	w.start_ns = mono_ns();
+	if (live_new(lab, w.start_ns, &w.lv)) {
 		code = EXIT_OTHER;
 		goto out;
 	}

@@ -88,7 +88,8 @@ static const char *name_of(const struct live *lv, int c)
 
 static char *dump(json_t *o)
 {
-	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	/* 9 digits: milliseconds of a run hours long, not 0.30880393499999997 */
+	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
 
 	json_decref(o);
 	return s;

@@ -30,6 +30,7 @@ def main():
     buf = b''
     n = [0]
     events = []
+    cmdp = [None]
 
     def send(method, params=None, session=None, timeout=20):
         nonlocal buf
@@ -81,11 +82,13 @@ def main():
         sel = 'li.syn.%s[data-client="%s"]' % (verdict, client)
         before = send('Runtime.evaluate', {'expression': 'document.querySelectorAll(%s).length'
                                            % json.dumps(sel), 'returnByValue': True}, s)['result']['value']
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+        t0 = time.monotonic()
+        cmdp[0] = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         text = wait(s, "(() => { const l = document.querySelectorAll(%s); return l.length > %d "
                     "&& l[0].textContent; })()" % (json.dumps(sel), before), 10,
                     'a new %s entry for %s' % (verdict, client))
-        print('page shows: ' + text)
+        print('page shows, %d ms after the command started: %s'
+              % ((time.monotonic() - t0) * 1000, text))
         # what a projector shows: no sideways scrolling, no text under 14 px
         m = wait(s, """(() => {
             let min = 99;
@@ -115,6 +118,12 @@ def main():
         print('error: %s' % e)
         return 1
     finally:
+        if cmdp[0]:
+            try:
+                cmdp[0].wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                cmdp[0].kill()
+                cmdp[0].wait()
         try:
             send('Browser.close', timeout=5)
         except Exception:
