@@ -76,8 +76,9 @@ int bpfpin_prove(const char *lab, uint64_t dev, char *why, size_t len)
 		return -ENOENT;
 	}
 	if (st.st_dev != dev) {
-		snprintf(why, len, "bpffs %s is not the one this lab mounted (dev %llu, recorded %llu)",
-			 dir, (unsigned long long)st.st_dev, (unsigned long long)dev);
+		snprintf(why, len,
+			 "bpffs %s is not the one this lab mounted (dev %llu, recorded %llu)", dir,
+			 (unsigned long long)st.st_dev, (unsigned long long)dev);
 		return -EPERM;
 	}
 	return 0;

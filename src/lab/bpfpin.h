@@ -22,8 +22,9 @@ struct lab_rt;
 void bpfpin_dir(const char *lab, char *buf, size_t len);
 /* Mount a bpffs at bpfpin_dir(lab) (mode 0700); *ret_dev is its st_dev. */
 int bpfpin_mount(const char *lab, uint64_t *ret_dev);
-/* (bpfpin_gate.c) Mount the lab's bpffs, journal it (kind pin) and pin the gate's ring buffer and counters
- * there. rt->gate must be attached. 0 or a negative errno (rt->err says what failed). */
+/* (bpfpin_gate.c) Mount the lab's bpffs, journal it (kind pin) and pin the gate's ring buffer
+ * and counters there. rt->gate must be attached. 0 or a negative errno (rt->err says what
+ * failed). */
 int bpfpin_gate(struct lab_rt *rt);
 /* Is <state dir>/bpf/<lab> still the bpffs mount with st_dev dev? 0; -ENOENT: no such mount
  * there any more (nothing to do); -EPERM: something else is there (why says what). */
