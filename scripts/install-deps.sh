@@ -8,7 +8,7 @@ set -euo pipefail
 build_pkgs=(make gcc clang llvm pkg-config
 	libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libnl-idiag-3-dev
 	libbpf-dev bpftool libnftables-dev libpcap-dev libinih-dev libjansson-dev
-	libwiretap-dev libwsutil-dev libglib2.0-dev
+	libwiretap-dev libwsutil-dev libglib2.0-dev libmicrohttpd-dev
 	iproute2 nftables gettext)
 test_pkgs=(libcmocka-dev ethtool tshark procps psmisc jq time util-linux bc chromium fonts-dejavu-core curl)
 # twlab verify --kernel: QEMU, a static busybox for the guest's initramfs, cpio to pack it

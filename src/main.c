@@ -15,6 +15,7 @@ static const struct {
 	{ "exec", cmd_exec, "run a command inside a node of a running lab" },
 	{ "down", cmd_down, "remove a lab" },
 	{ "ls", cmd_ls, "list the labs on this machine" },
+	{ "watch", cmd_watch, "serve the live view of a lab made with up (127.0.0.1)" },
 	{ "clean", cmd_clean, "remove every lab whose twlab is gone" },
 	{ "verify", cmd_verify, "conformance suite: TIME_WAIT/PAWS/timestamp/NAT behaviour of a kernel" },
 	{ "bisect", cmd_bisect, "find the first kernel of a list where a verify test's behaviour changes" },

@@ -4,6 +4,7 @@
 #define TWLAB_CMD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <signal.h>
 #include "topo/topo.h"
 
@@ -33,6 +34,15 @@ int cmd_kernel_resolve(const char *spec, char *vmlinuz, size_t vlen, char *modul
 int cmd_verify_kernel(const char *spec, const char *modules, int timeout_s, char **guest,
 		      int n_guest, struct verify_suite *ret);
 int cmd_audit(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+/* The live view (cmd_watch.c). --port's value: 0 or EXIT_USAGE (message printed). */
+int cmd_live_port(const char *arg, uint16_t *ret);
+struct run;
+struct live_run;
+/* twlab run --live: serve the view of r on 127.0.0.1:port (the URL printed) and hook it into
+ * the run loop. 0 or an exit code (message printed). */
+int cmd_live_begin(struct run *r, uint16_t port, struct live_run *lr);
+void cmd_live_end(struct live_run *lr);
 
 void cmd_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Load a topology; prints "twlab: FILE:LINE: key 'K': why" and returns EXIT_USAGE on error. */

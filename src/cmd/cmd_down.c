@@ -126,7 +126,7 @@ static void dry_run(struct undo *u)
 		const struct undo_entry *e = &u->v[i];
 		int err;
 
-		if (e->kind != UNDO_NETNS && e->kind != UNDO_PROC)
+		if (e->kind != UNDO_NETNS && e->kind != UNDO_PROC && e->kind != UNDO_PIN)
 			continue;
 		err = undo_entry_prove(u, e, why, sizeof(why));
 		if (err == -EPERM)
@@ -135,6 +135,9 @@ static void dry_run(struct undo *u)
 			printf("lab %s: already gone: %s\n", u->lab, why);
 		else if (e->kind == UNDO_NETNS)
 			printf("lab %s: would remove netns %s\n", u->lab, e->name);
+		else if (e->kind == UNDO_PIN)
+			printf("lab %s: would unmount bpffs %s/%s\n", u->lab, undo_state_dir(),
+			       e->name);
 		else
 			printf("lab %s: would kill %s (pid %llu) in %s\n", u->lab, e->name,
 			       (unsigned long long)e->id, e->ns);

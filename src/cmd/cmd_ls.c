@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cmd/cmd.h"
+#include "lab/bpfpin.h"
 #include "lab/undo.h"
 
 /* Call fn for every lab that has a state file. */
@@ -29,6 +30,24 @@ int cmd_foreach_lab(int (*fn)(const char *lab, void *ctx), void *ctx)
 	}
 	closedir(d);
 	return code;
+}
+
+/* A lab made with twlab up pins its gate (lab/bpfpin.h): its counters, read from there. */
+static void show_gate(const struct undo *u)
+{
+	uint64_t st[RS__MAX];
+	struct bpfpin_view *v;
+
+	for (size_t i = 0; i < u->n; i++) {
+		if (u->v[i].kind != UNDO_PIN || bpfpin_open(u->lab, u->v[i].id, &v))
+			continue;
+		if (!bpfpin_stats(v, st))
+			printf("  gate: %llu SYNs passed, %llu dropped",
+			       (unsigned long long)st[RS_SYN_PASSED],
+			       (unsigned long long)st[RS_SYN_DROPPED]);
+		bpfpin_close(v);
+		return;
+	}
 }
 
 static int show(const char *lab, void *ctx)
@@ -67,6 +86,8 @@ static int show(const char *lab, void *ctx)
 		printf("  (its twlab died: twlab clean removes it)");
 	if (!strcmp(state, "unknown"))
 		printf("  (no valid header: twlab down %s removes what it can prove)", lab);
+	if (!strcmp(state, "up"))
+		show_gate(&u);
 	if (u.n_skip)
 		printf("  (%zu bad %s in the state file: twlab down reports and skips %s)", u.n_skip,
 		       u.n_skip == 1 ? "line" : "lines", u.n_skip == 1 ? "it" : "them");
@@ -80,7 +101,10 @@ int cmd_ls(int argc, char **argv)
 	if (argc != 1) {
 		bool help = !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h");
 
-		fputs("usage: twlab ls\n  List the labs on this machine.\n", help ? stdout : stderr);
+		fputs("usage: twlab ls\n"
+		      "  List the labs on this machine; for a lab made with twlab up, also its\n"
+		      "  recycle gate's counters (SYNs passed and dropped so far).\n",
+		      help ? stdout : stderr);
 		return help ? EXIT_DONE : EXIT_USAGE;
 	}
 	return cmd_foreach_lab(show, NULL);

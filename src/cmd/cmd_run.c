@@ -19,6 +19,7 @@
 #include "i18n/i18n.h"
 #include "run/expect.h"
 #include "lab/lab.h"
+#include "report/live.h"
 #include "report/report.h"
 #include "report/report_html.h"
 #include "run/outdir.h"
@@ -28,6 +29,7 @@ static const char usage[] =
 	"usage: twlab run TOPOLOGY [--out DIR] [--capture[=all]] [--seed N] [--name NAME]\n"
 	"                          [--quiet] [-v] [--lang es|pt|en]\n"
 	"                          [--kernel VMLINUZ [--modules DIR] [--timeout S]]\n"
+	"                          [--live [--port N]]\n"
 	"  Build the lab, run its schedule, tear it down, and write DIR/result.json,\n"
 	"  DIR/events.jsonl and DIR/report.html (default DIR: out/<lab>, made when missing);\n"
 	"  each command's output in DIR/logs/<node>.log; prints each command it starts on stderr.\n"
@@ -44,6 +46,9 @@ static const char usage[] =
 	"  --lang L       the summary, the drop sentences and report.html in Spanish (es),\n"
 	"                 Brazilian Portuguese (pt) or English (en); default: from LC_ALL,\n"
 	"                 LC_MESSAGES or LANG (no locale needs to be installed)\n"
+	"  --live         serve the live view of the run on http://127.0.0.1:PORT/ while it\n"
+	"                 runs (the URL is printed; as twlab watch shows a lab made with up);\n"
+	"                 --port N: that port (default: a free one)\n"
 	"  --kernel K     run the lab inside kernel K in QEMU (scripts/run-in-vm.sh; the\n"
 	"                 host root shared read-only) and bring the results back to DIR;\n"
 	"                 --modules: the kernel's lib/modules/VERSION; --timeout: for the VM\n"
@@ -269,13 +274,17 @@ int cmd_run(int argc, char **argv)
 		{ "capture", optional_argument, NULL, 'c' },
 		{ "kernel", required_argument, NULL, 'k' }, { "modules", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 't' }, { "lang", required_argument, NULL, 'l' },
+		{ "live", no_argument, NULL, 'L' }, { "port", required_argument, NULL, 'P' },
 		{}
 	};
 	const char *kernel = NULL, *modules = NULL;
-	char *pass[12];
+	char *pass[16];
 	int n_pass = 0, timeout_s = 600;
 	const char *out = NULL, *name = NULL, *seed = NULL, *lang = NULL;
 	bool quiet = false, verbose = false, all_ok = true, capture = false, capture_all = false;
+	bool live = false, live_port_set = false;
+	uint16_t live_port = 0;
+	struct live_run lr = {};
 	char outbuf[512];
 	struct outdir od = { .fd = -1 }, capdir = { .fd = -1 }, logd = { .fd = -1 };
 	uint32_t *ts_offset;
@@ -288,6 +297,10 @@ int cmd_run(int argc, char **argv)
 	int c, err, sigfd, code;
 
 	while ((c = getopt_long(argc, argv, "o:s:n:qvh", opts, NULL)) != -1) {
+		if (n_pass > (int)(sizeof(pass) / sizeof(pass[0])) - 3) {	/* room for 2 + NULL */
+			cmd_err("too many options");
+			return EXIT_USAGE;
+		}
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 's':
@@ -328,11 +341,18 @@ int cmd_run(int argc, char **argv)
 			}
 			capture_all = optarg != NULL;
 			break;
+		case 'L': live = true; break;
+		case 'P':
+			if (cmd_live_port(optarg, &live_port))
+				return EXIT_USAGE;
+			live_port_set = true;
+			break;
 		case 'h': fputs(usage, stdout); return EXIT_DONE;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
 	}
-	if (optind + 1 != argc || (modules && !kernel)) {
+	if (optind + 1 != argc || (modules && !kernel) || (live_port_set && !live) ||
+	    (live && kernel)) {
 		fputs(usage, stderr);
 		return EXIT_USAGE;
 	}
@@ -400,7 +420,13 @@ int cmd_run(int argc, char **argv)
 	run.progress = !quiet && isatty(STDOUT_FILENO);
 	run.capture_dir = capture ? &capdir : NULL;
 	run.capture_clients = capture_all;
+	if (live && (code = cmd_live_begin(&run, live_port, &lr))) {
+		lab_down(&rt);
+		goto free_lab;
+	}
 	err = run_exec(&run);
+	if (live)
+		cmd_live_end(&lr);
 	/* result.json reports each client's offset: keep it from lab_down, which frees it */
 	ts_offset = rt.client_ts_offset;
 	rt.client_ts_offset = NULL;

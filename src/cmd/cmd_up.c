@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cmd/cmd.h"
+#include "lab/bpfpin.h"
 #include "lab/lab.h"
 #include "run/run.h"
 
@@ -59,6 +60,8 @@ int cmd_up(int argc, char **argv)
 	if (code)
 		goto out;
 	err = lab_gate_attach(&rt);
+	if (!err)
+		err = bpfpin_gate(&rt);	/* for twlab watch and ls */
 	if (err) {
 		snprintf(err_buf, sizeof(err_buf), "%s", rt.err);
 	} else {

@@ -101,6 +101,13 @@ int gate_stats(const struct gate *g, uint64_t stats[RS__MAX])
 	return tc_percpu_sum(g->skel->maps.stats, RS__MAX, stats);
 }
 
+int gate_pin(const struct gate *g, const char *events_path, const char *stats_path)
+{
+	int err = bpf_map__pin(g->skel->maps.events, events_path);
+
+	return err ? err : bpf_map__pin(g->skel->maps.stats, stats_path);
+}
+
 void gate_free(struct gate *g)
 {
 	if (!g)

@@ -28,6 +28,9 @@ typedef void (*gate_event_fn)(const struct recycle_event *ev, void *ctx);
 int gate_consume(struct gate *g, gate_event_fn fn, void *ctx);
 /* The gate's counters (enum recycle_stat). */
 int gate_stats(const struct gate *g, uint64_t stats[RS__MAX]);
+/* Pin the ring buffer and the counters at these paths (in a bpffs): they outlive this process
+ * for as long as the programs stay attached or the pins exist. */
+int gate_pin(const struct gate *g, const char *events_path, const char *stats_path);
 /* Detach (the caller must be in the server's netns, or the netns is about to go) and free. */
 void gate_free(struct gate *g);
 

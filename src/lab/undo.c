@@ -14,13 +14,14 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <jansson.h>
+#include "lab/bpfpin.h"
 #include "lab/cgroup.h"
 #include "lab/netns.h"
 #include "lab/nl.h"
 #include "lab/undo.h"
 #include "topo/topo.h"
 
-static const char *kinds[] = { "netns", "proc", "link", "nft", "bpf", "cgroup" };
+static const char *kinds[] = { "netns", "proc", "link", "nft", "bpf", "cgroup", "pin" };
 
 const char *undo_kind_str(enum undo_kind k)
 {
@@ -101,6 +102,8 @@ static json_t *entry_json(const struct undo_entry *e)
 		json_object_set_new(o, "pid", json_integer(e->id));
 		json_object_set_new(o, "start", json_integer(e->start));
 	}
+	if (e->kind == UNDO_PIN)
+		json_object_set_new(o, "dev", json_integer(e->id));
 	if (e->hub_links)
 		json_object_set_new(o, "hub_links", json_integer(e->hub_links));
 	return o;
@@ -236,6 +239,8 @@ static int parse_entry(json_t *o, struct undo_entry *e, char *why, size_t len)
 		err = get_str(o, "ns", false, e->ns, sizeof(e->ns), why, len);
 	if (!err && (e->kind == UNDO_NETNS || e->kind == UNDO_CGROUP))
 		err = get_int(o, "ino", true, 1, INT64_MAX, &e->id, why, len);
+	if (!err && e->kind == UNDO_PIN)
+		err = get_int(o, "dev", true, 1, INT64_MAX, &e->id, why, len);
 	if (!err && e->kind == UNDO_NETNS)
 		err = get_int(o, "hub_links", false, 0, 1 << 20, &hub, why, len);
 	if (!err && e->kind == UNDO_PROC)
@@ -319,6 +324,20 @@ int undo_entry_check(const char *lab, const struct undo_entry *e, char *why, siz
 			return whyf(why, len, "cgroup %s has no inode (\"ino\")", e->name);
 		if (e->ns[0])
 			return whyf(why, len, "cgroup %s has an \"ns\"", e->name);
+		return 0;
+	}
+	case UNDO_PIN: {
+		/* like the cgroup: the mount point is rebuilt from the lab's name (bpfpin_dir) */
+		char want[sizeof(e->name)];
+
+		snprintf(want, sizeof(want), "bpf/%s", lab);
+		if (strcmp(e->name, want))
+			return whyf(why, len, "pin \"%s\" is not %s", esc(e->name, b, sizeof(b)),
+				    want);
+		if (!e->id)
+			return whyf(why, len, "pin %s has no device (\"dev\")", e->name);
+		if (e->ns[0])
+			return whyf(why, len, "pin %s has an \"ns\"", e->name);
 		return 0;
 	}
 	case UNDO_LINK:
@@ -419,6 +438,8 @@ int undo_entry_prove(const struct undo *u, const struct undo_entry *e, char *why
 	why[0] = 0;
 	if (e->kind == UNDO_NETNS)
 		return prove_netns(u->lab, e, &ino, why, len);
+	if (e->kind == UNDO_PIN)
+		return bpfpin_prove(u->lab, e->id, why, len);
 	if (e->kind != UNDO_PROC)
 		return -ENOENT;
 	if (proc_protected(pid))
@@ -477,6 +498,9 @@ static int load_line(struct undo *u, const char *line, int lineno)
 		} else {
 			u->owner = owner;
 			u->owner_start = start;
+			/* for twlab watch; a path too long to keep is simply not known */
+			get_str(o, "topology", false, u->topology, sizeof(u->topology), why,
+				sizeof(why));
 		}
 	} else if (json_is_string(kind) && !strcmp(json_string_value(kind), "owner")) {
 		err = get_int(o, "owner", true, 0, 0, &owner, why, sizeof(why));
@@ -694,6 +718,16 @@ int undo_run(struct undo *u, int timeout_ms)
 		else if (e == -ESTALE)	/* replaced meanwhile by one we did not make */
 			skip_add(u, en->line, "namespace was replaced by another one while removing");
 		else if (!err)
+			err = e;
+	}
+	/* 5. the lab's bpffs (its pins go with it), when it is still the mount we made */
+	for (size_t i = u->n; i-- > 0;) {
+		if (u->v[i].kind != UNDO_PIN)
+			continue;
+		e = undo_entry_prove(u, &u->v[i], why, sizeof(why));
+		if (e == -EPERM)
+			skip_add(u, u->v[i].line, why);
+		else if ((e = bpfpin_remove(u->lab, u->v[i].id)) && e != -ENOENT && !err)
 			err = e;
 	}
 	free(inos);

@@ -21,14 +21,16 @@
 
 #define UNDO_STATE_DIR "/run/twlab"   /* $TWLAB_STATE_DIR overrides it (tests) */
 
-enum undo_kind { UNDO_NETNS, UNDO_PROC, UNDO_LINK, UNDO_NFT, UNDO_BPF, UNDO_CGROUP, UNDO__MAX };
+enum undo_kind { UNDO_NETNS, UNDO_PROC, UNDO_LINK, UNDO_NFT, UNDO_BPF, UNDO_CGROUP, UNDO_PIN,
+		 UNDO__MAX };
 
 struct undo_entry {
 	enum undo_kind kind;
 	char name[64];       /* netns name; link/table/program name; process role; CGROUP: for
 			      * the record only (the path is made from the lab's name) */
 	char ns[64];         /* the lab namespace an inner object lives in */
-	uint64_t id;         /* NETNS: nsfs inode; PROC: pid; CGROUP: directory inode */
+	uint64_t id;         /* NETNS: nsfs inode; PROC: pid; CGROUP: directory inode; PIN: the
+			      * st_dev of the lab's bpffs mount (lab/bpfpin.h) */
 	uint64_t start;      /* PROC: start time (/proc/PID/stat field 22) */
 	int hub_links;       /* NETNS: links it has once every client veth is gone (0: no wait) */
 	int line;            /* the state file line it was read from (0: made by this process) */
@@ -45,6 +47,7 @@ struct undo {
 	char path[256];
 	int fd;
 	pid_t owner;         /* 0: detached (twlab up) */
+	char topology[256];  /* load: the header's topology file, as given to up or run */
 	uint64_t owner_start;
 	bool torn;           /* load: the last line was cut short */
 	bool no_header;      /* load: line 1 is not a valid header (owner unknown) */

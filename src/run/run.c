@@ -577,6 +577,8 @@ static int loop_run(struct run *r, struct loop *l)
 					capture_tick(l->cap[c]);
 			}
 		}
+		if (r->live)
+			r->live(r, r->live_ctx);
 	}
 	read_records(r, l);
 	show_progress(r, l, true);
@@ -780,6 +782,8 @@ stop:
 								    cc.syn_retransmits };
 	}
 	attribute(r);
+	if (r->live)
+		r->live(r, r->live_ctx);
 	{
 		int e = snapshot(r, &r->after, true);
 

@@ -69,6 +69,10 @@ struct run {
 	struct counters *before, *after;
 	size_t n_nodes;
 	char kernel[128];
+	/* twlab run --live (report/live.h): called after each round of events the loop read,
+	 * and once at the end; NULL without */
+	void (*live)(struct run *r, void *ctx);
+	void *live_ctx;
 };
 
 void run_init(struct run *r, struct lab_rt *rt, int sigfd);

@@ -45,6 +45,8 @@ wait_for() {
 leftovers() { # LAB
 	ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^twl-$1-" | sed 's/^/netns /'
 	[ -e "/run/twlab/$1.json" ] && echo "state /run/twlab/$1.json"
+	grep -q " /run/twlab/bpf/$1 " /proc/mounts && echo "bpffs /run/twlab/bpf/$1"
+	[ -e "/run/twlab/bpf/$1" ] && echo "folder /run/twlab/bpf/$1"
 	local p
 	for p in $(pgrep -f "twlab (run|up) .*" 2>/dev/null); do
 		tr '\0' ' ' </proc/$p/cmdline 2>/dev/null | grep -q -- "$1" && echo "process $p"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The pure checks on what a state file says (undo_entry_check, the line parser in undo_load,
  * the name checks): every rule that keeps down and clean off what twlab did not make. */
-/* MODULES: undo cgroup netns nl topo value keys kver model */
+/* MODULES: undo bpfpin cgroup netns nl topo value keys kver model */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -123,6 +123,24 @@ static void test_cgroup_entries(void **state)
 	e.id = 0;
 	expect("demo", e, "no inode");
 	e.id = 1234;
+	snprintf(e.ns, sizeof(e.ns), "twl-demo-server");
+	expect("demo", e, "has an \"ns\"");
+}
+
+/* The lab's bpffs: only bpf/<this lab>, with the device that proves it */
+static void test_pin_entries(void **state)
+{
+	struct undo_entry e = { .kind = UNDO_PIN, .id = 77 };
+
+	snprintf(e.name, sizeof(e.name), "bpf/demo");
+	expect("demo", e, NULL);
+	expect("other", e, "is not bpf/other");
+	snprintf(e.name, sizeof(e.name), "bpf/../../sys/fs/bpf");
+	expect("demo", e, "is not bpf/demo");
+	snprintf(e.name, sizeof(e.name), "bpf/demo");
+	e.id = 0;
+	expect("demo", e, "no device");
+	e.id = 77;
 	snprintf(e.ns, sizeof(e.ns), "twl-demo-server");
 	expect("demo", e, "has an \"ns\"");
 }
@@ -288,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_proc_rules),
 		cmocka_unit_test(test_inner_objects_name_a_lab_namespace),
 		cmocka_unit_test(test_cgroup_entries),
+		cmocka_unit_test(test_pin_entries),
 		cmocka_unit_test(test_lab_names),
 		cmocka_unit_test(test_netns_paths_stay_in_run_dir),
 		cmocka_unit_test(test_load_skips_bad_lines),
