@@ -58,7 +58,7 @@ void report_text(const struct run *r, json_t *res, FILE *out)
 	if (json_is_true(json_object_get(gate, "enabled")) &&
 	    !strcmp(json_string_value(json_object_get(gate, "mode")) ?: "", "kernel"))
 		fprintf(out,
-			"  kernel's own tcp_tw_recycle: %lld SYNs dropped as the clients saw them (PAWSPassive %lld, ListenDrops %lld)\n",
+			"  kernel's own tcp_tw_recycle: %lld SYNs dropped on the wire (PAWSPassive %lld, ListenDrops %lld)\n",
 			json_integer_value(json_object_get(gate, "syn_dropped")),
 			json_integer_value(json_object_get(gate, "PAWSPassive")),
 			json_integer_value(json_object_get(gate, "ListenDrops")));
@@ -78,7 +78,7 @@ void report_text(const struct run *r, json_t *res, FILE *out)
 			char line[400];
 
 			if (g->client != (int)ci || g->ev.kind != EV_SYN ||
-			    (g->ev.verdict != RV_DROP_PAWS && g->ev.verdict != RV_DROP_NO_TS))
+			    !recycle_verdict_drops(g->ev.verdict))
 				continue;
 			report_drop_line(r, i, line, sizeof(line));
 			fprintf(out, "  %s\n", line);
