@@ -636,6 +636,7 @@ static void attribute(struct run *r)
 		struct run_gate_event *g = &r->gev[i];
 		uint32_t in = ntohl(g->ev.saddr);
 		const struct run_nat_map *best = NULL;
+		bool mapped = false;
 
 		for (size_t k = 0; nat && k < r->n_nat; k++) {
 			const struct run_nat_map *m = &r->nat[k];
@@ -648,7 +649,17 @@ static void attribute(struct run *r)
 			     m->t_ns < best->t_ns))
 				best = m;
 		}
-		if (nat && !best)
+		/* no event (a kernel without CONFIG_NF_CONNTRACK_EVENTS, as the lab 4.11 build):
+		 * the table at the end, which keeps a short run's entries (TIME_WAIT 120 s) */
+		for (size_t k = 0; nat && !best && !mapped && k < r->n_ct_end; k++) {
+			const struct ct_entry *e = &r->ct_end[k];
+
+			if (e->reply_dst == in && e->reply_dport == g->ev.sport) {
+				in = e->orig_src;
+				mapped = true;
+			}
+		}
+		if (nat && !best && !mapped)
 			continue;
 		if (best)
 			in = best->in_addr;
@@ -806,13 +817,13 @@ stop:
 			r->cmd_counts[i] = (struct run_cmd_counts){ cc.attempts, cc.connected,
 								    cc.syn_retransmits };
 	}
-	attribute(r);
 	{
 		int e = snapshot(r, &r->after, true);
 
 		if (!err)
 			err = e;
 	}
+	attribute(r);
 out:
 	for (int i = 0; i < l.n_cap; i++) {
 		unsigned recv, drop;
