@@ -17,8 +17,8 @@
 #   --deterministic  only the hand-written scenarios (topologies/verify/p*.ini, the demo
 #             topologies/nat-recycle.ini, the recycle exercises in lab/): no generated set
 #   --seed, --count  the generated set (scripts/gen-topologies.sh; default seed 1, 50)
-#   --batch   scenarios per VM boot (default 12)
-#   --lock    take this flock(1) lock around each host run and each VM boot, not longer
+#   --batch   scenarios per VM boot (default 20)
+#   --lock    take this flock(1) lock around the host side and around each VM boot
 #   TOPOLOGY  instead of the default set
 # It builds labs on this host too (named $TWLAB_DIFF_NAME, default diff).
 # A scenario the kernel cannot run (twlab exit 3: paws_msl or paws_window changed, which 4.11
@@ -42,7 +42,7 @@ declare -A KNOWN=(
 	[04-per-connection-offsets]="§2: 4.11's tcp_timestamps = 1 offset is per address pair (secure_tcp_ts_off(saddr, daddr)), 4.10+; 6.x's is per 4-tuple"
 )
 
-K="" OUT=out/differential SIDE=both DET=0 SEED=1 COUNT=50 BATCH=12 LOCK=""
+K="" OUT=out/differential SIDE=both DET=0 SEED=1 COUNT=50 BATCH=20 LOCK=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) K=$2; shift 2 ;;
@@ -88,13 +88,18 @@ else
 	done
 fi
 
-if [ "$SIDE" = host ] || [ "$SIDE" = both ]; then
+# --host LIST OUTDIR: every "NAME CLASS TOPOLOGY" line of LIST with the gate, into OUTDIR/NAME
+host_side() {
 	while read -r n c t; do
-		rm -rf "${OUT:?}/host/$n"
-		locked ./twlab run "$t" --quiet --name "${TWLAB_DIFF_NAME:-diff}" \
-			--out "$OUT/host/$n" </dev/null >"$OUT/host/$n.log" 2>&1
-		echo $? >"$OUT/host/$n.rc"
-	done <"$list"
+		rm -rf "${2:?}/$n"
+		./twlab run "$t" --quiet --name "${TWLAB_DIFF_NAME:-diff}" --out "$2/$n" \
+			</dev/null >"$2/$n.log" 2>&1
+		echo $? >"$2/$n.rc"
+	done <"$1"
+}
+if [ "$SIDE" = host ] || [ "$SIDE" = both ]; then
+	export -f host_side
+	locked bash -c 'host_side "$@"' host_side "$list" "$OUT/host"
 fi
 if [ "$SIDE" = kernel ] || [ "$SIDE" = both ]; then
 	if [ -z "$K" ]; then
