@@ -105,17 +105,24 @@ if [ "$SIDE" = kernel ] || [ "$SIDE" = both ]; then
 	if [ -z "$K" ]; then
 		K=$(scripts/build-kernel.sh) || exit 3
 	fi
-	rm -rf "$OUT/batches"; mkdir -p "$OUT/batches"
+	# the guest sees this host's root read-only but has its own /tmp: what it reads (the
+	# list, the topologies) goes into the folder shared with it
+	rm -rf "$OUT/batches" "$OUT/kernel/.in"; mkdir -p "$OUT/batches" "$OUT/kernel/.in"
 	split -l "$BATCH" -d "$list" "$OUT/batches/b." || exit 3
 	for b in "$OUT"/batches/b.[0-9][0-9]; do
 		n=$(wc -l <"$b")
-		awk '{ print $1, $3 }' "$b" >"$b.run"
-		while read -r s _; do rm -rf "${OUT:?}/kernel/$s" "$OUT/kernel/$s.rc"; done <"$b.run"
+		while read -r s _ t; do
+			rm -rf "${OUT:?}/kernel/$s" "$OUT/kernel/$s.rc"
+			cp "$t" "$OUT/kernel/.in/$s.ini" && echo "$s $OUT/kernel/.in/$s.ini"
+		done <"$b" >"$OUT/kernel/.in/$(basename "$b").run"
+		b=$OUT/kernel/.in/$(basename "$b")
 		locked scripts/run-in-vm.sh --timeout $((90 + 45 * n)) "$K" "$OUT/kernel" -- \
 			bash scripts/differential.sh --guest "$OUT/kernel" "$b.run" >"$b.log" 2>&1
 		for f in guest.log console.log rc; do
 			[ -e "$OUT/kernel/$f" ] && mv "$OUT/kernel/$f" "$b.$f"
 		done
+		mv "$b".* "$OUT/batches/"
+		b=$OUT/batches/$(basename "$b")
 	done
 fi
 
