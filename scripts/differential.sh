@@ -42,6 +42,8 @@ declare -A KNOWN=(
 	[04-per-connection-offsets]="§2: 4.11's tcp_timestamps = 1 offset is per address pair (secure_tcp_ts_off(saddr, daddr)), 4.10+; 6.x's is per 4-tuple"
 	# seed 1: a dropped client's SYNs again after 1, 2 s on 6.18, after 1, 3 s on 4.11
 	[g18-start]="§5.2: the clients' SYN retransmission schedule (6.18's tcp_syn_linear_timeouts)"
+	[g33-start]="§5.2: the clients' SYN retransmission schedule (6.18's tcp_syn_linear_timeouts)"
+	[g38-start]="§5.2: the clients' SYN retransmission schedule (6.18's tcp_syn_linear_timeouts)"
 	[g28-start]="§5.2: a race, not the rule: h0 and h2 start 3 ms apart, h0's connection takes 0.3 ms here, 4 ms in the VM"
 )
 
