@@ -93,7 +93,7 @@ else
 	done
 fi
 
-# --host LIST OUTDIR: every "NAME CLASS TOPOLOGY" line of LIST with the gate, into OUTDIR/NAME
+# host_side LIST OUTDIR: every "NAME CLASS TOPOLOGY" line of LIST with the gate, into OUTDIR/NAME
 host_side() {
 	while read -r n c t; do
 		rm -rf "${2:?}/$n"
