@@ -3,7 +3,7 @@
 # then build in a sub-make, so pkg-config is only asked once the packages exist.
 PREFIX ?= /usr/local
 B := build
-PKGS := libnl-3.0 libnl-route-3.0 libnl-nf-3.0 libnl-idiag-3.0 libbpf libnftables libpcap inih jansson glib-2.0 libmicrohttpd
+PKGS := libnl-3.0 libnl-route-3.0 libnl-nf-3.0 libnl-idiag-3.0 libnl-genl-3.0 libbpf libnftables libpcap inih jansson glib-2.0 libmicrohttpd
 DEMO ?= topologies/nat-recycle.ini
 
 .PHONY: all deps deps-test test demo bench install clean fuzz build-all build-tests po-update

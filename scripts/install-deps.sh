@@ -6,7 +6,7 @@
 set -euo pipefail
 
 build_pkgs=(make gcc clang llvm pkg-config
-	libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libnl-idiag-3-dev
+	libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libnl-idiag-3-dev libnl-genl-3-dev
 	libbpf-dev bpftool libnftables-dev libpcap-dev libinih-dev libjansson-dev
 	libwiretap-dev libwsutil-dev libglib2.0-dev libmicrohttpd-dev
 	iproute2 nftables gettext)

@@ -29,6 +29,10 @@ enum recycle_verdict {
 	RV_PASS_TW_HIT,         /* SYN hit a live emulated TIME_WAIT 4-tuple: §1.4 step 2, isn != 0 */
 	RV_DROP_PAWS,           /* §1.4: record fresh and TSval behind it by more than the window */
 	RV_DROP_NO_TS,          /* §1.4 (3.18+): record fresh and the SYN carries no timestamp */
+	/* Never from the gate: the kernel's own rule (gate.mode kernel) seen on the wire
+	 * (run/wire.c), which shows what happened to a SYN, not why. */
+	RV_WIRE_ANSWERED,       /* the server sent a SYN-ACK or an RST for it */
+	RV_WIRE_UNANSWERED,     /* neither came before the client's next SYN or the deadline */
 };
 
 enum recycle_event_kind {
@@ -118,7 +122,7 @@ static inline enum recycle_verdict recycle_syn_verdict(const struct recycle_reco
 
 static inline bool recycle_verdict_drops(enum recycle_verdict v)
 {
-	return v == RV_DROP_PAWS || v == RV_DROP_NO_TS;
+	return v == RV_DROP_PAWS || v == RV_DROP_NO_TS || v == RV_WIRE_UNANSWERED;
 }
 
 #endif

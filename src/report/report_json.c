@@ -11,6 +11,7 @@ static const char *verdicts[] = {
 	[RV_PASS_NO_RECORD] = "no-record", [RV_PASS_STALE] = "stale-record",
 	[RV_PASS_IN_WINDOW] = "in-window", [RV_PASS_TW_HIT] = "timewait-hit",
 	[RV_DROP_PAWS] = "paws", [RV_DROP_NO_TS] = "no-timestamp",
+	[RV_WIRE_ANSWERED] = "answered", [RV_WIRE_UNANSWERED] = "unanswered",
 };
 
 static const char *verdict_str(uint8_t v)
@@ -20,7 +21,7 @@ static const char *verdict_str(uint8_t v)
 
 static bool is_drop(const struct recycle_event *e)
 {
-	return e->kind == EV_SYN && (e->verdict == RV_DROP_PAWS || e->verdict == RV_DROP_NO_TS);
+	return e->kind == EV_SYN && recycle_verdict_drops(e->verdict);
 }
 
 static void ntoa(uint32_t host, char buf[INET_ADDRSTRLEN])
@@ -55,10 +56,11 @@ static double round3(double x)
 }
 
 /*
- * The kernel's own rule (gate.mode "kernel") reports no decisions: a SYN it drops gets no
- * answer, so the client sends it again. Within an attempt every SYN but the one answered was
- * dropped: all of them when it timed out, its retransmissions when it connected (TCP_INFO's
- * tcpi_total_retrans at the end of the handshake). A lab's links lose nothing else.
+ * The kernel's own rule (gate.mode "kernel") is judged on the wire (run/wire.c); this is the
+ * same count as the clients saw it, an independent check (gate.client_seen_drops): a SYN it
+ * drops gets no answer, so the client sends it again. Within an attempt every SYN but the one
+ * answered was dropped: all of them when it timed out, its retransmissions when it connected
+ * (TCP_INFO's tcpi_total_retrans at the end of the handshake).
  */
 static uint32_t kernel_drops(const struct run *r, size_t ci)
 {
@@ -130,8 +132,6 @@ static json_t *client_json(const struct run *r, size_t ci)
 	for (size_t i = 0; i < r->n_gev; i++)
 		if (r->gev[i].client == (int)ci && is_drop(&r->gev[i].ev))
 			drops++;
-	if (r->rt->gate_kernel)
-		drops = kernel_drops(r, ci);
 	if (lat)
 		qsort(lat, nl, sizeof(double), cmp_double);
 	ntoa(c->addr.addr, addr);
@@ -186,6 +186,7 @@ static json_t *gate_json(const struct run *r)
 	json_object_set_new(g, "mode", json_string(!s->recycle	     ? "off"
 						   : r->rt->gate_kernel ? "kernel"
 									: "emulated"));
+	json_object_set_new(g, "observed", json_string(r->rt->gate_kernel ? "wire" : "gate"));
 	if (g && r->rt->gate_kernel) {
 		/* the kernel's rule: its own counters, and the drops the clients saw */
 		uint64_t drops = 0, pp = 0, ld = 0;
@@ -198,7 +199,7 @@ static json_t *gate_json(const struct run *r)
 			ld = counters_get(&r->after[0], "TcpExtListenDrops") -
 			     counters_get(&r->before[0], "TcpExtListenDrops");
 		}
-		json_object_set_new(g, "syn_dropped", json_integer(drops));
+		json_object_set_new(g, "client_seen_drops", json_integer(drops));
 		json_object_set_new(g, "PAWSPassive", json_integer(pp));
 		json_object_set_new(g, "ListenDrops", json_integer(ld));
 	}
@@ -320,7 +321,15 @@ void report_drop_line(const struct run *r, size_t i, char *buf, size_t len)
 	i18n_dec(age, sizeof(age), g->ev.rec_age_ns / 1e9, 1);
 	/* TSvals and their distance stay as the wire and tshark write them: a trainer looks
 	 * them up in the capture */
-	if (g->ev.verdict == RV_DROP_NO_TS)
+	if (g->ev.verdict == RV_WIRE_UNANSWERED && !g->ev.has_record)
+		snprintf(buf, len, _("%s: SYN %s:%u dropped — the server answered neither SYN-ACK nor RST"),
+			 client_label(r, g->client), src, g->ev.sport);
+	else if (g->ev.verdict == RV_WIRE_UNANSWERED)
+		snprintf(buf, len,
+			 _("%s: SYN %s:%u dropped — unanswered; TSval %u, the server's tcp_metrics record %u is %d ahead and %s s old"),
+			 client_label(r, g->client), src, g->ev.sport, g->ev.tsval, g->ev.rec_ts,
+			 g->behind, age);
+	else if (g->ev.verdict == RV_DROP_NO_TS)
 		snprintf(buf, len,
 			 _("%s: SYN %s:%u dropped — it carries no timestamp and a record from %s is %s s old (window %s s)"),
 			 client_label(r, g->client), src, g->ev.sport,

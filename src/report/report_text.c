@@ -117,7 +117,7 @@ void report_text(const struct run *r, json_t *res, FILE *out)
 	if (json_is_true(json_object_get(gate, "enabled")) &&
 	    !strcmp(json_string_value(json_object_get(gate, "mode")) ?: "", "kernel"))
 		fprintf(out,
-			_("  kernel's own tcp_tw_recycle: %s SYNs dropped as the clients saw them (PAWSPassive %s, ListenDrops %s)\n"),
+			_("  kernel's own tcp_tw_recycle: %s SYNs dropped on the wire (PAWSPassive %s, ListenDrops %s)\n"),
 			i18n_int(n[0], sizeof(n[0]), jint(gate, "syn_dropped")),
 			i18n_int(n[1], sizeof(n[1]), jint(gate, "PAWSPassive")),
 			i18n_int(n[2], sizeof(n[2]), jint(gate, "ListenDrops")));
@@ -137,7 +137,7 @@ void report_text(const struct run *r, json_t *res, FILE *out)
 			char line[512];
 
 			if (g->client != (int)ci || g->ev.kind != EV_SYN ||
-			    (g->ev.verdict != RV_DROP_PAWS && g->ev.verdict != RV_DROP_NO_TS))
+			    !recycle_verdict_drops(g->ev.verdict))
 				continue;
 			report_drop_line(r, i, line, sizeof(line));
 			fprintf(out, "  %s\n", line);

@@ -56,6 +56,8 @@ static const struct schema_field gate[] = {
 	{ "timewait_hits", SCH_NUMBER },
 	{ "events_lost", SCH_NUMBER },
 	{ "unattributed_drops", SCH_NUMBER },
+	{ "observed", SCH_STRING },	/* gate (its decisions), wire (each SYN's answer, mode kernel) */
+	{ "client_seen_drops", SCH_NUMBER, true },	/* mode kernel: the drops as the clients saw them */
 	{ NULL },
 };
 

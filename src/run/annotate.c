@@ -23,7 +23,7 @@ static uint32_t get32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-bool syn_parse(const uint8_t *f, size_t caplen, struct syn_key *k)
+bool tcp_parse(const uint8_t *f, size_t caplen, struct syn_key *k, uint8_t *ret_flags)
 {
 	size_t off = ETH_HLEN_, ihl, doff;
 	uint16_t proto;
@@ -47,8 +47,6 @@ bool syn_parse(const uint8_t *f, size_t caplen, struct syn_key *k)
 	if (caplen < off + ihl + 20)
 		return false;
 	th = ip + ihl;
-	if ((th[13] & 0x12) != 0x02)	/* SYN without ACK */
-		return false;
 	doff = (th[12] >> 4) * 4u;
 	if (doff < 20 || caplen < off + ihl + doff)
 		return false;
@@ -75,6 +73,18 @@ bool syn_parse(const uint8_t *f, size_t caplen, struct syn_key *k)
 		}
 		i += l;
 	}
+	*ret_flags = th[13];
+	return true;
+}
+
+bool syn_parse(const uint8_t *f, size_t caplen, struct syn_key *k)
+{
+	struct syn_key t;
+	uint8_t flags;
+
+	if (!tcp_parse(f, caplen, &t, &flags) || (flags & 0x12) != 0x02)	/* SYN without ACK */
+		return false;
+	*k = t;
 	return true;
 }
 
@@ -96,6 +106,7 @@ static const char *verdict_name(uint8_t v)
 		[RV_PASS_NO_RECORD] = "no-record", [RV_PASS_STALE] = "stale-record",
 		[RV_PASS_IN_WINDOW] = "in-window", [RV_PASS_TW_HIT] = "timewait-hit",
 		[RV_DROP_PAWS] = "paws", [RV_DROP_NO_TS] = "no-timestamp",
+		[RV_WIRE_ANSWERED] = "answered", [RV_WIRE_UNANSWERED] = "unanswered",
 	};
 
 	return v < sizeof(names) / sizeof(names[0]) && names[v] ? names[v] : "unknown";
@@ -130,6 +141,12 @@ int syn_comment(const struct recycle_event *ev, char *buf, size_t len)
 	case RV_PASS_TW_HIT:
 		return snprintf(buf, len, "twlab gate: SYN passed (%s): it reopens a 4-tuple in "
 				"TIME_WAIT", v);
+	case RV_WIRE_ANSWERED:
+		return snprintf(buf, len, "twlab: SYN answered by the kernel's own tcp_tw_recycle "
+				"(SYN-ACK or RST on the server's link)");
+	case RV_WIRE_UNANSWERED:
+		return snprintf(buf, len, "twlab: SYN unanswered by the kernel's own tcp_tw_recycle "
+				"(no SYN-ACK, no RST on the server's link): dropped");
 	default:
 		return snprintf(buf, len, "twlab gate: SYN judged (%s)", v);
 	}

@@ -21,6 +21,9 @@ struct syn_key {
 	bool has_ts;
 };
 
+/* The 4-tuple, sequence number and TSval of any IPv4 TCP segment in an Ethernet frame, and its
+ * flags byte (th[13]); false when it is not one or is truncated. */
+bool tcp_parse(const uint8_t *frame, size_t caplen, struct syn_key *ret, uint8_t *ret_flags);
 /* The key of an Ethernet frame that is an IPv4 TCP SYN without ACK; false for anything else
  * (or a truncated frame). */
 bool syn_parse(const uint8_t *frame, size_t caplen, struct syn_key *ret);

@@ -17,6 +17,7 @@
 #include "run/capture.h"
 #include "run/outdir.h"
 #include "run/conntrack.h"
+#include "run/kwatch.h"
 #include "lab/connstat.h"
 #include "lab/gate.h"
 #include "lab/netns.h"
@@ -46,6 +47,7 @@ struct loop {
 	size_t clients_left;
 	int rec_fd;
 	struct ct_watch *ct;
+	struct kwatch *kw;		/* gate.mode kernel: the kernel's own rule, watched */
 	struct connstat_loader *cs;	/* command clients' sockets, counted on the cgroup */
 	uint32_t *progress_att, *progress_ok, *progress_drop;
 };
@@ -377,6 +379,13 @@ static void on_gate(const struct recycle_event *ev, void *ctx)
 	g->behind = (int32_t)(ev->rec_ts - ev->tsval);
 }
 
+static int cmp_gev(const void *a, const void *b)
+{
+	const struct run_gate_event *x = a, *y = b;
+
+	return x->ev.t_ns < y->ev.t_ns ? -1 : x->ev.t_ns > y->ev.t_ns;
+}
+
 /* The gate's decisions from first on, to the captures: each commented on its SYN. */
 static void annotate_captures(const struct run *r, const struct loop *l, size_t first)
 {
@@ -480,7 +489,7 @@ static int loop_run(struct run *r, struct loop *l)
 	struct itimerspec its = { .it_interval = { 0, PROGRESS_MS * 1000000 },
 				  .it_value = { 0, PROGRESS_MS * 1000000 } };
 	int ep = epoll_create1(EPOLL_CLOEXEC), tfd, err = 0;
-	int gfd = r->rt->gate ? gate_fd(r->rt->gate) : -1;
+	int gfd = r->rt->gate ? gate_fd(r->rt->gate) : l->kw ? kwatch_fd(l->kw) : -1;
 	bool commands_stopped = false;
 
 	for (size_t i = 0; i < lab->n_clients; i++)
@@ -564,7 +573,11 @@ static int loop_run(struct run *r, struct loop *l)
 			} else if (fd == gfd) {
 				size_t first = r->n_gev;
 
-				gate_consume(r->rt->gate, on_gate, r);
+				if (l->kw && kwatch_dispatch(l->kw, on_gate, r) && !r->err[0])
+					snprintf(r->err, sizeof(r->err), "lost track of the server's SYNs "
+						 "or tcp_metrics records");
+				else if (!l->kw)
+					gate_consume(r->rt->gate, on_gate, r);
 				annotate_captures(r, l, first);
 			} else if (l->ct && fd == ct_watch_fd(l->ct)) {
 				ct_watch_read(l->ct, on_ct, r);
@@ -625,6 +638,7 @@ static void attribute(struct run *r)
 		struct run_gate_event *g = &r->gev[i];
 		uint32_t in = ntohl(g->ev.saddr);
 		const struct run_nat_map *best = NULL;
+		bool mapped = false;
 
 		for (size_t k = 0; nat && k < r->n_nat; k++) {
 			const struct run_nat_map *m = &r->nat[k];
@@ -637,7 +651,17 @@ static void attribute(struct run *r)
 			     m->t_ns < best->t_ns))
 				best = m;
 		}
-		if (nat && !best)
+		/* no event (a kernel without CONFIG_NF_CONNTRACK_EVENTS, as the lab 4.11 build):
+		 * the table at the end, which keeps a short run's entries (TIME_WAIT 120 s) */
+		for (size_t k = 0; nat && !best && !mapped && k < r->n_ct_end; k++) {
+			const struct ct_entry *e = &r->ct_end[k];
+
+			if (e->reply_dst == in && e->reply_dport == g->ev.sport) {
+				in = e->orig_src;
+				mapped = true;
+			}
+		}
+		if (nat && !best && !mapped)
 			continue;
 		if (best)
 			in = best->in_addr;
@@ -714,6 +738,11 @@ int run_exec(struct run *r)
 		snprintf(r->err, sizeof(r->err), "%s", rt->err);
 		goto out;
 	}
+	if (rt->gate_kernel) {
+		err = kwatch_open(rt, &l.kw, r->err, sizeof(r->err));
+		if (err)
+			goto out;
+	}
 	if (rt->router_fd >= 0 && r->lab->router.nat != NAT_NONE) {
 		err = netns_enter(rt->router_fd);
 		if (!err)
@@ -770,6 +799,15 @@ stop:
 		annotate_captures(r, &l, first);
 		gate_stats(rt->gate, r->gate_stats);
 	}
+	if (l.kw) {
+		size_t first = r->n_gev;
+
+		kwatch_finish(l.kw, on_gate, r);
+		annotate_captures(r, &l, first);
+		kwatch_stats(l.kw, r->gate_stats);
+		/* resolved when answered or given up on, not in the order they came */
+		qsort(r->gev, r->n_gev, sizeof(*r->gev), cmp_gev);
+	}
 	if (l.ct)
 		ct_watch_read(l.ct, on_ct, r);
 	r->duration_s = r->t0_ns ? (mono_ns() - r->t0_ns) / 1e9 : 0;
@@ -781,15 +819,15 @@ stop:
 			r->cmd_counts[i] = (struct run_cmd_counts){ cc.attempts, cc.connected,
 								    cc.syn_retransmits };
 	}
-	attribute(r);
-	if (r->live)
-		r->live(r, r->live_ctx);
 	{
 		int e = snapshot(r, &r->after, true);
 
 		if (!err)
 			err = e;
 	}
+	attribute(r);
+	if (r->live)
+		r->live(r, r->live_ctx);
 out:
 	for (int i = 0; i < l.n_cap; i++) {
 		unsigned recv, drop;
@@ -808,6 +846,7 @@ out:
 	}
 	if (l.ct)
 		ct_watch_close(l.ct);
+	kwatch_close(l.kw);
 	connstat_free(l.cs);
 	if (pfd[0] >= 0)
 		close(pfd[0]);

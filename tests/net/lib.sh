@@ -84,3 +84,17 @@ jget() { jq -r "$2" "$1"; }
 # twlab: a test that sends them to a background twlab must start it this way (an array, not
 # a function, so that $! is the pid of CMD itself).
 WITH_SIGNALS=(perl -e '$SIG{INT} = "DEFAULT"; $SIG{QUIT} = "DEFAULT"; exec @ARGV or die "exec $ARGV[0]: $!\n"' --)
+
+# require_kernel411 NAME: the 4.11 tarball beside the project and QEMU, or a skip line and exit 0.
+# Sets TARBALL.
+require_kernel411() {
+	TARBALL=${TWLAB_KERNEL_TARBALL:-$TOP/../shared/kernels/linux-4.11.tar.xz}
+	if [ ! -r "$TARBALL" ]; then
+		log_test $KSFT_SKIP "$1" "no $TARBALL (the kernel source is not beside the project)"
+		exit 0
+	fi
+	if ! command -v qemu-system-x86_64 >/dev/null; then
+		log_test $KSFT_SKIP "$1" "no qemu-system-x86_64 (scripts/install-deps.sh vm)"
+		exit 0
+	fi
+}
