@@ -90,6 +90,19 @@ static void stop_signals(sigset_t *set)
 		sigaddset(set, s);
 }
 
+void cmd_block_signals(sigset_t *ret_old)
+{
+	sigset_t set;
+
+	stop_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, ret_old);
+}
+
+void cmd_restore_signals(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 int cmd_signals(int *ret_sigfd)
 {
 	sigset_t set;

@@ -42,6 +42,11 @@ int cmd_load(const char *path, const char *name, struct lab **ret_lab);
 int cmd_check_expects(const struct lab *lab);
 /* EXIT_ENV with a message unless we can make namespaces (root, netns support). */
 int cmd_need_root(void);
+/* Hold back every signal that would end twlab (the set cmd_signals reads) while a lab is
+ * removed, so that a second Ctrl-C or a TERM cannot leave half a lab; cmd_restore_signals
+ * lets them in again (a pending one then ends twlab as it would have). */
+void cmd_block_signals(sigset_t *ret_old);
+void cmd_restore_signals(const sigset_t *old);
 /* Block SIGCHLD and every signal that would otherwise end twlab (SIGINT, SIGTERM, SIGHUP,
  * SIGQUIT, SIGPIPE, ...) and read them through the returned signalfd. */
 int cmd_signals(int *ret_sigfd);
