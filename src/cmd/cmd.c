@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -11,6 +13,7 @@
 #include "cmd/cmd.h"
 #include "lab/lab.h"
 #include "lab/undo.h"
+#include "run/outdir.h"
 
 static int sigfd = -1;
 static bool got_signal;
@@ -55,6 +58,35 @@ int cmd_load(const char *path, const char *name, struct lab **ret_lab)
 	else
 		cmd_err("%s: %s", e.file[0] ? e.file : path, e.msg);
 	return EXIT_USAGE;
+}
+
+int cmd_write_file(const char *path, int (*fill)(FILE *f, void *arg), void *arg)
+{
+	char dirbuf[PATH_MAX], basebuf[PATH_MAX], why[PATH_MAX + 256];
+	struct outfile of;
+	struct outdir d;
+	int err;
+
+	snprintf(dirbuf, sizeof(dirbuf), "%s", path);
+	snprintf(basebuf, sizeof(basebuf), "%s", path);
+	err = outdir_open(dirname(dirbuf), false, &d, why, sizeof(why));
+	if (err) {
+		cmd_err("%s %s: %s%s%s", err == -EPERM ? "refusing to write" : "cannot write", path,
+			why, err == -EPERM ? "" : ": ", err == -EPERM ? "" : strerror(-err));
+		return err == -EPERM ? EXIT_USAGE : EXIT_OTHER;
+	}
+	err = outfile_open(&d, basename(basebuf), &of);
+	if (!err) {
+		err = fill(of.f, arg);
+		if (err)
+			outfile_discard(&of);
+		else
+			err = outfile_commit(&of);
+	}
+	if (err)
+		cmd_err("cannot write %s: %s", path, strerror(-err));
+	outdir_close(&d);
+	return err ? EXIT_OTHER : EXIT_DONE;
 }
 
 int cmd_need_root(void)

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <signal.h>
+#include <stdio.h>
 #include "topo/topo.h"
 
 enum {
@@ -42,6 +43,10 @@ int cmd_load(const char *path, const char *name, struct lab **ret_lab);
 int cmd_check_expects(const struct lab *lab);
 /* EXIT_ENV with a message unless we can make namespaces (root, netns support). */
 int cmd_need_root(void);
+/* Write path as a new file renamed over it (outdir.h: nothing planted is followed, a folder
+ * others may write to or a kernel file system is refused), its contents from fill (0 or
+ * -errno). Prints what failed; EXIT_DONE, EXIT_USAGE (folder refused) or EXIT_OTHER. */
+int cmd_write_file(const char *path, int (*fill)(FILE *f, void *arg), void *arg);
 /* Hold back every signal that would end twlab (the set cmd_signals reads) while a lab is
  * removed, so that a second Ctrl-C or a TERM cannot leave half a lab; cmd_restore_signals
  * lets them in again (a pending one then ends twlab as it would have). */
