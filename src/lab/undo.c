@@ -793,11 +793,18 @@ int undo_run(struct undo *u, int timeout_ms)
 	}
 	/* 2. whatever they started, wherever it went: the lab's cgroup, if it is the one we made
 	 * (the path comes from the lab's name; the inode proves it is ours) */
-	for (size_t i = u->n; i-- > 0;)
-		if (u->v[i].kind == UNDO_CGROUP && u->v[i].id &&
-		    (e = cgroup_destroy(u->lab, u->v[i].id, timeout_ms)) && e != -ENOENT &&
-		    e != -ESTALE && !err)
+	for (size_t i = u->n; i-- > 0;) {
+		if (u->v[i].kind != UNDO_CGROUP || !u->v[i].id)
+			continue;
+		e = cgroup_destroy(u->lab, u->v[i].id, timeout_ms);
+		if (e == -EPERM) {
+			snprintf(why, sizeof(why), "cgroup twlab/%s has the recorded inode but not "
+				 "twlab's mark: someone else's, left alone", u->lab);
+			skip_add(u, u->v[i].line, why);
+		}
+		else if (e && e != -ENOENT && e != -ESTALE && !err)
 			err = e;
+	}
 	/* 3. anything else still inside a lab namespace that is still ours */
 	if (n_ns && (e = netns_kill_procs(inos, n_ns, timeout_ms)) < 0 && !err)
 		err = e;

@@ -39,7 +39,7 @@ inner() {
 	     -e "s|@X@|$SF_X|g" -e "s|@FILEINO@|$(ino_of $SF_X/file)|g"
 	     -e "s|@MNTINO@|$(ino_of $SF_X/mnt)|g"
 	     -e "s|@START1@|$(start_of 1)|g" -e "s|@PARENT@|$$|g"
-	     -e "s|@PARENTSTART@|$(start_of $$)|g")
+	     -e "s|@PARENTSTART@|$(start_of $$)|g" -e "s|@CGINO@|$SF_CGINO|g")
 
 	decoys() { # what must survive: prints what did not
 		local p
@@ -49,6 +49,7 @@ inner() {
 		done
 		[ -L /run/netns/twl-stsf16-link ] || echo "symlink twl-stsf16-link"
 		[ -f /run/netns/twl-stsf38-stub ] || echo "file twl-stsf38-stub"
+		grep -q 'populated 1' "$SF_CG/cgroup.events" 2>/dev/null || echo "cgroup $SF_CG"
 		[ -f "$SF_X/file" ] || echo "file $SF_X/file"
 		mountpoint -q "$SF_X/mnt" || echo "mount $SF_X/mnt"
 	}
@@ -204,6 +205,12 @@ mount -o remount,bind,ro,nosuid,nodev,noexec /run/netns/twl-stsfdecoy-m
 ip netns attach twl-stsf10-host $$ && defer ip netns del twl-stsf10-host
 mount -o remount,bind,ro,nosuid,nodev,noexec /run/netns/twl-stsf10-host
 ln -s /proc/1/ns/net /run/netns/twl-stsf16-link && defer rm -f /run/netns/twl-stsf16-link
+# a cgroup someone else made at twlab's path for lab stsf39, with a process in it
+export SF_CG=$(findmnt -t cgroup2 -n -o TARGET | head -1)/twlab/stsf39
+mkdir -p "$SF_CG" && defer 'kill -9 $cgpid; wait_for 5 grep -q "populated 0" "$SF_CG/cgroup.events"; rmdir "$SF_CG" "${SF_CG%/*}"'
+sleep 1000 & cgpid=$!; disown
+echo $cgpid >"$SF_CG/cgroup.procs"
+export SF_CGINO=$(stat -c %i "$SF_CG")
 # a plain file with the text twlab leaves under its binding, but for another inode
 (umask 777; printf 'twlab netns twl-stsf38-stub 4243\n' >/run/netns/twl-stsf38-stub) &&
 	defer rm -f /run/netns/twl-stsf38-stub
@@ -216,8 +223,9 @@ left=
 for p in twl-stsfdecoy-x twl-stsfdecoy-m stsf-plain twl-stsf10-host; do
 	mountpoint -q /run/netns/$p || left+=" netns $p"
 done
+kill -0 $cgpid || left+=" process $cgpid in $SF_CG"
 [ -f "$SF_X/file" ] && mountpoint -q "$SF_X/mnt" && [ -z "$left" ]
-log_test $? "after the corpus, seen from outside: decoy namespaces, file and mount are there" "$left"
+log_test $? "after the corpus, seen from outside: decoy namespaces, file, mount, cgroup are there" "$left"
 
 # ---- real labs ----
 export TWLAB_STATE_DIR=$TMP/labs
