@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Every terminating signal at a random moment of `twlab run`, `up` and `down`, N times, and
+# Every terminating signal at a random moment of `twlab run`, `up`, `down` and `clean`, N times, and
 # after each: nothing of the lab left (namespaces, their mount points and binds, the state
 # file, the cgroup, a live process of the lab, a command's escaped process) and the host's
 # network namespace as it was. SIGINT TERM HUP QUIT PIPE USR1 USR2 ALRM must each tear down
@@ -18,7 +18,8 @@ while getopts n:s:l:k o; do
 done
 source "$(dirname "$0")/../tests/net/lib.sh"
 [ "$(id -u)" -eq 0 ] || { echo "stress-signals: needs root" >&2; exit 2; }
-export TWLAB_STATE_DIR=/run/twlab	# the real one: ls and clean see what a user sees
+# a state folder of its own: every `clean` here sees only this script's labs
+export TWLAB_STATE_DIR=$TMP/state
 RANDOM=$SEED
 MARK=$((7000 + RANDOM % 1000))	# the escaped command's sleep, unique to this run
 t=$(topo "$LAB" <<T
@@ -40,7 +41,7 @@ T
 )
 OUT=$TMP/out
 sigs=(INT TERM HUP QUIT PIPE USR1 USR2 ALRM KILL)
-modes=(run up down)
+modes=(run up down clean)
 
 ms() { echo $(($(date +%s%N) / 1000000)); }
 sleep_ms() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
@@ -58,7 +59,7 @@ left() {
 	ls /run/netns 2>/dev/null | grep -E "^twl-$LAB-" | sed 's/^/mount-point /'
 	grep -E " /run/netns/twl-$LAB-| /run/twlab/bpf/$LAB( |/)" /proc/self/mountinfo |
 		awk '{print "mount " $5}'
-	[ -e "/run/twlab/$LAB.json" ] && echo "state-file"
+	[ -e "$TWLAB_STATE_DIR/$LAB.json" ] && echo "state-file"
 	find /sys/fs/cgroup -maxdepth 3 -path "*/twlab/$LAB" 2>/dev/null | sed 's/^/cgroup /'
 	# live processes of the lab (its twlab and the agents it forked carry the topology path
 	# on their command line; the command's own sleeps carry the mark); zombies are exited
@@ -90,7 +91,7 @@ for i in $(seq 1 "$N"); do
 	mode=${modes[RANDOM % ${#modes[@]}]}
 	case $mode in
 	run) span=$span_run ;; up) span=$span_up ;;
-	down) span=$span_down
+	down|clean) span=$span_down
 	      timeout 60 "$TWLAB" up "$t" >/dev/null 2>&1 ||
 		{ echo "run $i: up before down failed"; bad=$((bad + 1)); cleanup_lab; continue; } ;;
 	esac
@@ -100,6 +101,7 @@ for i in $(seq 1 "$N"); do
 	run) "${WITH_SIGNALS[@]}" "$TWLAB" run "$t" --out "$OUT" -q >"$TMP/o" 2>"$TMP/e" & pid=$! ;;
 	up) "${WITH_SIGNALS[@]}" "$TWLAB" up "$t" >"$TMP/o" 2>"$TMP/e" & pid=$! ;;
 	down) "${WITH_SIGNALS[@]}" "$TWLAB" down "$LAB" >"$TMP/o" 2>"$TMP/e" & pid=$! ;;
+	clean) "${WITH_SIGNALS[@]}" "$TWLAB" clean >"$TMP/o" 2>"$TMP/e" & pid=$! ;;
 	esac
 	sleep_ms "$delay"
 	kill -"$sig" "$pid" 2>/dev/null
@@ -117,8 +119,8 @@ for i in $(seq 1 "$N"); do
 			{ echo "run $i: $what: exit 0 with $have of $n_ns namespaces"; bad=$((bad + 1)); }
 		"$TWLAB" down "$LAB" >/dev/null 2>&1
 	fi
-	# down that a signal ended before it began (before its lock): the lab is still whole
-	if [ "$mode" = down ] && [ -e "/run/twlab/$LAB.json" ] && [ "$sig" != KILL ]; then
+	# down or clean that a signal ended before it began (before its lock): the lab is whole
+	if [[ $mode = down || $mode = clean ]] && [ -e "$TWLAB_STATE_DIR/$LAB.json" ] && [ "$sig" != KILL ]; then
 		have=$(ip netns list | grep -c "^twl-$LAB-")
 		[ "$have" -eq "$n_ns" ] ||
 			{ echo "run $i: $what: half a lab left ($have of $n_ns namespaces)"; bad=$((bad + 1)); }
