@@ -60,21 +60,41 @@ int cmd_load(const char *path, const char *name, struct lab **ret_lab)
 	return EXIT_USAGE;
 }
 
-int cmd_write_file(const char *path, int (*fill)(FILE *f, void *arg), void *arg)
+/* The folder path is to be written in, opened and checked (outdir.h); exit code. */
+static int out_folder(const char *path, struct outdir *ret)
 {
-	char dirbuf[PATH_MAX], basebuf[PATH_MAX], why[PATH_MAX + 256];
-	struct outfile of;
-	struct outdir d;
+	char dirbuf[PATH_MAX], why[PATH_MAX + 256];
 	int err;
 
 	snprintf(dirbuf, sizeof(dirbuf), "%s", path);
+	err = outdir_open(dirname(dirbuf), false, ret, why, sizeof(why));
+	if (!err)
+		return EXIT_DONE;
+	cmd_err("%s %s: %s%s%s", err == -EPERM ? "refusing to write" : "cannot write", path, why,
+		err == -EPERM ? "" : ": ", err == -EPERM ? "" : strerror(-err));
+	return err == -EPERM ? EXIT_USAGE : EXIT_OTHER;
+}
+
+int cmd_check_out_path(const char *path)
+{
+	struct outdir d;
+	int code = out_folder(path, &d);
+
+	if (!code)
+		outdir_close(&d);
+	return code;
+}
+
+int cmd_write_file(const char *path, int (*fill)(FILE *f, void *arg), void *arg)
+{
+	char basebuf[PATH_MAX];
+	struct outfile of;
+	struct outdir d;
+	int err = out_folder(path, &d);
+
+	if (err)
+		return err;
 	snprintf(basebuf, sizeof(basebuf), "%s", path);
-	err = outdir_open(dirname(dirbuf), false, &d, why, sizeof(why));
-	if (err) {
-		cmd_err("%s %s: %s%s%s", err == -EPERM ? "refusing to write" : "cannot write", path,
-			why, err == -EPERM ? "" : ": ", err == -EPERM ? "" : strerror(-err));
-		return err == -EPERM ? EXIT_USAGE : EXIT_OTHER;
-	}
 	err = outfile_open(&d, basename(basebuf), &of);
 	if (!err) {
 		err = fill(of.f, arg);

@@ -47,6 +47,8 @@ int cmd_need_root(void);
  * others may write to or a kernel file system is refused), its contents from fill (0 or
  * -errno). Prints what failed; EXIT_DONE, EXIT_USAGE (folder refused) or EXIT_OTHER. */
 int cmd_write_file(const char *path, int (*fill)(FILE *f, void *arg), void *arg);
+/* Would cmd_write_file accept path's folder? Says why not; EXIT_DONE or its exit code. */
+int cmd_check_out_path(const char *path);
 /* Hold back every signal that would end twlab (the set cmd_signals reads) while a lab is
  * removed, so that a second Ctrl-C or a TERM cannot leave half a lab; cmd_restore_signals
  * lets them in again (a pending one then ends twlab as it would have). */

@@ -187,6 +187,11 @@ int cmd_audit(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	code = cmd_need_root();
+	/* a refused --out or --html folder is bad input: said before the audit runs */
+	if (!code && out)
+		code = cmd_check_out_path(out);
+	if (!code && html)
+		code = cmd_check_out_path(html);
 	if (code) {
 		audit_free(&a);
 		return code;
