@@ -109,7 +109,7 @@ for i in $(seq 1 "$N"); do
 		echo "run $i: $mode, SIG$sig at ${delay} ms: twlab did not exit in 30 s"
 		kill -9 "$pid"
 	fi
-	wait "$pid"; rc=$?
+	wait "$pid" 2>/dev/null; rc=$?
 	what="$mode, SIG$sig at ${delay} ms (exit $rc)"
 	[ "$sig" = KILL ] && { out=$("$TWLAB" clean 2>&1) || what+=" clean: $out"; }
 	# up that finished before the signal: the lab must be whole, and down removes it

@@ -9,6 +9,6 @@ require_root "signals"
 out=$(timeout 400 bash "$TOP/scripts/stress-signals.sh" -n "${N:-20}" -s "${SEED:-8080}" -l sgsig -k 2>&1)
 rc=$?
 echo "$out" | sed 's/^/# /'
-log_test $rc "every terminating signal at ${N:-20} random moments of run, up and down: nothing left" \
+log_test $rc "every terminating signal at ${N:-20} random moments of run, up, down, clean: nothing left" \
 	"$(grep '^run ' <<<"$out" | head -3 | tr '\n' ' ')"
 exit $RET
