@@ -222,7 +222,8 @@ int cmd_down(int argc, char **argv)
 		fputs("usage: twlab down NAME\n"
 		      "  Remove the lab NAME (as listed by twlab ls): only the namespaces and\n"
 		      "  processes its state file lists and twlab can prove it made. A line of the\n"
-		      "  state file that fails the checks is reported and left alone.\n",
+		      "  state file that fails the checks is reported and left alone. Signals\n"
+		      "  (Ctrl-C, SIGTERM, ...) are held back until the lab is removed.\n",
 		      help ? stdout : stderr);
 		return help ? EXIT_DONE : EXIT_USAGE;
 	}
