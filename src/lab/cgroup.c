@@ -283,3 +283,27 @@ int cgroup_destroy(const char *lab, uint64_t ino, int timeout_ms)
 	}
 	return err;
 }
+
+int cgroup_remove_unlisted(const char *lab)
+{
+	char path[4096 + 128];
+	int fd, err = cgroup_path(lab, path, sizeof(path));
+	char v[8];
+
+	if (err)
+		return err;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* with no mark to check (no xattrs), nothing proves it ours: left alone */
+	err = fgetxattr(fd, MARK, v, sizeof(v)) < 0 || !marked(fd, lab) ? -EPERM
+		: populated(fd) ? -EBUSY : 0;
+	close(fd);
+	if (!err && rmdir(path))
+		err = -errno;
+	if (!err) {
+		*strrchr(path, '/') = 0;
+		rmdir(path);	/* the shared twlab/ level, once no lab uses it */
+	}
+	return err;
+}

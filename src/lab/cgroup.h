@@ -28,4 +28,9 @@ int cgroup_join(const char *lab, uint64_t ino);
  * else's cgroup at that path); -ENOENT when it is gone already. */
 int cgroup_destroy(const char *lab, uint64_t ino, int timeout_ms);
 
+/* The lab's cgroup when its state file has no line for it (a SIGKILL between its mkdir and
+ * its journal line): removed only if it carries twlab's mark for lab and is empty. 0, -ENOENT,
+ * -EPERM (no mark), -EBUSY (processes in it: not provably ours to kill). */
+int cgroup_remove_unlisted(const char *lab);
+
 #endif

@@ -793,6 +793,12 @@ int undo_run(struct undo *u, int timeout_ms)
 	}
 	/* 2. whatever they started, wherever it went: the lab's cgroup, if it is the one we made
 	 * (the path comes from the lab's name; the inode proves it is ours) */
+	bool cg_listed = false;
+
+	for (size_t i = 0; i < u->n; i++)
+		cg_listed |= u->v[i].kind == UNDO_CGROUP;
+	if (!cg_listed && u->fd >= 0)
+		cgroup_remove_unlisted(u->lab);
 	for (size_t i = u->n; i-- > 0;) {
 		if (u->v[i].kind != UNDO_CGROUP || !u->v[i].id)
 			continue;

@@ -31,9 +31,13 @@ replicas = 3
 T
 )
 export TWLAB_STATE_DIR=$TMP/kstate
-left_k() { leftovers sgk | grep -v '^state '; [ -e "$TWLAB_STATE_DIR/sgk.json" ] && echo state-file; ls /run/netns | grep '^twl-sgk-'; true; }
+left_k() {
+	leftovers sgk | grep -v '^state '; [ -e "$TWLAB_STATE_DIR/sgk.json" ] && echo state-file
+	ls /run/netns | grep '^twl-sgk-'; find /sys/fs/cgroup -maxdepth 3 -path '*/twlab/sgk' | sed 's/^/cgroup /'
+	true
+}
 bad=0 details="" n=0
-for spec in write:3 write:4 write:5 write:6 linkat:1 linkat:3 move_mount:1 move_mount:2 mount:1 unshare:2; do
+for spec in write:2 write:3 write:4 write:5 write:6 linkat:1 linkat:3 move_mount:1 move_mount:2 unshare:2; do
 	sys=${spec%:*} when=${spec#*:} P=()
 	[ "$sys" = write ] && P=(-P "$TWLAB_STATE_DIR/sgk.json")
 	timeout 60 strace -f -qq -o /dev/null -e trace="$sys" -e inject="$sys:signal=SIGKILL:when=$when" \
