@@ -46,6 +46,7 @@ for spec in write:2 write:3 write:4 write:5 write:6 linkat:1 linkat:3 move_mount
 	l=$(left_k); n=$((n + 1))
 	[ -n "$l" ] && { bad=$((bad + 1)); details+=" up killed at $sys #$when left: $(echo $l);"; }
 	for x in $(ls /run/netns | grep '^twl-sgk-'); do ip netns del "$x" 2>/dev/null || rm -f "/run/netns/$x"; done
+	find /sys/fs/cgroup -maxdepth 3 -path '*/twlab/sgk' -exec rmdir {} + 2>/dev/null
 	rm -f "$TWLAB_STATE_DIR/sgk.json"
 done
 for ns in twl-sgk-server twl-sgk-router; do
@@ -56,6 +57,7 @@ for ns in twl-sgk-server twl-sgk-router; do
 	l=$(left_k); n=$((n + 1))
 	[ -n "$l" ] && { bad=$((bad + 1)); details+=" down killed before unlinking $ns left: $(echo $l);"; }
 	for x in $(ls /run/netns | grep '^twl-sgk-'); do ip netns del "$x" 2>/dev/null || rm -f "/run/netns/$x"; done
+	find /sys/fs/cgroup -maxdepth 3 -path '*/twlab/sgk' -exec rmdir {} + 2>/dev/null
 	rm -f "$TWLAB_STATE_DIR/sgk.json"
 done
 [ $bad -eq 0 ]
