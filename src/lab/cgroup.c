@@ -288,7 +288,6 @@ int cgroup_remove_unlisted(const char *lab)
 {
 	char path[4096 + 128];
 	int fd, err = cgroup_path(lab, path, sizeof(path));
-	char v[8];
 
 	if (err)
 		return err;
@@ -296,7 +295,7 @@ int cgroup_remove_unlisted(const char *lab)
 	if (fd < 0)
 		return -errno;
 	/* with no mark to check (no xattrs), nothing proves it ours: left alone */
-	err = fgetxattr(fd, MARK, v, sizeof(v)) < 0 || !marked(fd, lab) ? -EPERM
+	err = fgetxattr(fd, MARK, NULL, 0) < 0 || !marked(fd, lab) ? -EPERM
 		: populated(fd) ? -EBUSY : 0;
 	close(fd);
 	if (!err && rmdir(path))
