@@ -40,8 +40,8 @@ bad=0 details="" n=0
 for spec in write:2 write:3 write:4 write:5 write:6 linkat:1 linkat:3 move_mount:1 move_mount:2 unshare:2; do
 	sys=${spec%:*} when=${spec#*:} P=()
 	[ "$sys" = write ] && P=(-P "$TWLAB_STATE_DIR/sgk.json")
-	timeout 60 strace -f -qq -o /dev/null -e trace="$sys" -e inject="$sys:signal=SIGKILL:when=$when" \
-		"${P[@]}" "$TWLAB" up "$tk" >/dev/null 2>&1
+	(timeout 60 strace -f -qq -o /dev/null -e trace="$sys" -e inject="$sys:signal=SIGKILL:when=$when" \
+		"${P[@]}" "$TWLAB" up "$tk" >/dev/null 2>&1) 2>/dev/null
 	"$TWLAB" clean >/dev/null 2>&1
 	l=$(left_k); n=$((n + 1))
 	[ -n "$l" ] && { bad=$((bad + 1)); details+=" up killed at $sys #$when left: $(echo $l);"; }
@@ -51,8 +51,9 @@ for spec in write:2 write:3 write:4 write:5 write:6 linkat:1 linkat:3 move_mount
 done
 for ns in twl-sgk-server twl-sgk-router; do
 	"$TWLAB" up "$tk" >/dev/null 2>&1 || { bad=$((bad + 1)); details+=" up failed;"; continue; }
-	timeout 60 strace -f -qq -o /dev/null -e trace=unlink,unlinkat \
-		-e inject=unlink,unlinkat:signal=SIGKILL:when=1 -P "/run/netns/$ns" "$TWLAB" down sgk >/dev/null 2>&1
+	(timeout 60 strace -f -qq -o /dev/null -e trace=unlink,unlinkat \
+		-e inject=unlink,unlinkat:signal=SIGKILL:when=1 -P "/run/netns/$ns" "$TWLAB" down sgk \
+		>/dev/null 2>&1) 2>/dev/null
 	"$TWLAB" clean >/dev/null 2>&1
 	l=$(left_k); n=$((n + 1))
 	[ -n "$l" ] && { bad=$((bad + 1)); details+=" down killed before unlinking $ns left: $(echo $l);"; }
