@@ -108,8 +108,8 @@ void audit_text(const struct audit *a, FILE *out);
 json_t *audit_json(const struct audit *a);
 /* The inverse of audit_json (for --kernel: the guest's result read back). 0 or -EINVAL. */
 int audit_from_json(json_t *j, struct audit *ret, char *why, size_t len);
-/* The page (through path.tmp + rename), in the style of report.html. 0 or -errno. */
-int audit_html(const struct audit *a, const char *path);
+/* The page, in the style of report.html, into f. 0 or -EIO. */
+int audit_html(const struct audit *a, FILE *f);
 
 /* ---- experiments (root) ---- */
 

@@ -115,29 +115,8 @@ static void page(FILE *f, const struct audit *a)
 	      "(docs/kernel-notes.md) explain each.</p></footer>\n</body></html>\n", f);
 }
 
-int audit_html(const struct audit *a, const char *path)
+int audit_html(const struct audit *a, FILE *f)
 {
-	char *tmp = NULL;
-	FILE *f;
-	int err = 0;
-
-	if (asprintf(&tmp, "%s.tmp", path) < 0)
-		return -ENOMEM;
-	f = fopen(tmp, "we");
-	if (!f) {
-		err = -errno;
-		free(tmp);
-		return err;
-	}
 	page(f, a);
-	if (ferror(f))
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	free(tmp);
-	return err;
+	return ferror(f) ? -EIO : 0;
 }

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -11,6 +13,7 @@
 #include "cmd/cmd.h"
 #include "lab/lab.h"
 #include "lab/undo.h"
+#include "run/outdir.h"
 
 static int sigfd = -1;
 static bool got_signal;
@@ -57,6 +60,55 @@ int cmd_load(const char *path, const char *name, struct lab **ret_lab)
 	return EXIT_USAGE;
 }
 
+/* The folder path is to be written in, opened and checked (outdir.h); exit code. */
+static int out_folder(const char *path, struct outdir *ret)
+{
+	char dirbuf[PATH_MAX], why[PATH_MAX + 256];
+	int err;
+
+	snprintf(dirbuf, sizeof(dirbuf), "%s", path);
+	err = outdir_open(dirname(dirbuf), false, ret, why, sizeof(why));
+	if (!err)
+		return EXIT_DONE;
+	cmd_err("%s %s: %s%s%s", err == -EPERM ? "refusing to write" : "cannot write", path, why,
+		err == -EPERM ? "" : ": ", err == -EPERM ? "" : strerror(-err));
+	return err == -EPERM ? EXIT_USAGE : EXIT_OTHER;
+}
+
+int cmd_check_out_path(const char *path)
+{
+	struct outdir d;
+	int code = out_folder(path, &d);
+
+	if (!code)
+		outdir_close(&d);
+	return code;
+}
+
+int cmd_write_file(const char *path, int (*fill)(FILE *f, void *arg), void *arg)
+{
+	char basebuf[PATH_MAX];
+	struct outfile of;
+	struct outdir d;
+	int err = out_folder(path, &d);
+
+	if (err)
+		return err;
+	snprintf(basebuf, sizeof(basebuf), "%s", path);
+	err = outfile_open(&d, basename(basebuf), &of);
+	if (!err) {
+		err = fill(of.f, arg);
+		if (err)
+			outfile_discard(&of);
+		else
+			err = outfile_commit(&of);
+	}
+	if (err)
+		cmd_err("cannot write %s: %s", path, strerror(-err));
+	outdir_close(&d);
+	return err ? EXIT_OTHER : EXIT_DONE;
+}
+
 int cmd_need_root(void)
 {
 	if (geteuid() != 0) {
@@ -88,6 +140,19 @@ static void stop_signals(sigset_t *set)
 		sigaddset(set, sigs[i]);
 	for (int s = SIGRTMIN; s <= SIGRTMAX; s++)
 		sigaddset(set, s);
+}
+
+void cmd_block_signals(sigset_t *ret_old)
+{
+	sigset_t set;
+
+	stop_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, ret_old);
+}
+
+void cmd_restore_signals(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
 }
 
 int cmd_signals(int *ret_sigfd)

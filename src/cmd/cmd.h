@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <signal.h>
+#include <stdio.h>
 #include "topo/topo.h"
 
 enum {
@@ -52,6 +53,17 @@ int cmd_load(const char *path, const char *name, struct lab **ret_lab);
 int cmd_check_expects(const struct lab *lab);
 /* EXIT_ENV with a message unless we can make namespaces (root, netns support). */
 int cmd_need_root(void);
+/* Write path as a new file renamed over it (outdir.h: nothing planted is followed, a folder
+ * others may write to or a kernel file system is refused), its contents from fill (0 or
+ * -errno). Prints what failed; EXIT_DONE, EXIT_USAGE (folder refused) or EXIT_OTHER. */
+int cmd_write_file(const char *path, int (*fill)(FILE *f, void *arg), void *arg);
+/* Would cmd_write_file accept path's folder? Says why not; EXIT_DONE or its exit code. */
+int cmd_check_out_path(const char *path);
+/* Hold back every signal that would end twlab (the set cmd_signals reads) while a lab is
+ * removed, so that a second Ctrl-C or a TERM cannot leave half a lab; cmd_restore_signals
+ * lets them in again (a pending one then ends twlab as it would have). */
+void cmd_block_signals(sigset_t *ret_old);
+void cmd_restore_signals(const sigset_t *old);
 /* Block SIGCHLD and every signal that would otherwise end twlab (SIGINT, SIGTERM, SIGHUP,
  * SIGQUIT, SIGPIPE, ...) and read them through the returned signalfd. */
 int cmd_signals(int *ret_sigfd);

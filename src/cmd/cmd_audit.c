@@ -35,6 +35,16 @@ static void progress(const struct audit_line *l)
 			audit_verdict_str(l->verdict), l->secs);
 }
 
+static int put_json(FILE *f, void *j)
+{
+	return json_dumpf(j, f, JSON_INDENT(2)) || fputc('\n', f) == EOF ? -EIO : 0;
+}
+
+static int put_html(FILE *f, void *a)
+{
+	return audit_html(a, f);
+}
+
 static int copy_file(const char *from, const char *to)
 {
 	FILE *in = fopen(from, "re"), *out = in ? fopen(to, "we") : NULL;
@@ -177,6 +187,11 @@ int cmd_audit(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	code = cmd_need_root();
+	/* a refused --out or --html folder is bad input: said before the audit runs */
+	if (!code && out)
+		code = cmd_check_out_path(out);
+	if (!code && html)
+		code = cmd_check_out_path(html);
 	if (code) {
 		audit_free(&a);
 		return code;
@@ -225,18 +240,14 @@ report:
 			json_dumpf(j, stdout, JSON_INDENT(2));
 		if (json)
 			fputc('\n', stdout);
-		if (out && json_dump_file(j, out, JSON_INDENT(2))) {
-			cmd_err("cannot write %s", out);
-			code = EXIT_OTHER;
-		}
+		if (out && (err = cmd_write_file(out, put_json, j)) && err > code)
+			code = err;
 		json_decref(j);
 	}
 	if (!json)
 		audit_text(&a, stdout);
-	if (html && (err = audit_html(&a, html))) {
-		cmd_err("cannot write %s: %s", html, strerror(-err));
-		code = EXIT_OTHER;
-	}
+	if (html && (err = cmd_write_file(html, put_html, &a)) && err > code)
+		code = err;
 	audit_free(&a);
 	return code;
 }

@@ -42,8 +42,9 @@ int cmd_clean(int argc, char **argv)
 		      "  Remove every lab whose twlab is no longer running (labs made by twlab up\n"
 		      "  included), exactly as its state file lists it and only what twlab can prove\n"
 		      "  it made: namespaces and processes it did not make are left alone, and each\n"
-		      "  state-file line that fails the checks is reported. --dry-run prints what\n"
-		      "  would be done, one 'lab NAME: ...' line each.\n",
+		      "  state-file line that fails the checks is reported. Signals are held back\n"
+		      "  while a lab is removed. --dry-run prints what would be done, one\n"
+		      "  'lab NAME: ...' line each.\n",
 		      help ? stdout : stderr);
 		return help ? EXIT_DONE : EXIT_USAGE;
 	}

@@ -90,7 +90,7 @@ void cmd_lab_taken(const char *lab, const char *ns)
 	}
 	if (err) {
 		cmd_err("a state file for lab %s exists (%s/%s.json) but cannot be read: %s", lab,
-			undo_state_dir(), lab, strerror(-err));
+			undo_state_dir(), lab, err == -EPERM ? u.refused : strerror(-err));
 		return;
 	}
 	if (undo_owner_alive(&u))
@@ -145,14 +145,12 @@ static void dry_run(struct undo *u)
 	printf("lab %s: would remove state file %s\n", u->lab, u->path);
 }
 
-int cmd_remove_lab(const char *lab, bool dry, bool force)
+static int remove_lab(const char *lab, bool dry, bool force)
 {
 	struct undo u;
 	size_t from;
 	int err;
 
-	if (cmd_check_lab_name(lab))
-		return EXIT_USAGE;
 	netns_init();	/* the namespace we run in is the host's: never to be removed */
 	err = undo_load(lab, true, &u);
 	if (err == -EBUSY) {
@@ -161,8 +159,7 @@ int cmd_remove_lab(const char *lab, bool dry, bool force)
 		return EXIT_OTHER;
 	}
 	if (err == -EPERM) {
-		cmd_err("lab %s: refusing %s/%s.json: not a regular file owned by root and closed to others' writes",
-			lab, undo_state_dir(), lab);
+		cmd_err("lab %s: refusing %s/%s.json: %s", lab, undo_state_dir(), lab, u.refused);
 		return EXIT_OTHER;
 	}
 	if (err) {
@@ -205,6 +202,21 @@ int cmd_remove_lab(const char *lab, bool dry, bool force)
 	return EXIT_DONE;
 }
 
+int cmd_remove_lab(const char *lab, bool dry, bool force)
+{
+	sigset_t old;
+	int code;
+
+	if (cmd_check_lab_name(lab))
+		return EXIT_USAGE;
+	/* from taking the lab's lock to the state file's removal: no signal cuts it short */
+	cmd_block_signals(&old);
+	code = remove_lab(lab, dry, force);
+	fflush(stdout);
+	cmd_restore_signals(&old);
+	return code;
+}
+
 int cmd_down(int argc, char **argv)
 {
 	if (argc != 2 || argv[1][0] == '-') {
@@ -213,7 +225,8 @@ int cmd_down(int argc, char **argv)
 		fputs("usage: twlab down NAME\n"
 		      "  Remove the lab NAME (as listed by twlab ls): only the namespaces and\n"
 		      "  processes its state file lists and twlab can prove it made. A line of the\n"
-		      "  state file that fails the checks is reported and left alone.\n",
+		      "  state file that fails the checks is reported and left alone. Signals\n"
+		      "  (Ctrl-C, SIGTERM, ...) are held back until the lab is removed.\n",
 		      help ? stdout : stderr);
 		return help ? EXIT_DONE : EXIT_USAGE;
 	}

@@ -10,12 +10,25 @@
 /* Call fn for every lab that has a state file. */
 int cmd_foreach_lab(int (*fn)(const char *lab, void *ctx), void *ctx)
 {
-	DIR *d = opendir(undo_state_dir());
+	char why[200];
+	int fd = undo_state_dir_open(why, sizeof(why)), code = EXIT_DONE;
 	struct dirent *de;
-	int code = EXIT_DONE;
+	DIR *d;
 
-	if (!d)
+	if (fd == -ENOENT)
 		return EXIT_DONE;	/* no state folder: no labs */
+	if (fd == -EPERM) {
+		cmd_err("refusing the state folder: %s; no lab in it is listed or touched", why);
+		return EXIT_OTHER;
+	}
+	d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		cmd_err("cannot read the state folder %s: %s", undo_state_dir(),
+			strerror(fd < 0 ? -fd : errno));
+		if (fd >= 0)
+			close(fd);
+		return EXIT_OTHER;
+	}
 	while ((de = readdir(d))) {
 		size_t n = strlen(de->d_name);
 		char lab[64];
@@ -64,9 +77,8 @@ static int show(const char *lab, void *ctx)
 		return EXIT_DONE;
 	}
 	if (err) {
-		printf("%-20s unreadable state file (%s)\n", lab,
-		       err == -EPERM ? "not a regular file owned by root, closed to others' writes"
-				     : strerror(-err));
+		printf("%-20s %s state file (%s)\n", lab, err == -EPERM ? "refused" : "unreadable",
+		       err == -EPERM ? cmd_quote(u.refused, q, sizeof(q)) : strerror(-err));
 		return EXIT_DONE;
 	}
 	for (size_t i = 0; i < u.n; i++) {

@@ -9,10 +9,15 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include "lab/cgroup.h"
 #include "lab/netns.h"
 
 #define TOP "twlab"
+/* The xattr twlab sets on each cgroup it makes (the lab's name): a cgroup someone else made at
+ * twlab's path, even with the inode a state file records, is not killed. trusted.*: only
+ * CAP_SYS_ADMIN can set it. */
+#define MARK "trusted.twlab"
 
 static uint64_t now_ms(void)
 {
@@ -121,6 +126,8 @@ int cgroup_create(const char *lab, int *ret_fd, uint64_t *ret_ino)
 		err = -EEXIST;
 	if (!err && fstat(fd, &st))
 		err = -errno;
+	if (!err && fsetxattr(fd, MARK, lab, strlen(lab), 0) && errno != EOPNOTSUPP)
+		err = -errno;
 	if (err) {
 		close(fd);
 		return err;
@@ -128,6 +135,18 @@ int cgroup_create(const char *lab, int *ret_fd, uint64_t *ret_ino)
 	*ret_fd = fd;
 	*ret_ino = st.st_ino;
 	return 0;
+}
+
+/* Does the cgroup dir_fd carry twlab's mark for lab? Without xattrs on cgroupfs, the inode is
+ * all there is: true. */
+static bool marked(int dir_fd, const char *lab)
+{
+	char v[128];
+	ssize_t n = fgetxattr(dir_fd, MARK, v, sizeof(v));
+
+	if (n < 0)
+		return errno == EOPNOTSUPP;
+	return (size_t)n == strlen(lab) && !memcmp(v, lab, n);
 }
 
 int cgroup_procs_fd(int dir_fd)
@@ -227,6 +246,10 @@ int cgroup_destroy(const char *lab, uint64_t ino, int timeout_ms)
 		close(fd);
 		return -ESTALE;
 	}
+	if (!marked(fd, lab)) {
+		close(fd);
+		return -EPERM;	/* someone else's, at twlab's path: its processes are not ours */
+	}
 	spare_protected(fd);
 	/* cgroup.events signals every change with POLLPRI (kernfs_notify) */
 	events = openat(fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
@@ -254,6 +277,29 @@ int cgroup_destroy(const char *lab, uint64_t ino, int timeout_ms)
 	close(fd);
 	if (!err && rmdir(path))
 		err = errno == ENOENT ? 0 : -errno;
+	if (!err) {
+		*strrchr(path, '/') = 0;
+		rmdir(path);	/* the shared twlab/ level, once no lab uses it */
+	}
+	return err;
+}
+
+int cgroup_remove_unlisted(const char *lab)
+{
+	char path[4096 + 128];
+	int fd, err = cgroup_path(lab, path, sizeof(path));
+
+	if (err)
+		return err;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* with no mark to check (no xattrs), nothing proves it ours: left alone */
+	err = fgetxattr(fd, MARK, NULL, 0) < 0 || !marked(fd, lab) ? -EPERM
+		: populated(fd) ? -EBUSY : 0;
+	close(fd);
+	if (!err && rmdir(path))
+		err = -errno;
 	if (!err) {
 		*strrchr(path, '/') = 0;
 		rmdir(path);	/* the shared twlab/ level, once no lab uses it */

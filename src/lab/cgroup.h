@@ -15,7 +15,8 @@
 /* <cgroup2 mount>/twlab/<lab>; -ENOENT when no cgroup v2 hierarchy is mounted. */
 int cgroup_path(const char *lab, char *buf, size_t len);
 /* Create the lab's cgroup (-EEXIST if it exists with processes in it; an empty leftover is
- * reused). Returns its directory (fd, O_CLOEXEC) and the directory's inode. */
+ * reused), marked as twlab's (xattr trusted.twlab = the lab's name, where cgroupfs has
+ * xattrs). Returns its directory (fd, O_CLOEXEC) and the directory's inode. */
 int cgroup_create(const char *lab, int *ret_fd, uint64_t *ret_ino);
 /* Open dir_fd's cgroup.procs for writing: a child writes "0" to it to join. */
 int cgroup_procs_fd(int dir_fd);
@@ -23,7 +24,13 @@ int cgroup_procs_fd(int dir_fd);
 int cgroup_join(const char *lab, uint64_t ino);
 /* Kill every process in the lab's cgroup (cgroup.kill, or freeze and SIGKILL each one on
  * kernels before 5.14), wait until it is empty (bounded) and remove it. Only if its inode is
- * ino: -ESTALE otherwise, -ENOENT when it is gone already. */
+ * ino (-ESTALE otherwise) and it carries twlab's mark for lab (-EPERM otherwise: someone
+ * else's cgroup at that path); -ENOENT when it is gone already. */
 int cgroup_destroy(const char *lab, uint64_t ino, int timeout_ms);
+
+/* The lab's cgroup when its state file has no line for it (a SIGKILL between its mkdir and
+ * its journal line): removed only if it carries twlab's mark for lab and is empty. 0, -ENOENT,
+ * -EPERM (no mark), -EBUSY (processes in it: not provably ours to kill). */
+int cgroup_remove_unlisted(const char *lab);
 
 #endif

@@ -229,11 +229,41 @@ out:
 	return 0;
 }
 
+struct ns_journal {
+	struct lab_rt *rt;
+	struct undo_entry *e;
+	bool journal_err;
+};
+
+/* netns_create's journal step, inside the new namespace before its name exists. */
+static int journal_ns(void *arg, uint64_t ino)
+{
+	struct ns_journal *j = arg;
+	int err;
+
+	if (j->e->hub_links) {
+		/* A fresh namespace may hold more than lo (sit0 on 4.11 with IPV6_SIT): the hub is
+		 * back to its own links when it has those plus the ones counted by the caller. */
+		struct if_nameindex *ifs = if_nameindex();
+
+		for (size_t i = 0; ifs && ifs[i].if_index; i++)
+			if (strcmp(ifs[i].if_name, "lo"))
+				j->e->hub_links++;
+		if (ifs)
+			if_freenameindex(ifs);
+	}
+	j->e->id = ino;
+	err = journal(j->rt, j->e);
+	j->journal_err = err != 0;
+	return err;
+}
+
 /* Create and journal a namespace; the thread is left inside it with lo up and sysctls set. */
 static int make_ns(struct lab_rt *rt, const char *node, const struct topo_sysctls *extra,
 		   int timestamps, int hub_links, char ns[64], int *ret_fd, struct nl_sock **ret_sk)
 {
 	struct undo_entry e = { .kind = UNDO_NETNS, .hub_links = hub_links };
+	struct ns_journal j;
 	struct nl_sock *sk;
 	char val[16];
 	int fd, err;
@@ -244,34 +274,19 @@ static int make_ns(struct lab_rt *rt, const char *node, const struct topo_sysctl
 	if (err)
 		return lab_fail(rt, err, "namespace name for %s", node);
 	trace(rt, "netns add %s", ns);
-	err = netns_create(ns, &fd, &e.id);
+	snprintf(e.name, sizeof(e.name), "%s", ns);
+	j = (struct ns_journal){ .rt = rt, .e = &e };
+	err = netns_create(ns, journal_ns, &j, &fd, &e.id);
 	if (err == -EEXIST) {
 		pthread_mutex_lock(&up_lock);
 		if (!rt->err_ns[0])
 			snprintf(rt->err_ns, sizeof(rt->err_ns), "%s", ns);
 		pthread_mutex_unlock(&up_lock);
 	}
+	if (err && j.journal_err)
+		return lab_fail(rt, err, "cannot write state file %s", rt->undo.path);
 	if (err)
 		return lab_fail(rt, err, "cannot create namespace %s", ns);
-	if (hub_links) {
-		/* A fresh namespace may hold more than lo (sit0 on 4.11 with IPV6_SIT): the hub is
-		 * back to its own links when it has those plus the ones counted by the caller. */
-		struct if_nameindex *ifs = if_nameindex();
-
-		for (size_t i = 0; ifs && ifs[i].if_index; i++)
-			if (strcmp(ifs[i].if_name, "lo"))
-				e.hub_links++;
-		if (ifs)
-			if_freenameindex(ifs);
-	}
-	snprintf(e.name, sizeof(e.name), "%s", ns);
-	err = journal(rt, &e);
-	if (err) {
-		netns_enter_root();
-		netns_delete(ns, e.id);
-		close(fd);
-		return lab_fail(rt, err, "cannot write state file %s", rt->undo.path);
-	}
 	err = nl_open(&sk);
 	if (err) {
 		close(fd);

@@ -118,7 +118,72 @@ bool netns_marked(const char *name)
 	return marked;
 }
 
-int netns_create(const char *name, int *ret_fd, uint64_t *ret_ino)
+/* What the mount point of name holds under its bind mount: a line naming the namespace, so
+ * that a mount point left without its mount (a SIGKILL between the two steps, in up or in
+ * down) is provably twlab's and can be removed (netns_stub_remove). */
+static int stub_text(const char *name, uint64_t ino, char *buf, size_t len)
+{
+	return snprintf(buf, len, "twlab netns %s %llu\n", name, (unsigned long long)ino);
+}
+
+/* Make the mount point path, already holding its text: an unnamed file (O_TMPFILE) that gets
+ * its name only once written, so no moment leaves an empty file. Without O_TMPFILE (a file
+ * system that lacks it), an O_EXCL file written at once. */
+static int make_stub(const char *path, const char *name, uint64_t ino)
+{
+	char text[NAME_MAX + 64], fdpath[64];
+	int fd, n = stub_text(name, ino, text, sizeof(text)), err = 0;
+
+	fd = open(NETNS_RUN_DIR, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0);
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		if (write(fd, text, n) != n)
+			err = errno ? -errno : -EIO;
+		close(fd);
+		if (err)
+			unlink(path);
+		return err;
+	}
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, n) != n)
+		err = errno ? -errno : -EIO;
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	if (!err && linkat(AT_FDCWD, fdpath, AT_FDCWD, path, AT_SYMLINK_FOLLOW))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int netns_stub_remove(const char *name, uint64_t ino)
+{
+	char path[PATH_MAX], want[NAME_MAX + 64], have[NAME_MAX + 65];
+	struct statfs sfs;
+	struct stat st;
+	ssize_t n;
+	int fd, err, len;
+
+	err = netns_path(name, path, sizeof(path));
+	if (err)
+		return err;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = stub_text(name, ino, want, sizeof(want));
+	if (fstat(fd, &st) || fstatfs(fd, &sfs) || sfs.f_type == NSFS_MAGIC ||
+	    !S_ISREG(st.st_mode) || st.st_uid || st.st_nlink != 1 || st.st_size != len ||
+	    (n = read(fd, have, sizeof(have))) != len || memcmp(have, want, len)) {
+		close(fd);
+		return -ENOENT;	/* nothing of ours: a namespace, or anyone else's file */
+	}
+	close(fd);
+	return unlink(path) ? -errno : 0;
+}
+
+int netns_create(const char *name, int (*journal)(void *arg, uint64_t ino), void *arg,
+		 int *ret_fd, uint64_t *ret_ino)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -127,19 +192,22 @@ int netns_create(const char *name, int *ret_fd, uint64_t *ret_ino)
 	err = netns_path(name, path, sizeof(path));
 	if (err)
 		return err;
-	/* unshare() first: it is the slow step (about 0.5 ms), and a SIGKILL between the mount
-	 * point's creation and its bind mount leaves an empty file no journal line can prove */
 	if (!access(path, F_OK))
 		return -EEXIST;
+	/* The namespace first, unnamed: it dies with this thread until it is bound. Its inode
+	 * goes into the journal before the name exists, so that a SIGKILL at any later moment
+	 * leaves only what the journal proves (the stub, then the marked binding). */
 	if (unshare(CLONE_NEWNET))
 		return -errno;
-	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-	if (fd < 0) {
+	if (stat("/proc/thread-self/ns/net", &st)) {
 		err = -errno;
-		netns_enter_root();
-		return err;
+		goto fail_unnamed;
 	}
-	close(fd);
+	if (journal && (err = journal(arg, st.st_ino)))
+		goto fail_unnamed;
+	err = make_stub(path, name, st.st_ino);
+	if (err)
+		goto fail_unnamed;
 	if (bind_marked(path))
 		goto fail;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -160,6 +228,9 @@ fail_mounted:
 fail:
 	err = -errno;
 	unlink(path);
+	return err;
+fail_unnamed:
+	netns_enter_root();
 	return err;
 }
 

@@ -21,9 +21,18 @@ int netns_init(void);
 /* Make /run/netns a shared mount point (as `ip netns add` does). */
 int netns_prepare_rundir(void);
 /* Create name, bound with twlab's mark (netns_marked); the calling thread is left inside it.
+ * journal (may be NULL) is called inside the new namespace with its nsfs inode before the
+ * name exists: it writes the namespace into the state file, so that a SIGKILL at any later
+ * moment leaves nothing the journal cannot prove; its error aborts (nothing was named).
  * *ret_fd (O_CLOEXEC) and the nsfs inode identify it. -EEXIST if the name is taken (nothing
- * is touched then). */
-int netns_create(const char *name, int *ret_fd, uint64_t *ret_ino);
+ * is touched then). The mount point under the binding holds a line naming the namespace. */
+int netns_create(const char *name, int (*journal)(void *arg, uint64_t ino), void *arg,
+		 int *ret_fd, uint64_t *ret_ino);
+/* Remove the mount point of name left without its binding (a SIGKILL between netns_create's
+ * or netns_delete's two steps), only if it is the one netns_create made for the namespace
+ * ino: a regular file of root's holding exactly netns_create's line. 0 when removed, -ENOENT
+ * when there is no such file (a namespace, anyone else's file, nothing). */
+int netns_stub_remove(const char *name, uint64_t ino);
 int netns_open(const char *name, int *ret_fd);
 int netns_enter(int fd);
 int netns_enter_root(void);

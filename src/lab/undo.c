@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <jansson.h>
 #include "lab/bpfpin.h"
@@ -59,6 +61,36 @@ static json_t *header_json(const struct undo *u, const char *topology)
 			 topology ? topology : "", "created", (json_int_t)time(NULL));
 }
 
+int undo_state_dir_open(char *why, size_t len)
+{
+	const char *dir = undo_state_dir();
+	struct stat st;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), err;
+
+	if (fd < 0) {
+		err = -errno;
+		if (err == -ELOOP || err == -ENOTDIR) {
+			snprintf(why, len, "%s is a symbolic link or not a folder", dir);
+			return -EPERM;
+		}
+		snprintf(why, len, "cannot open %s", dir);
+		return err;
+	}
+	/* whoever may write in it could swap a lab's state file for one of their own */
+	if (fstat(fd, &st))
+		err = -errno;
+	else if (st.st_uid && st.st_uid != geteuid())
+		err = -EPERM, snprintf(why, len, "%s belongs to uid %u, not to root", dir,
+				       (unsigned)st.st_uid);
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		err = -EPERM, snprintf(why, len, "%s may be written by others (mode %04o)", dir,
+				       (unsigned)(st.st_mode & 07777));
+	else
+		return fd;
+	close(fd);
+	return err;
+}
+
 int undo_begin(struct undo *u, const char *lab, const char *topology, bool detached)
 {
 	const char *dir = undo_state_dir();
@@ -69,6 +101,10 @@ int undo_begin(struct undo *u, const char *lab, const char *topology, bool detac
 	snprintf(u->lab, sizeof(u->lab), "%s", lab);
 	if (mkdir(dir, 0755) && errno != EEXIST)
 		return -errno;
+	err = undo_state_dir_open(u->refused, sizeof(u->refused));
+	if (err < 0)
+		return err;
+	close(err);
 	snprintf(u->path, sizeof(u->path), "%s/%s.json", dir, lab);
 	u->owner = detached ? 0 : getpid();
 	if (u->owner)
@@ -521,34 +557,91 @@ static int load_line(struct undo *u, const char *line, int lineno)
 	return err == -ENOMEM ? err : 0;
 }
 
+#define LINE_MAX_BYTES 4096	/* a real line is a few hundred bytes */
+
+/* The next line of f into buf (LINE_MAX_BYTES + 2), never more: the rest of a longer line is
+ * read and dropped. 1 and *ret_len (with the newline, if there was one), 0 at the end. */
+static int read_line(FILE *f, char *buf, size_t *ret_len, bool *ret_long, bool *ret_nul)
+{
+	size_t n = 0;
+	int c;
+
+	*ret_long = *ret_nul = false;
+	while ((c = getc(f)) != EOF) {
+		if (n < LINE_MAX_BYTES + 1)
+			buf[n++] = c;
+		else
+			*ret_long = true;
+		*ret_nul |= c == 0;
+		if (c == '\n')
+			break;
+	}
+	if (c == '\n' && *ret_long)
+		buf[n - 1] = '\n';	/* keep "it ended" for the torn-line rule */
+	buf[n] = 0;
+	*ret_len = n;
+	return n > 0;
+}
+
 int undo_load(const char *lab, bool lock, struct undo *u)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
+	char *line = malloc(LINE_MAX_BYTES + 2);
+	size_t len;
+	bool too_long, nul;
 	struct stat st;
 	FILE *f;
-	int fd, err = 0, lineno = 0;
+	int dfd, fd, err = 0, lineno = 0;
 
 	memset(u, 0, sizeof(*u));
 	u->fd = -1;
-	if (!topo_name_valid(lab))
+	if (!line)
+		return -ENOMEM;
+	if (!topo_name_valid(lab)) {
+		free(line);
 		return -EINVAL;
+	}
 	snprintf(u->lab, sizeof(u->lab), "%s", lab);
 	snprintf(u->path, sizeof(u->path), "%s/%s.json", undo_state_dir(), lab);
+	dfd = undo_state_dir_open(u->refused, sizeof(u->refused));
+	if (dfd < 0) {
+		free(line);
+		return dfd;
+	}
 	/* not through a planted link, and only a file nobody else could have written */
-	fd = open(u->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ELOOP ? -EPERM : -errno;
+	snprintf(line, LINE_MAX_BYTES, "%s.json", lab);
+	fd = openat(dfd, line, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	close(dfd);
+	if (fd < 0) {
+		err = errno == ELOOP ? -EPERM : -errno;
+		if (err == -EPERM)
+			snprintf(u->refused, sizeof(u->refused), "%s is a symbolic link", u->path);
+		free(line);
+		return err;
+	}
 	if (fstat(fd, &st))
 		err = -errno;
-	else if (!S_ISREG(st.st_mode) || (st.st_uid && st.st_uid != geteuid()) ||
-		 (st.st_mode & S_IWOTH))
-		err = -EPERM;
+	else if (!S_ISREG(st.st_mode))
+		err = -EPERM, snprintf(u->refused, sizeof(u->refused), "%s is not a regular file",
+				       u->path);
+	else if (st.st_uid && st.st_uid != geteuid())
+		err = -EPERM, snprintf(u->refused, sizeof(u->refused),
+				       "%s belongs to uid %u, not to root", u->path,
+				       (unsigned)st.st_uid);
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		err = -EPERM, snprintf(u->refused, sizeof(u->refused),
+				       "%s may be written by others (mode %04o)", u->path,
+				       (unsigned)(st.st_mode & 07777));
+	else if (st.st_nlink != 1)	/* a hard link to a file made for something else */
+		err = -EPERM, snprintf(u->refused, sizeof(u->refused),
+				       "%s has %ju names (hard links), not one", u->path,
+				       (uintmax_t)st.st_nlink);
+	u->dev = st.st_dev;
+	u->ino = st.st_ino;
 	f = err ? NULL : fdopen(fd, "re");
 	if (!f) {
 		err = err ? err : -errno;
 		close(fd);
+		free(line);
 		return err;
 	}
 	/* One remover at a time: two teardowns of one lab would kill each other (each enters
@@ -556,9 +649,10 @@ int undo_load(const char *lab, bool lock, struct undo *u)
 	if (lock && flock(fileno(f), LOCK_EX | LOCK_NB)) {
 		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		fclose(f);
+		free(line);
 		return err;
 	}
-	while (!err && (len = getline(&line, &cap, f)) > 0) {
+	while (!err && read_line(f, line, &len, &too_long, &nul)) {
 		lineno++;
 		if (line[len - 1] != '\n') {	/* cut short: by hand, or a full disk */
 			u->torn = true;
@@ -566,6 +660,12 @@ int undo_load(const char *lab, bool lock, struct undo *u)
 			if (lineno == 1)
 				u->no_header = true;
 			break;
+		}
+		if (too_long || nul) {
+			skip_add(u, lineno, too_long ? "longer than 4096 bytes"
+						     : "holds a NUL byte");
+			u->no_header |= lineno == 1;
+			continue;
 		}
 		err = load_line(u, line, lineno);
 	}
@@ -580,9 +680,38 @@ int undo_load(const char *lab, bool lock, struct undo *u)
 	return err;
 }
 
+/* Does pid hold the flock of the file dev:ino (/proc/locks)? The owner of a lab takes it in
+ * undo_begin and keeps it while it runs: a pid written into a state file by anyone else does
+ * not hold it, so it is never taken for the lab's twlab. */
+static bool lock_held_by(dev_t dev, ino_t ino, pid_t pid)
+{
+	char line[256];
+	bool held = false;
+	FILE *f = fopen("/proc/locks", "re");
+
+	if (!f)
+		return false;
+	while (!held && fgets(line, sizeof(line), f)) {
+		unsigned int maj, min;
+		unsigned long long i;
+		char type[16];
+		int p;
+
+		if (strstr(line, "->"))
+			continue;	/* waiting for the lock, not holding it */
+		if (sscanf(line, "%*d: %15s %*s %*s %d %x:%x:%llu", type, &p, &maj, &min, &i) != 5)
+			continue;
+		held = !strcmp(type, "FLOCK") && p == pid && maj == major(dev) &&
+		       min == minor(dev) && i == ino;
+	}
+	fclose(f);
+	return held;
+}
+
 bool undo_owner_alive(const struct undo *u)
 {
-	return u->owner && proc_alive(u->owner, u->owner_start);
+	return u->owner && u->ino && proc_alive(u->owner, u->owner_start) &&
+	       lock_held_by(u->dev, u->ino, u->owner);
 }
 
 static uint64_t mono_ms(void)
@@ -666,6 +795,8 @@ int undo_run(struct undo *u, int timeout_ms)
 				waitpid(en->id, NULL, WNOHANG);	/* our child's zombie */
 				u->gone_procs++;
 			} else {
+				/* its mount point, if a SIGKILL left it unbound */
+				netns_stub_remove(en->name, en->id);
 				u->gone_ns++;
 			}
 		} else {
@@ -686,11 +817,24 @@ int undo_run(struct undo *u, int timeout_ms)
 	}
 	/* 2. whatever they started, wherever it went: the lab's cgroup, if it is the one we made
 	 * (the path comes from the lab's name; the inode proves it is ours) */
-	for (size_t i = u->n; i-- > 0;)
-		if (u->v[i].kind == UNDO_CGROUP && u->v[i].id &&
-		    (e = cgroup_destroy(u->lab, u->v[i].id, timeout_ms)) && e != -ENOENT &&
-		    e != -ESTALE && !err)
+	bool cg_listed = false;
+
+	for (size_t i = 0; i < u->n; i++)
+		cg_listed |= u->v[i].kind == UNDO_CGROUP;
+	if (!cg_listed && u->fd >= 0)
+		cgroup_remove_unlisted(u->lab);
+	for (size_t i = u->n; i-- > 0;) {
+		if (u->v[i].kind != UNDO_CGROUP || !u->v[i].id)
+			continue;
+		e = cgroup_destroy(u->lab, u->v[i].id, timeout_ms);
+		if (e == -EPERM) {
+			snprintf(why, sizeof(why), "cgroup twlab/%s has the recorded inode but not "
+				 "twlab's mark: someone else's, left alone", u->lab);
+			skip_add(u, u->v[i].line, why);
+		}
+		else if (e && e != -ENOENT && e != -ESTALE && !err)
 			err = e;
+	}
 	/* 3. anything else still inside a lab namespace that is still ours */
 	if (n_ns && (e = netns_kill_procs(inos, n_ns, timeout_ms)) < 0 && !err)
 		err = e;

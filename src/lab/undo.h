@@ -49,6 +49,9 @@ struct undo {
 	pid_t owner;         /* 0: detached (twlab up) */
 	char topology[256];  /* load: the header's topology file, as given to up or run */
 	uint64_t owner_start;
+	dev_t dev;           /* load: the state file (its owner holds its flock) */
+	ino_t ino;
+	char refused[320];   /* load, begin: -EPERM: why the state folder or file is refused */
 	bool torn;           /* load: the last line was cut short */
 	bool no_header;      /* load: line 1 is not a valid header (owner unknown) */
 	struct undo_entry *v;
@@ -60,6 +63,9 @@ struct undo {
 };
 
 const char *undo_state_dir(void);
+/* Open the state folder (an O_DIRECTORY fd), or -EPERM with why when it is a symbolic link,
+ * not root's, or writable by group or others: its state files cannot be trusted then. */
+int undo_state_dir_open(char *why, size_t len);
 /* Start a journal for lab: creates the state file (-EEXIST if one exists). */
 int undo_begin(struct undo *u, const char *lab, const char *topology, bool detached);
 /* Append e to the journal and the state file. */
@@ -80,11 +86,14 @@ int undo_entry_check(const char *lab, const struct undo_entry *e, char *why, siz
 int undo_entry_prove(const struct undo *u, const struct undo_entry *e, char *why, size_t len);
 /* Read the state file of lab. With lock, also lock it until undo_close (to remove the lab):
  * -EBUSY when another twlab holds it (building, running or removing that lab). -EINVAL if lab
- * is not a lab name (topo_name_valid), -EPERM if the file is not a regular file owned by root
+ * is not a lab name (topo_name_valid), -EPERM (refused says why) if the state folder is not
+ * safe (undo_state_dir_open) or the file is not a regular file with one name, owned by root
  * (or by us) and closed to others' writes. Bad lines do not fail the load: each is recorded in
- * skip[] and the others are used. */
+ * skip[] and the others are used; a line longer than 4096 bytes or holding a NUL byte is bad. */
 int undo_load(const char *lab, bool lock, struct undo *ret);
-/* Is the process that owns this lab still running? */
+/* Is the process that owns this lab still running? Only if it holds the state file's lock
+ * (as the twlab that wrote the header does while it runs): a pid in the header alone proves
+ * nothing. */
 bool undo_owner_alive(const struct undo *u);
 /* Undo everything in reverse, acting only on what undo_entry_prove proves (the rest is added
  * to skip[]); keeps going past errors and returns the first. Every step is bounded by

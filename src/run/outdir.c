@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 
 #include "run/outdir.h"
 
@@ -59,10 +61,44 @@ static bool trusted_gid(gid_t gid)
 	return gid == 0 || gid == getgid() || gid == getegid() || (long long)gid == env_id("SUDO_GID");
 }
 
+/* The file systems whose files are the kernel's interfaces: a folder made there is a cgroup, a
+ * BPF pin folder, a debugfs or configfs object, and a file written there is a kernel setting.
+ * Output never goes there. NULL: an ordinary file system. */
+static const char *kernel_fs(int fd)
+{
+	static const struct { unsigned long magic; const char *name; } fs[] = {
+		{ PROC_SUPER_MAGIC, "proc" },	    { SYSFS_MAGIC, "sysfs" },
+		{ CGROUP_SUPER_MAGIC, "cgroup" },   { CGROUP2_SUPER_MAGIC, "cgroup2" },
+		{ BPF_FS_MAGIC, "bpf" },	    { DEBUGFS_MAGIC, "debugfs" },
+		{ TRACEFS_MAGIC, "tracefs" },	    { SECURITYFS_MAGIC, "securityfs" },
+		{ DEVPTS_SUPER_MAGIC, "devpts" },   { NSFS_MAGIC, "nsfs" },
+		{ PSTOREFS_MAGIC, "pstore" },	    { EFIVARFS_MAGIC, "efivarfs" },
+		{ SELINUX_MAGIC, "selinuxfs" },	    { SMACK_MAGIC, "smackfs" },
+		{ 0x62656570 /* configfs, not in linux/magic.h */, "configfs" },
+	};
+	struct statfs sfs;
+	struct stat st, dev;
+
+	if (fstatfs(fd, &sfs))
+		return NULL;
+	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++)
+		if ((unsigned long)sfs.f_type == fs[i].magic)
+			return fs[i].name;
+	/* devtmpfs says it is a tmpfs: tell it by being /dev's file system */
+	if (!fstat(fd, &st) && !stat("/dev", &dev) && st.st_dev == dev.st_dev &&
+	    (unsigned long)sfs.f_type == TMPFS_MAGIC)
+		return "devtmpfs";
+	return NULL;
+}
+
 static int check_dir(struct walk *w, int fd, const char *at)
 {
+	const char *kfs = kernel_fs(fd);
 	struct stat st;
 
+	if (kfs)
+		return fail(w, -EPERM, "%s is on %s, a kernel file system, not a place for files",
+			    at, kfs);
 	if (fstat(fd, &st))
 		return fail(w, -errno, "cannot stat %s", at);
 	if (!trusted_uid(st.st_uid))
@@ -95,6 +131,12 @@ static int step(struct walk *w, int dfd, const char *parent, const char *name, i
 		 name);
 	fd = openat(dfd, name, DIR_FLAGS);
 	if (fd < 0 && errno == ENOENT && w->create) {
+		const char *kfs = kernel_fs(dfd);
+
+		/* there, mkdir makes a kernel object (a cgroup, a BPF folder), not a folder */
+		if (kfs)
+			return fail(w, -EPERM, "%s would be made on %s, a kernel file system", at,
+				    kfs);
 		if (mkdirat(dfd, name, 0755) && errno != EEXIST)
 			return fail(w, -errno, "cannot create %s", at);
 		fd = openat(dfd, name, DIR_FLAGS);

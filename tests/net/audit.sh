@@ -33,9 +33,25 @@ net.ipv4.tcp_keepalive_intvl = 30
 net.ipv4.tcp_keepalive_probes = 3
 EOF
 R=$TMP/recipe.json
+# links planted under the output names (and the name of the old temporary file): replaced,
+# never written through
+echo victim >"$TMP/victim"
+ln -s "$TMP/victim" "$R"; ln -s "$TMP/victim" "$TMP/recipe.html"; ln -s "$TMP/victim" "$TMP/recipe.html.tmp"
 "$TWLAB" audit "$TMP/recipe.conf" --out "$R" --html "$TMP/recipe.html" >"$TMP/recipe.txt" 2>"$TMP/recipe.err"
 rc=$?
 log_test $(ok [ $rc -eq 0 ]) "audit of the recipe: every line measured, exit 0" "rc $rc: $(tail -2 "$TMP/recipe.err")"
+log_test $(ok [ "$(cat "$TMP/victim")" = victim ] && [ ! -L "$R" ] && [ ! -L "$TMP/recipe.html" ]) \
+	"audit --out/--html: planted symlinks replaced, the victim intact" "$(head -c 80 "$TMP/victim")"
+rm -f "$TMP/recipe.html.tmp"
+# a kernel file system is no place for output: exit 2 before anything runs
+bad=
+for o in /proc/self/au.json /sys/kernel/au.json /dev/au.json; do
+	"$TWLAB" audit "$TMP/recipe.conf" --out "$o" >/dev/null 2>"$TMP/kfs.err"; rc=$?
+	[ $rc -eq 2 ] && grep -q 'kernel file system' "$TMP/kfs.err" || bad+=" --out $o: rc=$rc $(cat "$TMP/kfs.err")"
+	"$TWLAB" audit "$TMP/recipe.conf" --html "${o%.json}.html" >/dev/null 2>"$TMP/kfs.err"; rc=$?
+	[ $rc -eq 2 ] || bad+=" --html $o: rc=$rc"
+done
+log_test $(ok [ -z "$bad" ] && [ -z "$(leftover_labs)" ]) "audit --out/--html on a kernel file system: exit 2" "$bad"
 v() { j "$R" "$1" .verdict; }
 d() { j "$R" "$1" ".data.$2"; }
 

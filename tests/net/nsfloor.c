@@ -25,7 +25,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i <= n; i++) {
 		snprintf(name, sizeof(name), "%s-%d", argv[3], i);
 		if (!strcmp(argv[1], "up")) {
-			if (netns_create(name, &fd, &ino)) {
+			if (netns_create(name, NULL, NULL, &fd, &ino)) {
 				perror(name);
 				return 1;
 			}

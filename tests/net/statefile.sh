@@ -39,7 +39,7 @@ inner() {
 	     -e "s|@X@|$SF_X|g" -e "s|@FILEINO@|$(ino_of $SF_X/file)|g"
 	     -e "s|@MNTINO@|$(ino_of $SF_X/mnt)|g"
 	     -e "s|@START1@|$(start_of 1)|g" -e "s|@PARENT@|$$|g"
-	     -e "s|@PARENTSTART@|$(start_of $$)|g")
+	     -e "s|@PARENTSTART@|$(start_of $$)|g" -e "s|@CGINO@|$SF_CGINO|g")
 
 	decoys() { # what must survive: prints what did not
 		local p
@@ -48,6 +48,8 @@ inner() {
 			mountpoint -q /run/netns/$p || echo "netns $p"
 		done
 		[ -L /run/netns/twl-stsf16-link ] || echo "symlink twl-stsf16-link"
+		[ -f /run/netns/twl-stsf38-stub ] || echo "file twl-stsf38-stub"
+		grep -q 'populated 1' "$SF_CG/cgroup.events" 2>/dev/null || echo "cgroup $SF_CG"
 		[ -f "$SF_X/file" ] || echo "file $SF_X/file"
 		mountpoint -q "$SF_X/mnt" || echo "mount $SF_X/mnt"
 	}
@@ -118,6 +120,59 @@ inner() {
 	[ -f "$SF_TMP/adv/foo.json" ] && [ -z "$bad" ]
 	log_test $? "down/exec refuse lab names with '/', '..' or a leading '-'" "$bad"
 
+	# an owner pid in a header proves nothing: only the twlab holding the state file's lock
+	# is the lab's running twlab. A live unrelated process written there is neither shown
+	# as running nor signalled, and the lab can be removed.
+	install_file "$TOP/tests/statefiles/35-owner-forged-live.jsonl"
+	lsout=$("$TWLAB" ls | grep "^$lab ")
+	out=$("$TWLAB" clean 2>&1); rc=$?
+	grep -q ' orphaned ' <<<"$lsout" && ! grep -q "pid $DPID" <<<"$lsout$out" && [ $rc -eq 0 ] &&
+		[ ! -e "$STATE/$lab.json" ] && [ -z "$(decoys)" ]
+	log_test $? "a forged owner pid is not shown as running, not signalled; clean removes the lab" \
+		"rc=$rc ls: $lsout :: $(echo $out) $(decoys)"
+
+	# the mount point a SIGKILL left without its binding (up between its two steps, or down):
+	# removed when it holds exactly the line twlab wrote for the recorded inode
+	(umask 777; printf 'twlab netns twl-stsfstub-a 4711\n' >/run/netns/twl-stsfstub-a)
+	printf '{"lab":"stsfstub","owner":0}\n{"kind":"netns","name":"twl-stsfstub-a","ino":4711}\n' >"$STATE/stsfstub.json"
+	out=$("$TWLAB" down stsfstub 2>&1); rc=$?
+	[ $rc -eq 0 ] && [ ! -e /run/netns/twl-stsfstub-a ] && [ -z "$(decoys)" ]
+	log_test $? "down removes the unbound mount point twlab left, not a look-alike" "rc=$rc $out $(decoys)"
+	rm -f /run/netns/twl-stsfstub-a
+
+	# a hard-linked state file (its other name may be anything), one of another user, and a
+	# state folder that is a symlink or that others may write: refused, nothing acted on
+	printf '{"lab":"stsfhl","owner":0}\n{"kind":"proc","name":"x","ns":"twl-stsfhl-a","pid":%s,"start":%s}\n' \
+		$DPID "$(start_of $DPID)" >"$SF_TMP/hl-target"
+	ln "$SF_TMP/hl-target" "$STATE/stsfhl.json"
+	out=$("$TWLAB" down stsfhl 2>&1); rc=$?
+	[ $rc -eq 4 ] && grep -q 'refusing.*hard links' <<<"$out" && [ -f "$SF_TMP/hl-target" ] &&
+		[ -z "$(decoys)" ]
+	log_test $? "down refuses a hard-linked state file" "rc=$rc $out"
+	rm -f "$STATE/stsfhl.json"
+	echo '{"lab":"stsfnob","owner":0}' >"$STATE/stsfnob.json"; chown nobody "$STATE/stsfnob.json"
+	out=$("$TWLAB" down stsfnob 2>&1); rc=$?
+	[ $rc -eq 4 ] && grep -q 'refusing.*belongs to uid' <<<"$out" && [ -f "$STATE/stsfnob.json" ]
+	log_test $? "down refuses a state file of another user" "rc=$rc $out"
+	rm -f "$STATE/stsfnob.json"
+	echo '{"lab":"stsfdir","owner":0}' >"$STATE/stsfdir.json"
+	ln -s "$STATE" "$SF_TMP/state-link"
+	bad=
+	for how in link group; do
+		if [ $how = link ]; then export TWLAB_STATE_DIR=$SF_TMP/state-link
+		else export TWLAB_STATE_DIR=$STATE; chmod 0775 "$STATE"; fi
+		out=$("$TWLAB" down stsfdir 2>&1); rc=$?
+		[ $rc -eq 4 ] && grep -q refusing <<<"$out" || bad+=" down($how) rc=$rc $out"
+		out=$("$TWLAB" clean 2>&1); rc=$?
+		[ $rc -eq 4 ] && grep -q 'refusing the state folder' <<<"$out" || bad+=" clean($how) rc=$rc $out"
+		out=$("$TWLAB" ls 2>&1); rc=$?
+		[ $rc -eq 4 ] && grep -q 'refusing the state folder' <<<"$out" || bad+=" ls($how) rc=$rc $out"
+	done
+	chmod 0755 "$STATE"; export TWLAB_STATE_DIR=$STATE
+	[ -z "$bad" ] && [ -f "$STATE/stsfdir.json" ]
+	log_test $? "a state folder that is a symlink or group-writable is refused by down, clean, ls" "$bad"
+	rm -f "$STATE/stsfdir.json" "$SF_TMP/state-link"
+
 	# a state file that is a link, or that others may write, is not trusted
 	ln -s "$SF_TMP/adv/foo.json" "$STATE/stsflink.json"
 	out=$("$TWLAB" down stsflink 2>&1); rc=$?
@@ -150,6 +205,15 @@ mount -o remount,bind,ro,nosuid,nodev,noexec /run/netns/twl-stsfdecoy-m
 ip netns attach twl-stsf10-host $$ && defer ip netns del twl-stsf10-host
 mount -o remount,bind,ro,nosuid,nodev,noexec /run/netns/twl-stsf10-host
 ln -s /proc/1/ns/net /run/netns/twl-stsf16-link && defer rm -f /run/netns/twl-stsf16-link
+# a cgroup someone else made at twlab's path for lab stsf39, with a process in it
+export SF_CG=$(findmnt -t cgroup2 -n -o TARGET | head -1)/twlab/stsf39
+mkdir -p "$SF_CG" && defer 'kill -9 $cgpid; wait_for 5 grep -q "populated 0" "$SF_CG/cgroup.events"; rmdir "$SF_CG" "${SF_CG%/*}"'
+sleep 1000 & cgpid=$!; disown
+echo $cgpid >"$SF_CG/cgroup.procs"
+export SF_CGINO=$(stat -c %i "$SF_CG")
+# a plain file with the text twlab leaves under its binding, but for another inode
+(umask 777; printf 'twlab netns twl-stsf38-stub 4243\n' >/run/netns/twl-stsf38-stub) &&
+	defer rm -f /run/netns/twl-stsf38-stub
 
 out=$(timeout 120 unshare --pid --fork --mount-proc bash -c 'bash "$0" --inner; exit $?' "$0" 2>&1)
 rc=$?
@@ -159,8 +223,9 @@ left=
 for p in twl-stsfdecoy-x twl-stsfdecoy-m stsf-plain twl-stsf10-host; do
 	mountpoint -q /run/netns/$p || left+=" netns $p"
 done
+kill -0 $cgpid || left+=" process $cgpid in $SF_CG"
 [ -f "$SF_X/file" ] && mountpoint -q "$SF_X/mnt" && [ -z "$left" ]
-log_test $? "after the corpus, seen from outside: decoy namespaces, file and mount are there" "$left"
+log_test $? "after the corpus, seen from outside: decoy namespaces, file, mount, cgroup are there" "$left"
 
 # ---- real labs ----
 export TWLAB_STATE_DIR=$TMP/labs

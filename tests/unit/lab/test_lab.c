@@ -2,7 +2,7 @@
 /* lab_up/lab_down and the undo journal, with every kernel call mocked (ld --wrap): a failure
  * injected at step k of bring-up must undo steps k-1..1 in reverse and leave no state file. */
 /* MODULES: lab spawn undo bpfpin topo value keys kver model nat netns nl sysctl tsclock gate tc cgroup */
-/* WRAP: netns_init netns_prepare_rundir netns_create netns_enter netns_enter_root netns_delete netns_kill_procs netns_ino netns_open nl_open nl_close nl_ifindex nl_link_up nl_veth_add nl_bridge_add nl_addr_add nl_route_add nl_link_count sysctl_set nat_apply tsclock_load tsclock_set tsclock_attach tsclock_free gate_attach gate_free proc_starttime proc_pidfd cgroup_create cgroup_destroy netns_marked */
+/* WRAP: netns_init netns_prepare_rundir netns_create netns_enter netns_enter_root netns_delete netns_kill_procs netns_ino netns_open nl_open nl_close nl_ifindex nl_link_up nl_veth_add nl_bridge_add nl_addr_add nl_route_add nl_link_count sysctl_set nat_apply tsclock_load tsclock_set tsclock_attach tsclock_free gate_attach gate_free proc_starttime proc_pidfd cgroup_create cgroup_destroy netns_marked netns_stub_remove cgroup_remove_unlisted */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -39,12 +39,18 @@ int __wrap_netns_open(const char *name, int *fd) { *fd = open("/dev/null", O_RDO
 int __wrap_proc_starttime(int pid, uint64_t *ret) { *ret = 1; return 0; }
 int __wrap_proc_pidfd(int pid, uint64_t start) { return -ESRCH; }
 bool __wrap_netns_marked(const char *name) { return true; }
+int __wrap_netns_stub_remove(const char *name, uint64_t ino) { return -ENOENT; }
+int __wrap_cgroup_remove_unlisted(const char *lab) { return -ENOENT; }
 
-int __wrap_netns_create(const char *name, int *ret_fd, uint64_t *ret_ino)
+int __wrap_netns_create(const char *name, int (*journal)(void *, uint64_t), void *arg,
+			int *ret_fd, uint64_t *ret_ino)
 {
 	int err = take_step();
 
 	if (err)
+		return err;
+	/* journaled before the name exists, as the real one does */
+	if (journal && (err = journal(arg, 1000 + n_ns)))
 		return err;
 	snprintf(made[n_made++], 64, "netns %s", name);
 	snprintf(ns_tab[n_ns].name, 64, "%s", name);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "lab/netns.h"
@@ -282,6 +283,128 @@ static void test_load_refuses_names_and_untrusted_files(void **state)
 	unlink(path);
 }
 
+/* A line is read 4096 bytes at most (no unbounded allocation), and one with a NUL byte could
+ * hide anything behind it: both are reported and skipped, the lines after them used. */
+static void test_load_long_and_nul_lines(void **state)
+{
+	char text[12000], path[512];
+	struct undo u;
+	size_t o = 0, start;
+	FILE *f;
+
+	o += snprintf(text + o, sizeof(text) - o, "{\"lab\":\"lx\",\"owner\":0}\n");
+	/* exactly 4096 bytes before the newline: still a line */
+	start = o;
+	o += snprintf(text + o, sizeof(text) - o, "{\"kind\":\"netns\",\"name\":\"twl-lx-a\",\"ino\":5}");
+	while (o < start + 4096)
+		text[o++] = ' ';
+	text[o++] = '\n';
+	/* 4097 bytes */
+	start = o;
+	o += snprintf(text + o, sizeof(text) - o, "{\"kind\":\"netns\",\"name\":\"twl-lx-b\",\"ino\":6}");
+	while (o < start + 4097)
+		text[o++] = ' ';
+	text[o++] = '\n';
+	/* a NUL byte after a valid object */
+	o += snprintf(text + o, sizeof(text) - o, "{\"kind\":\"netns\",\"name\":\"twl-lx-c\",\"ino\":7}");
+	text[o++] = 0;
+	o += snprintf(text + o, sizeof(text) - o, "junk\n");
+	o += snprintf(text + o, sizeof(text) - o, "{\"kind\":\"netns\",\"name\":\"twl-lx-d\",\"ino\":8}\n");
+	snprintf(path, sizeof(path), "%s/lx.json", statedir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, o, f), o);
+	fclose(f);
+	assert_int_equal(undo_load("lx", false, &u), 0);
+	assert_int_equal(u.n, 2);
+	assert_string_equal(u.v[0].name, "twl-lx-a");
+	assert_string_equal(u.v[1].name, "twl-lx-d");
+	assert_int_equal(u.v[1].line, 5);
+	assert_int_equal(u.n_skip, 2);
+	assert_non_null(strstr(skip_why(&u, 3), "longer than 4096 bytes"));
+	assert_non_null(strstr(skip_why(&u, 4), "NUL"));
+	undo_close(&u);
+	unlink(path);
+}
+
+/* A hard link (the file has another name, maybe made for something else), a state folder that
+ * is a symlink or that others may write: refused, with why. */
+static void test_load_refuses_links_and_unsafe_folders(void **state)
+{
+	char path[512], other[512], lnk[512];
+	struct undo u;
+
+	write_state("lk", "{\"lab\":\"lk\",\"owner\":0}\n");
+	snprintf(path, sizeof(path), "%s/lk.json", statedir);
+	snprintf(other, sizeof(other), "%s/lk2.json", statedir);
+	assert_int_equal(link(path, other), 0);
+	assert_int_equal(undo_load("lk", false, &u), -EPERM);
+	assert_non_null(strstr(u.refused, "hard links"));
+	unlink(other);
+	assert_int_equal(undo_load("lk", false, &u), 0);
+	undo_close(&u);
+	assert_int_equal(chmod(statedir, 0775), 0);
+	assert_int_equal(undo_load("lk", false, &u), -EPERM);
+	assert_non_null(strstr(u.refused, "written by others"));
+	assert_int_equal(chmod(statedir, 0700), 0);
+	snprintf(lnk, sizeof(lnk), "%s-link", statedir);
+	assert_int_equal(symlink(statedir, lnk), 0);
+	setenv("TWLAB_STATE_DIR", lnk, 1);
+	assert_int_equal(undo_load("lk", false, &u), -EPERM);
+	assert_non_null(strstr(u.refused, "symbolic link"));
+	assert_int_equal(undo_begin(&u, "lk3", "x.ini", true), -EPERM);
+	setenv("TWLAB_STATE_DIR", statedir, 1);
+	unlink(lnk);
+	unlink(path);
+}
+
+/* The owner in a header is taken for the lab's running twlab only while it holds the state
+ * file's lock: any live pid written there (with its true start time) is not. */
+static void test_owner_proven_by_lock(void **state)
+{
+	char text[256], path[512], c;
+	uint64_t start;
+	int go[2], ready[2];
+	struct undo u;
+	pid_t child;
+
+	assert_int_equal(proc_starttime(getppid(), &start), 0);
+	snprintf(text, sizeof(text), "{\"lab\":\"lo\",\"owner\":%d,\"owner_start\":%llu}\n",
+		 (int)getppid(), (unsigned long long)start);
+	write_state("lo", text);
+	assert_int_equal(undo_load("lo", false, &u), 0);
+	assert_int_equal(u.owner, getppid());
+	assert_false(undo_owner_alive(&u));
+	undo_close(&u);
+	snprintf(path, sizeof(path), "%s/lo.json", statedir);
+	unlink(path);
+	/* a real owner: undo_begin takes the lock and keeps it */
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(ready), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct undo mine;
+
+		if (undo_begin(&mine, "lo", "x.ini", false))
+			_exit(1);
+		write(ready[1], "r", 1);
+		read(go[0], &c, 1);
+		_exit(0);
+	}
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	assert_int_equal(undo_load("lo", false, &u), 0);
+	assert_int_equal(u.owner, child);
+	assert_true(undo_owner_alive(&u));
+	undo_close(&u);
+	write(go[1], "g", 1);
+	waitpid(child, NULL, 0);
+	assert_int_equal(undo_load("lo", false, &u), 0);
+	assert_false(undo_owner_alive(&u));
+	undo_close(&u);
+	unlink(path);
+}
+
 static int setup(void **state)
 {
 	if (!mkdtemp(statedir))
@@ -312,6 +435,9 @@ int main(void)
 		cmocka_unit_test(test_load_skips_bad_lines),
 		cmocka_unit_test(test_load_bad_header),
 		cmocka_unit_test(test_load_refuses_names_and_untrusted_files),
+		cmocka_unit_test(test_load_long_and_nul_lines),
+		cmocka_unit_test(test_load_refuses_links_and_unsafe_folders),
+		cmocka_unit_test(test_owner_proven_by_lock),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -245,6 +245,54 @@ static void test_unsafe_folders_refused(void **state)
 			 -ENOTDIR);
 }
 
+/* The first cgroup2 mount point (a plain one), if any. */
+static bool cgroup2_at(char *buf, size_t len)
+{
+	char line[512], mnt[256];
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, " - cgroup2 ") &&
+			sscanf(line, "%*s %*s %*s %*s %255s", mnt) == 1 && !strchr(mnt, '\\') &&
+			(size_t)snprintf(buf, len, "%s", mnt) < len;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* A kernel file system is no place for output: there mkdir makes a cgroup or a BPF folder and
+ * a write changes a kernel setting (as root it would succeed). */
+static void test_kernel_file_systems_refused(void **state)
+{
+	struct fx *fx = *state;
+	const char *dirs[] = { "/proc/self", "/sys/kernel", "/dev" };
+	char cg[256];
+	struct stat st;
+	struct outdir d;
+	bool made;
+	int err;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (stat(dirs[i], &st))
+			continue;
+		assert_int_equal(outdir_open(dirs[i], false, &d, fx->why, sizeof(fx->why)), -EPERM);
+		assert_non_null(strstr(fx->why, "kernel file system"));
+	}
+	if (!cgroup2_at(cg, sizeof(cg)))
+		return;
+	snprintf(cg + strlen(cg), sizeof(cg) - strlen(cg), "/twlab-outdir-test-%d/out",
+		 (int)getpid());
+	err = outdir_open(cg, true, &d, fx->why, sizeof(fx->why));
+	made = !stat(cg, &st);
+	rmdir(cg);
+	*strrchr(cg, '/') = 0;
+	made |= !stat(cg, &st);
+	rmdir(cg);	/* made a cgroup: the test fails, the cgroup goes */
+	assert_int_equal(err, -EPERM);
+	assert_false(made);
+}
+
 static void test_own_symlink_followed(void **state)
 {
 	struct fx *fx = *state;
@@ -319,6 +367,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_planted_temporary_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_never_follows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsafe_folders_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_file_systems_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_own_symlink_followed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_users_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_failure_and_discard, setup, teardown),
