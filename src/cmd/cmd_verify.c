@@ -194,7 +194,10 @@ int cmd_kernel_resolve(const char *spec, char *vmlinuz, size_t vlen, char *modul
 	err = kernel_resolve(&k, KERNEL_CACHE, fetch, vmlinuz, vlen, modules, mlen);
 	if (!err)
 		return 0;
-	if (k.debian)
+	if (k.debian && err == -ENOPKG)
+		cmd_err("--kernel %s: no Debian package %s (apt's lists do not have it; "
+			"apt-cache search linux-image- lists the kernels there)", spec, k.pkg);
+	else if (k.debian)
 		cmd_err("cannot get %s into %s/%s: %s", k.pkg, KERNEL_CACHE, k.pkg,
 			err == -EIO ? "scripts/fetch-kernel.sh failed (see above)" : strerror(-err));
 	else

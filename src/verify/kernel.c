@@ -296,6 +296,8 @@ static int run_fetch(const char *script, const char *cache, const char *pkg)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
+		return -ENOPKG;   /* apt's lists have no such package */
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EIO;
 }
 
