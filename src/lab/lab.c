@@ -677,9 +677,7 @@ undo:
 	return 0;
 }
 
-/* TWLAB_GATE=emulated: the gate even on a kernel with its own tcp_tw_recycle (to compare the
- * two, or to see why the gate cannot load there). */
-static bool gate_forced(void)
+bool lab_gate_forced(void)
 {
 	const char *v = getenv("TWLAB_GATE");
 
@@ -710,7 +708,7 @@ int lab_gate_attach(struct lab_rt *rt)
 		return lab_fail(rt, err, "cannot enter %s", rt->server_ns);
 	/* A kernel that still has tcp_tw_recycle (before 4.12; per namespace in 4.11) applies
 	 * the rule itself: that is the ground truth, not the emulation. */
-	own = !sysctl_get("net.ipv4.tcp_tw_recycle", v, sizeof(v)) && !gate_forced();
+	own = !sysctl_get("net.ipv4.tcp_tw_recycle", v, sizeof(v)) && !lab_gate_forced();
 	if (own) {
 		netns_enter_root();
 		if (s->paws_msl_ms != 60000 || s->paws_window != 1)
@@ -745,7 +743,7 @@ int lab_gate_attach(struct lab_rt *rt)
 		return lab_fail(rt, -EOPNOTSUPP, "cannot load the recycle gate in %s: the emulated "
 			    "rule needs BPF ring buffers and loops (Linux 5.8+)%s (the verifier's "
 			    "log: %s)",
-			    rt->server_ns, gate_forced() ? "" : " and this kernel has no "
+			    rt->server_ns, lab_gate_forced() ? "" : " and this kernel has no "
 			    "tcp_tw_recycle of its own", logp);
 	if (err)
 		return lab_fail(rt, err, "cannot attach the recycle gate in %s (the verifier's "

@@ -140,6 +140,9 @@ int verify_probes(struct verify_suite *s, const struct verify_kver *kv,
 int verify_gate(struct verify_suite *s, const struct verify_kver *kv,
 		const struct verify_opts *o);
 
+/* P6-P8 on a kernel with its own tcp_tw_recycle (verify_ownrule.c); verify_gate calls it. */
+int verify_ownrule(struct verify_suite *s, const struct verify_opts *o);
+
 /* The probes drive sockets in lab namespaces through run/vnet.h. */
 #include "run/vnet.h"
 
