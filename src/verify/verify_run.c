@@ -100,11 +100,13 @@ static int run_parallel(struct verify_suite *s, const struct verify_kver *kv,
 {
 	char dir[] = "/tmp/twlab-verify.XXXXXX", path[4200], why[256];
 	pid_t *pid = calloc(n, sizeof(*pid));
+	int *st = calloc(n, sizeof(*st));
 	size_t next = 0, running = 0;
 	int err = 0;
 
-	if (!pid || !mkdtemp(dir)) {
+	if (!pid || !st || !mkdtemp(dir)) {
 		free(pid);
+		free(st);
 		return -errno;
 	}
 	while (next < n || running) {
@@ -130,7 +132,10 @@ static int run_parallel(struct verify_suite *s, const struct verify_kver *kv,
 			break;
 		}
 		for (size_t i = 0; i < next; i++)
-			running -= pid[i] == w;
+			if (pid[i] == w) {
+				running--;
+				st[i] = status;
+			}
 		if (err)
 			next = n;	/* start nothing more, wait for the rest */
 	}
@@ -143,8 +148,19 @@ static int run_parallel(struct verify_suite *s, const struct verify_kver *kv,
 		j = json_load_file(path, 0, &je);
 		unlink(path);
 		if (!j || verify_from_json(j, &part, why, sizeof(why))) {
+			struct verify_test *t;
+
 			json_decref(j);
-			continue;	/* interrupted, or the part crashed: its tests are missing */
+			if (o->interrupted && o->interrupted())
+				continue;
+			/* a part that crashed: say so, its tests are missing */
+			snprintf(why, sizeof(why), "verify_part_%zu", i);
+			t = verify_add(s, why, "one part of the suite, in a process of its own");
+			if (t)
+				verify_set(t, VS_FAIL, "the part's process ended with %s %d and left no result",
+					   WIFSIGNALED(st[i]) ? "signal" : "status",
+					   WIFSIGNALED(st[i]) ? WTERMSIG(st[i]) : WEXITSTATUS(st[i]));
+			continue;
 		}
 		json_decref(j);
 		if (!err)
@@ -153,6 +169,7 @@ static int run_parallel(struct verify_suite *s, const struct verify_kver *kv,
 	}
 	rmdir(dir);
 	free(pid);
+	free(st);
 	return err;
 }
 
