@@ -178,14 +178,15 @@ fi
 
 # The command, run by the guest's init from the shared folder (same paths inside)
 CWD=$(pwd)
+shq() { local a; for a in "$@"; do printf " '%s'" "${a//\'/\'\\\'\'}"; done; } # POSIX sh quoting
 {
-	echo "# written by run-in-vm.sh for one run"
+	echo "# written by run-in-vm.sh for one run (the guest's /bin/sh runs it)"
 	for v in TWLAB_GATE TWLAB_LOG_DIR; do
-		[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
+		[ -n "${!v:-}" ] && printf 'export %s=%s\n' "$v" "$(shq "${!v}")"
 	done
-	[ -n "${TWLAB_LOG_DIR:-}" ] || printf 'export TWLAB_LOG_DIR=%q\n' "$OUT/logs"
-	printf 'cd %q || exit 4\n' "$CWD"
-	printf 'exec'; printf ' %q' "$@"; printf '\n'
+	[ -n "${TWLAB_LOG_DIR:-}" ] || printf 'export TWLAB_LOG_DIR=%s\n' "$(shq "$OUT/logs")"
+	printf 'cd%s || exit 4\n' "$(shq "$CWD")"
+	printf 'exec%s\n' "$(shq "$@")"
 } >"$OUT/.vmrun.sh"
 
 ACCEL="tcg,thread=multi" CPU=max
