@@ -72,7 +72,8 @@ WANT="virtio virtio_ring virtio_pci netfs fscache 9pnet 9pnet_virtio 9p
 
 # The cache key: this script (the init is in it), the kernel's modules folder and busybox.
 INITRD_CACHE=${TWLAB_INITRD_CACHE:-/var/cache/twlab/initrd}
-key=$( { sha256sum "$0" | cut -c1-64; echo "$KVER $MODULES"; stat -c '%Y %s' "$MODULES" "$MODULES/modules.order" "$BUSYBOX" 2>/dev/null; } |
+key=$( { sha256sum "$0" | cut -c1-64; echo "$KVER $MODULES"
+	  stat -L -c '%Y %s' "$MODULES" "$BUSYBOX"; stat -c '%Y %s' "$MODULES/modules.order" 2>/dev/null || true; } |
 	sha256sum | cut -c1-16)
 if mkdir -p "$INITRD_CACHE" 2>/dev/null && [ -w "$INITRD_CACHE" ]; then
 	INITRD=$INITRD_CACHE/$KVER-$key.gz KEEP_INITRD=1
