@@ -183,9 +183,9 @@ shq() { local a; for a in "$@"; do printf " '%s'" "${a//\'/\'\\\'\'}"; done; } #
 {
 	echo "# written by run-in-vm.sh for one run (the guest's /bin/sh runs it)"
 	for v in TWLAB_GATE TWLAB_LOG_DIR; do
-		[ -n "${!v:-}" ] && printf 'export %s=%s\n' "$v" "$(shq "${!v}")"
+		[ -n "${!v:-}" ] && printf 'export %s=%s\n' "$v" "$(shq "${!v}" | cut -c2-)"
 	done
-	[ -n "${TWLAB_LOG_DIR:-}" ] || printf 'export TWLAB_LOG_DIR=%s\n' "$(shq "$OUT/logs")"
+	[ -n "${TWLAB_LOG_DIR:-}" ] || printf 'export TWLAB_LOG_DIR=%s\n' "$(shq "$OUT/logs" | cut -c2-)"
 	printf 'cd%s || exit 4\n' "$(shq "$CWD")"
 	printf 'exec%s\n' "$(shq "$@")"
 } >"$OUT/.vmrun.sh"
