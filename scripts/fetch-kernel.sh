@@ -26,7 +26,9 @@ fetch_one() { # PACKAGE: unpack it into $VM_CACHE/PACKAGE unless that is done al
 			echo "twlab: apt's package lists know no kernel at all (apt-get update?)" >&2
 			return 3
 		fi
-		echo "twlab: no Debian package $pkg (not in apt's lists: apt-cache search linux-image- lists the kernels there)" >&2
+		# twlab (TWLAB_FETCH_QUIET=1) says it itself, once, naming its --kernel
+		[ "${TWLAB_FETCH_QUIET:-0}" = 1 ] ||
+			echo "twlab: no Debian package $pkg (not in apt's lists: apt-cache search linux-image- lists the kernels there)" >&2
 		return 2
 	fi
 	mkdir -p "$VM_CACHE"

@@ -579,7 +579,17 @@ int cmd_verify(int argc, char **argv)
 		return code;
 	}
 
-	/* the matrix: one kernel after another (each VM takes every core) */
+	/* the matrix: every kernel resolved (fetched) first, so a wrong one stops it before any
+	 * VM boots */
+	for (int i = 0; i < n_k; i++) {
+		char vml[PATH_MAX], mods[PATH_MAX];
+
+		code = cmd_kernel_resolve(kernels[i], vml, sizeof(vml), mods, sizeof(mods));
+		if (code) {
+			kexpect_free(&ke);
+			return code;
+		}
+	}
 	suites = calloc(n_k + 1, sizeof(*suites));
 	if (!suites)
 		return EXIT_OTHER;
