@@ -353,8 +353,8 @@ static void p8(struct verify_suite *s)
 	snprintf(a_ip, sizeof(a_ip), "%u.%u.%u.%u", h >> 24, (h >> 16) & 255, (h >> 8) & 255,
 		 h & 255);
 	snprintf(nft, sizeof(nft),
-		 "table ip twlab_p8 { chain out { type filter hook output priority 0; "
-		 "ip daddr %s tcp flags & (syn | ack) == syn | ack drop; } }\n", a_ip);
+		 "table ip twlab_p8 {\n chain out {\n  type filter hook output priority 0;\n"
+		 "  ip daddr %s tcp flags & (syn | ack) == (syn | ack) drop\n }\n}\n", a_ip);
 	if (vnet_nft(srv(&o), nft, nerr, sizeof(nerr))) {
 		verify_set(o.t, VS_FAIL, "nft in the server's namespace: %s", nerr);
 		goto out;

@@ -34,8 +34,6 @@ log_test $([ $rc -eq 0 ] && [ -s "$J" ] && [ "$(jget "$J" .summary.fail)" = 0 ] 
 [ -s "$J" ] || exit $RET
 t() { jget "$J" ".tests[] | select(.name == \"$1\") | .$2"; }
 log_test $([[ "$(jget "$J" .kernel)" == 4.11.0* ]] && echo 0 || echo 1) "verify --kernel 4.11: the suite ran on 4.11.0" "$(jget "$J" .kernel)"
-log_test $([ "$(t m1_no_tw_recycle behaviour)" = "tcp_tw_recycle: present" ] && echo 0 || echo 1) \
-	"m1 on 4.11: tcp_tw_recycle present" "$(t m1_no_tw_recycle status): $(t m1_no_tw_recycle behaviour)"
 # P1-P3 run on the kernel's own rule there (their [expect] lines hold)
 for p in p1-nat-drop p1-newer-host p2-per-ip p3-client-closes; do
 	log_test $([ "$(t $p status)" = pass ] && echo 0 || echo 1) "$p on 4.11's own rule" "$(t $p status): $(t $p detail)"
