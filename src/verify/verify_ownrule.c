@@ -307,8 +307,9 @@ out:
 	own_end(&o);
 }
 
-/* n half-open requests from client a (ports from 41000 on): the server's SYN-ACKs to it are
- * dropped by an nft rule, so each SYN leaves a request in the listener's SYN queue. */
+/* Half-open requests from client a (ports from 41000 on): the server's SYN-ACKs are dropped by
+ * an nft rule where a receives them, so each SYN leaves a request in the listener's SYN queue
+ * for the minute of its SYN-ACK retransmissions. */
 static int fill_queue(struct own *o, int from, int to)
 {
 	for (int i = from; i < to; i++) {
@@ -331,7 +332,7 @@ static int fill_queue(struct own *o, int from, int to)
 static void p8(struct verify_suite *s)
 {
 	struct counters b1 = { 0 }, a1 = { 0 }, b2 = { 0 }, a2 = { 0 };
-	char nft[512], nerr[256], a_ip[16], bl[8];
+	char nft[512], nerr[256], s_ip[16], bl[8];
 	bool below = false, above = true;
 	long drops1, drops2;
 	uint16_t port;
@@ -349,14 +350,17 @@ static void p8(struct verify_suite *s)
 	snprintf(bl, sizeof(bl), "%d", P8_BACKLOG);
 	if (set(&o, "net.ipv4.tcp_max_syn_backlog", bl))
 		goto out;
-	h = cl_addr(&o, 0);
-	snprintf(a_ip, sizeof(a_ip), "%u.%u.%u.%u", h >> 24, (h >> 16) & 255, (h >> 8) & 255,
+	h = srv_addr(&o);
+	snprintf(s_ip, sizeof(s_ip), "%u.%u.%u.%u", h >> 24, (h >> 16) & 255, (h >> 8) & 255,
 		 h & 255);
+	/* dropped where client a receives them: a SYN-ACK the server cannot send (an nft drop
+	 * on its own output) makes reqsk_timer_handler() drop the request at the first
+	 * retransmission, 1 s later */
 	snprintf(nft, sizeof(nft),
-		 "table ip twlab_p8 {\n chain out {\n  type filter hook output priority 0;\n"
-		 "  ip daddr %s tcp flags & (syn | ack) == (syn | ack) drop\n }\n}\n", a_ip);
-	if (vnet_nft(srv(&o), nft, nerr, sizeof(nerr))) {
-		verify_set(o.t, VS_FAIL, "nft in the server's namespace: %s", nerr);
+		 "table ip twlab_p8 {\n chain in {\n  type filter hook input priority 0;\n"
+		 "  ip saddr %s tcp flags & (syn | ack) == (syn | ack) drop\n }\n}\n", s_ip);
+	if (vnet_nft(cl(&o, 0), nft, nerr, sizeof(nerr))) {
+		verify_set(o.t, VS_FAIL, "nft in client a's namespace: %s", nerr);
 		goto out;
 	}
 	/* just under the clause: 16 - 12 = 4, not < 4 */
