@@ -26,17 +26,20 @@ trap 'rm -rf "$TMP"' EXIT
 [ "$(id -u)" = 0 ] || { echo "bench-vm: needs root (QEMU labs)" >&2; exit 3; }
 
 median() { sort -g | awk '{v[NR] = $1} END {if (!NR) print "-"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-ms() { echo "$(($(date +%s%N) / 1000000))"; }
 
 # one --kernel suite: "whole boot suite teardown" in seconds, from run-in-vm.sh's line
+# timed() TWLAB ARGS...: run it holding the lock; its wall time in ms (not the wait) in $TMP/ms
+timed() {
+	flock "$LOCK" bash -c 't0=$(date +%s%N); "$@" >/dev/null; echo $((($(date +%s%N) - t0) / 1000000)) >"'"$TMP"'/ms"' \
+		timed "$@" 2>"$TMP/err" || true
+}
+
 suite_once() { # TWLAB
-	local t0 t1 line
-	t0=$(ms)
-	flock "$LOCK" "$1" verify --kernel "$KERNEL" --format json --out "$TMP/v.json" >/dev/null 2>"$TMP/err" || true
-	t1=$(ms)
+	local line
+	timed "$1" verify --kernel "$KERNEL" --format json --out "$TMP/v.json"
 	line=$(grep -o 'boot [0-9]* ms, command [0-9]* ms, shutdown [0-9]* ms' "$TMP/err" | tail -1)
 	set -- $line
-	echo "$(((t1 - t0)))" "${2:-0}" "${5:-0}" "${8:-0}" | awk '{printf "%.1f %.1f %.1f %.2f\n", $1/1000, $2/1000, $3/1000, $4/1000}'
+	echo "$(cat "$TMP/ms")" "${2:-0}" "${5:-0}" "${8:-0}" | awk '{printf "%.1f %.1f %.1f %.2f\n", $1/1000, $2/1000, $3/1000, $4/1000}'
 }
 
 row() { # LABEL TWLAB
@@ -49,14 +52,13 @@ row() { # LABEL TWLAB
 }
 
 whole() { # LABEL TWLAB REPS ARGS...
-	local label=$1 tw=$2 reps=$3 i t0
+	local label=$1 tw=$2 reps=$3 i
 	shift 3
 	[ "$reps" -gt 0 ] || return 0
 	: >"$TMP/w"
 	for ((i = 0; i < reps; i++)); do
-		t0=$(ms)
-		flock "$LOCK" "$tw" "$@" >/dev/null 2>"$TMP/werr" || true
-		echo "$((($(ms) - t0) / 100))" | awk '{print $1 / 10}' >>"$TMP/w"
+		timed "$tw" "$@"
+		awk '{print $1 / 1000}' "$TMP/ms" >>"$TMP/w"
 	done
 	printf '%-10s %-40s %6s s  (median of %d; load %s)\n' "$label" "$1 ${*:2:3}..." "$(median <"$TMP/w")" "$reps" \
 		"$(cut -d' ' -f1-3 /proc/loadavg)"
