@@ -8,6 +8,7 @@
 # env: SIZES="100 1000" RUNS=5 BASELINE_RUNS=RUNS PARSE_RUNS=5
 #      PARSE_BASELINE=/path/to/an/older/twlab (its check times beside, each cut at 60 s)
 #      ONLY=parse (the parse benchmark alone)
+#      BENCH_VM=1: also `twlab verify --kernel`, a matrix and a bisect under QEMU (bench-vm.sh)
 set -eu
 cd "$(dirname "$0")/.."
 SIZES=${SIZES:-100 1000}
@@ -125,4 +126,7 @@ if [ -x build/tests/bench_bpf ]; then
 fi
 if [ -x scripts/bench-gate.sh ]; then
 	echo; scripts/bench-gate.sh
+fi
+if [ "${BENCH_VM:-0}" = 1 ]; then
+	echo; scripts/bench-vm.sh
 fi

@@ -14,6 +14,13 @@
 #   --timeout S    kill the VM after S seconds (default 600); exit 124 then
 # Exit: the command's status; 3 environment (no qemu, no modules, ...); 4 the VM gave no result.
 #
+# The command and its environment (TWLAB_* variables: TWLAB_GATE, TWLAB_LOG_DIR, default the
+# shared folder's logs/) go into OUTDIR/.vmrun.sh, which the guest's init runs; the kernel
+# command line carries only the two folders' paths and the host's time. The initramfs holds
+# nothing per run, so it is built once per kernel, modules folder and script version into
+# $TWLAB_INITRD_CACHE (default /var/cache/twlab/initrd; built in OUTDIR when that is not
+# writable) and reused.
+#
 # The initramfs holds a static busybox and the modules needed before the root is mounted
 # (virtio, 9p) plus what twlab's labs need (veth, bridge, nftables NAT, conntrack, tc BPF,
 # sock_diag for twlab audit's socket timers),
@@ -63,6 +70,19 @@ WANT="virtio virtio_ring virtio_pci netfs fscache 9pnet 9pnet_virtio 9p
 	nf_defrag_ipv4 nf_conntrack_ipv4 nf_nat_ipv4 nf_nat_masquerade_ipv4 nft_chain_nat_ipv4 nft_masq_ipv4
 	nf_conntrack_netlink sch_ingress cls_bpf act_bpf inet_diag tcp_diag"
 
+# The cache key: this script (the init is in it), the kernel's modules folder and busybox.
+INITRD_CACHE=${TWLAB_INITRD_CACHE:-/var/cache/twlab/initrd}
+key=$( { sha256sum "$0" | cut -c1-64; echo "$KVER $MODULES"
+	  stat -L -c '%Y %s' "$MODULES" "$BUSYBOX"; stat -c '%Y %s' "$MODULES/modules.order" 2>/dev/null || true; } |
+	sha256sum | cut -c1-16)
+if mkdir -p "$INITRD_CACHE" 2>/dev/null && [ -w "$INITRD_CACHE" ]; then
+	INITRD=$INITRD_CACHE/$KVER-$key.gz KEEP_INITRD=1
+else
+	INITRD=$OUT/initrd.gz KEEP_INITRD=0
+fi
+if [ -s "$INITRD" ]; then
+	echo "run-in-vm: reusing initramfs $INITRD" >&2
+else # (not indented: the init is a here-document)
 STAGE=$(mktemp -d /tmp/twlab-initrd.XXXXXX)
 trap 'rm -rf "$STAGE"' EXIT
 mkdir -p "$STAGE"/{bin,sbin,proc,sys,dev,mnt,lib/modules/$KVER}
@@ -106,8 +126,6 @@ for a in sh mount umount modprobe insmod mkdir cat echo chroot poweroff sync una
 done
 ln -s ../bin/busybox "$STAGE/sbin/modprobe"
 
-CWD=$(pwd)
-CMD=$(printf '%q ' "$@")
 cat >"$STAGE/init" <<EOF
 #!/bin/sh
 export PATH=/bin:/sbin
@@ -115,7 +133,13 @@ mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 echo /sbin/modprobe >/proc/sys/kernel/modprobe
 # The host's wall clock (tcp_metrics stamps records with it: a guest in 1970 would find every
 # record fresh). QEMU's RTC usually has it already; set it when it is more than a minute off.
-for a in \$(cat /proc/cmdline); do case \$a in twlab.time=*) host=\${a#twlab.time=} ;; esac; done
+for a in \$(cat /proc/cmdline); do
+	case \$a in
+	twlab.time=*) host=\${a#twlab.time=} ;;
+	twlab.out=*) OUT=\${a#twlab.out=} ;;
+	twlab.cwd=*) CWD=\${a#twlab.cwd=} ;;
+	esac
+done
 if [ -n "\$host" ]; then
 	up=\$(cut -d. -f1 /proc/uptime); want=\$((host + up)); now=\$(date +%s)
 	if [ \$((now - want)) -gt 60 ] || [ \$((want - now)) -gt 60 ]; then
@@ -136,20 +160,35 @@ done
 mount -t bpf bpf /mnt/sys/fs/bpf 2>/dev/null
 # The working directory is shared on its own too: under /tmp or /run (a CI clone, say) the
 # tmpfs mounts above would hide it.
-mkdir -p /mnt$CWD 2>/dev/null
-mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose twcwd /mnt$CWD ||
-	echo "twlab-vm: cannot mount $CWD"
-mkdir -p /mnt$OUT
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 twout /mnt$OUT || echo "twlab-vm: cannot mount $OUT"
-echo "twlab-vm: kernel \$(uname -r), running: $CMD"
-TWLAB_VM=1 chroot /mnt /bin/sh -c 'cd "$CWD" && exec $CMD' >/mnt$OUT/guest.log 2>&1
-echo \$? >/mnt$OUT/rc
-echo "twlab-vm: done, status \$(cat /mnt$OUT/rc)"
-sync; umount /mnt$OUT
+mkdir -p "/mnt\$CWD" 2>/dev/null
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose twcwd "/mnt\$CWD" ||
+	echo "twlab-vm: cannot mount \$CWD"
+mkdir -p "/mnt\$OUT"
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 twout "/mnt\$OUT" || echo "twlab-vm: cannot mount \$OUT"
+echo "twlab-vm: kernel \$(uname -r), running \$OUT/.vmrun.sh"
+TWLAB_VM=1 chroot /mnt /bin/sh "\$OUT/.vmrun.sh" >"/mnt\$OUT/guest.log" 2>&1
+echo \$? >"/mnt\$OUT/rc"
+echo "twlab-vm: done, status \$(cat "/mnt\$OUT/rc")"
+sync; umount "/mnt\$OUT"
 poweroff -f
 EOF
 chmod +x "$STAGE/init"
-(cd "$STAGE" && find . | cpio -o -H newc --quiet) | gzip -1 >"$OUT/initrd.gz"
+(cd "$STAGE" && find . | cpio -o -H newc --quiet) | gzip -1 >"$INITRD.tmp.$$"
+mv -f "$INITRD.tmp.$$" "$INITRD"
+fi
+
+# The command, run by the guest's init from the shared folder (same paths inside)
+CWD=$(pwd)
+shq() { local a; for a in "$@"; do printf " '%s'" "${a//\'/\'\\\'\'}"; done; } # POSIX sh quoting
+{
+	echo "# written by run-in-vm.sh for one run (the guest's /bin/sh runs it)"
+	for v in TWLAB_GATE TWLAB_LOG_DIR; do
+		[ -n "${!v:-}" ] && printf 'export %s=%s\n' "$v" "$(shq "${!v}" | cut -c2-)"
+	done
+	[ -n "${TWLAB_LOG_DIR:-}" ] || printf 'export TWLAB_LOG_DIR=%s\n' "$(shq "$OUT/logs" | cut -c2-)"
+	printf 'cd%s || exit 4\n' "$(shq "$CWD")"
+	printf 'exec%s\n' "$(shq "$@")"
+} >"$OUT/.vmrun.sh"
 
 ACCEL="tcg,thread=multi" CPU=max
 # KVM only where it really works (NOTES: /dev/kvm may exist without VMX/SVM under nesting)
@@ -164,15 +203,16 @@ start=$(date +%s%N)
 watch=$!
 set +e
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu "$CPU" -smp "$CPUS" -m "$MEM" \
-	-kernel "$KERNEL" -initrd "$OUT/initrd.gz" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=4 twlab.time=$(date +%s)" \
+	-kernel "$KERNEL" -initrd "$INITRD" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=4 twlab.time=$(date +%s) twlab.out=$OUT twlab.cwd=$CWD" \
 	-display none -monitor none -serial "file:$OUT/console.log" -nic none -no-reboot \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 	-virtfs "local,path=$CWD,mount_tag=twcwd,security_model=none,readonly=on,multidevs=remap" \
 	-virtfs "local,path=$OUT,mount_tag=twout,security_model=none"
 qrc=$?
 set -e
-rm -f "$OUT/initrd.gz"
+[ "$KEEP_INITRD" = 1 ] || rm -f "$INITRD"
+rm -f "$OUT/.vmrun.sh"
 end=$(date +%s%N)
 kill $watch 2>/dev/null || true; wait $watch 2>/dev/null || true
 if read -r b e <"$OUT/.times" 2>/dev/null; then

@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include <bpf/libbpf.h>
 #include "cmd/cmd.h"
+#include "lab/bpflog.h"
 #include "lab/lab.h"
 #include "lab/undo.h"
 #include "run/outdir.h"
@@ -215,22 +216,12 @@ void cmd_trace(const char *line)
 		cmd_note_output_error();
 }
 
-static bool libbpf_verbose;
-
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (!libbpf_verbose || level == LIBBPF_DEBUG)
-		return 0;
-	fputs("[libbpf] ", stderr);
-	return vfprintf(stderr, fmt, ap);
-}
-
 void cmd_libbpf_log(bool verbose)
 {
-	/* Library code never prints: libbpf's own messages only show with -v; the error that
-	 * matters reaches the user once, from the subcommand. */
-	libbpf_verbose = verbose;
-	libbpf_set_print(libbpf_log);
+	/* Library code never prints: libbpf's own messages only show with -v (bpflog keeps
+	 * them for the file a failed load names); the error that matters reaches the user
+	 * once, from the subcommand. */
+	bpflog_install(verbose);
 }
 
 /* One line on stderr; bytes a terminal would act on are shown as \xNN. */

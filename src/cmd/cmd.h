@@ -34,6 +34,12 @@ struct verify_suite;
 int cmd_kernel_resolve(const char *spec, char *vmlinuz, size_t vlen, char *modules, size_t mlen);
 int cmd_verify_kernel(const char *spec, const char *modules, int timeout_s, char **guest,
 		      int n_guest, struct verify_suite *ret);
+/* The suites of n kernels (cmd_vm_jobs.c), up to vm_jobs VMs at once, each in a child process
+ * with its share of the cores; codes[i] is 0 with ret[i] filled, or the exit code (message
+ * printed). done(i, ctx) as each one ends (NULL: none). vm_jobs <= 1: one after another. */
+void cmd_verify_kernels(char *const *specs, size_t n, int vm_jobs, int timeout_s, char **guest,
+			int n_guest, struct verify_suite *ret, int *codes,
+			void (*done)(size_t i, void *ctx), void *ctx);
 int cmd_audit(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 /* The live view (cmd_watch.c). --port's value: 0 or EXIT_USAGE (message printed). */
@@ -92,6 +98,8 @@ int cmd_vm_begin(const char *kernel, char tmp[CMD_VM_TMP]);
  * status (the guest command's; 124 timeout; 3 environment; 4 no result). EXIT_* */
 int cmd_vm_exec(const char *kernel, const char *modules, int timeout_s, const char *tmp,
 		char *const *guest, int n_guest, int *ret_status);
+/* -smp of the VMs cmd_vm_exec boots from now on (0: run-in-vm.sh's default, every core up to 4) */
+void cmd_vm_set_cpus(int n);
 /* Remove the guest's logs and the (then empty) folder, or keep them and say where. */
 void cmd_vm_end(const char *tmp, bool keep);
 /* Print each `command =` the lab is about to start (stderr, one line each). */

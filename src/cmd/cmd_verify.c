@@ -20,7 +20,7 @@
 static const char usage[] =
 	"usage: twlab verify [--format ktap|json] [--out FILE] [--only NAME[,NAME..]] [--quick]\n"
 	"                    [--topologies DIR] [--expect FILE] [--timeout S] [--modules DIR]\n"
-	"                    [--kernel SPEC]... [--no-host] [--html FILE]\n"
+	"                    [--kernel SPEC]... [--no-host] [--html FILE] [--jobs N] [--vm-jobs N]\n"
 	"       twlab verify --only TEST [--kernel SPEC] --bisect-old BEHAVIOUR\n"
 	"       twlab verify --compare A.json B.json [--format json] [--expect FILE]\n"
 	"       twlab verify --list\n"
@@ -36,6 +36,9 @@ static const char usage[] =
 	"  Two or more --kernel (or --html) make a matrix: the host's kernel (unless --no-host)\n"
 	"  and each kernel in turn, one column each, rows that differ marked '*'; --out writes\n"
 	"  every kernel's full results as JSON, --html FILE the table as a page.\n"
+	"  --jobs N: up to N independent parts of the suite at once (default 3; 1: one after\n"
+	"  another). --vm-jobs N: up to N kernels of a matrix booted at once, the cores shared\n"
+	"  out between them (default 2).\n"
 	"  --expect FILE: the behaviour each test must show per kernel ([kernel GLOB] sections of\n"
 	"  TEST = BEHAVIOUR), checked instead of the built-in version table.\n"
 	"  --bisect-old B: exit 0 when TEST shows behaviour B, 1 when another, 125 when it cannot\n"
@@ -194,7 +197,10 @@ int cmd_kernel_resolve(const char *spec, char *vmlinuz, size_t vlen, char *modul
 	err = kernel_resolve(&k, KERNEL_CACHE, fetch, vmlinuz, vlen, modules, mlen);
 	if (!err)
 		return 0;
-	if (k.debian)
+	if (k.debian && err == -ENOPKG)
+		cmd_err("--kernel %s: no Debian package %s (apt's lists do not have it; "
+			"apt-cache search linux-image- lists the kernels there)", spec, k.pkg);
+	else if (k.debian)
 		cmd_err("cannot get %s into %s/%s: %s", k.pkg, KERNEL_CACHE, k.pkg,
 			err == -EIO ? "scripts/fetch-kernel.sh failed (see above)" : strerror(-err));
 	else
@@ -241,7 +247,8 @@ int cmd_verify_kernel(const char *spec, const char *modules, int timeout_s, char
 }
 
 /* The suite on the running kernel. */
-static int host_suite(struct verify_opts *o, const char *topo_dir, struct verify_suite *s)
+static int host_suite(struct verify_opts *o, const char *topo_dir, int jobs,
+		      struct verify_suite *s)
 {
 	char release[128];
 	struct verify_kver kv;
@@ -265,12 +272,10 @@ static int host_suite(struct verify_opts *o, const char *topo_dir, struct verify
 		fprintf(stderr, "twlab verify: kernel %s (timeline as %d.%d.%d)\n", release, kv.major,
 			kv.minor, kv.patch);
 	t0 = now_s();
-	verify_probes(s, &kv, o);
-	if (!cmd_interrupted()) {
-		err = verify_gate(s, &kv, o);
-		if (err)
-			cmd_err("cannot read %s: %s (scenario files skipped)", topo_dir, strerror(-err));
-	}
+	err = verify_run(s, &kv, o, jobs);
+	if (err && !cmd_interrupted())
+		cmd_err("cannot read %s or run the parts: %s (some tests missing)", topo_dir,
+			strerror(-err));
 	s->secs = now_s() - t0;
 	if (cmd_interrupted()) {
 		cmd_err("interrupted; every lab made so far was removed");
@@ -384,6 +389,21 @@ static int matrix_out(struct verify_suite *suites, size_t n, bool json, const ch
 	return ndiff || nf ? EXIT_EXPECT : EXIT_DONE;
 }
 
+struct vm_progress {
+	const char **kernels;
+	struct verify_suite *suites;
+	double t0;
+};
+
+static void vm_done(size_t i, void *ctx)
+{
+	struct vm_progress *vp = ctx;
+
+	fprintf(stderr, "twlab verify: %s: %s, done at %.1f s (suite %.1f s)\n", vp->kernels[i],
+		vp->suites[i].kernel[0] ? vp->suites[i].kernel : "no result", now_s() - vp->t0,
+		vp->suites[i].secs);
+}
+
 /* --bisect-old: 0 old behaviour, 1 another, 125 cannot tell (git bisect's skip). */
 static int bisect_answer(const struct verify_suite *s, const char *test, const char *old)
 {
@@ -414,22 +434,23 @@ int cmd_verify(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' }, { "verbose", no_argument, NULL, 'v' },
 		{ "expect", required_argument, NULL, 'e' },  { "list", no_argument, NULL, 'l' },
 		{ "no-host", no_argument, NULL, 'H' },       { "html", required_argument, NULL, 'w' },
-		{ "bisect-old", required_argument, NULL, 'b' },
+		{ "bisect-old", required_argument, NULL, 'b' }, { "jobs", required_argument, NULL, 'j' },
+		{ "vm-jobs", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },          {}
 	};
 	const char *kernels[32], *modules = NULL, *out = NULL, *expect = NULL, *html = NULL;
 	const char *bisect_old = NULL;
-	char topo_dir[PATH_MAX + 32], why[512], *guest[8];
+	char topo_dir[PATH_MAX + 32], why[512], *guest[10];
 	struct verify_opts o = { .sigfd = -1 };
 	bool json = false, compare = false, list = false, no_host = false;
 	struct verify_suite s, *suites;
 	struct kexpect ke = { 0 };
-	int c, code, timeout_s = 600, n_guest = 0, n_k = 0;
+	int c, code, timeout_s = 600, n_guest = 0, n_k = 0, jobs = 3, vm_jobs = 2;
 	size_t n_s = 0;
 
 	cmd_exe_dir(topo_dir, sizeof(topo_dir));
 	strcat(topo_dir, "/topologies/verify");
-	while ((c = getopt_long(argc, argv, "f:k:m:co:O:qT:t:ve:lHw:b:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:k:m:co:O:qT:t:ve:lHw:b:j:J:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "ktap") && strcmp(optarg, "json")) {
@@ -471,6 +492,21 @@ int cmd_verify(int argc, char **argv)
 		case 'H': no_host = true; break;
 		case 'w': html = optarg; break;
 		case 'b': bisect_old = optarg; break;
+		case 'j':
+		case 'J':
+			if (atoi(optarg) < 1 || atoi(optarg) > 16) {
+				cmd_err("--%s: a number from 1 to 16, not %s", c == 'j' ? "jobs" : "vm-jobs",
+					optarg);
+				return EXIT_USAGE;
+			}
+			if (c == 'J') {
+				vm_jobs = atoi(optarg);
+				break;
+			}
+			jobs = atoi(optarg);
+			guest[n_guest++] = "--jobs";
+			guest[n_guest++] = optarg;
+			break;
 		case 'h': fputs(usage, stdout); return EXIT_DONE;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
@@ -531,7 +567,7 @@ int cmd_verify(int argc, char **argv)
 	if (n_k < 2 && !html) {
 		/* one suite: the host's or one kernel's */
 		code = n_k ? cmd_verify_kernel(kernels[0], modules, timeout_s, guest, n_guest, &s)
-			   : host_suite(&o, topo_dir, &s);
+			   : host_suite(&o, topo_dir, jobs, &s);
 		if (code) {
 			kexpect_free(&ke);
 			return bisect_old ? 125 : code;
@@ -543,24 +579,46 @@ int cmd_verify(int argc, char **argv)
 		return code;
 	}
 
-	/* the matrix: one kernel after another (each VM takes every core) */
+	/* the matrix: every kernel resolved (fetched) first, so a wrong one stops it before any
+	 * VM boots */
+	for (int i = 0; i < n_k; i++) {
+		char vml[PATH_MAX], mods[PATH_MAX];
+
+		code = cmd_kernel_resolve(kernels[i], vml, sizeof(vml), mods, sizeof(mods));
+		if (code) {
+			kexpect_free(&ke);
+			return code;
+		}
+	}
 	suites = calloc(n_k + 1, sizeof(*suites));
 	if (!suites)
 		return EXIT_OTHER;
 	code = 0;
 	if (!no_host) {
-		code = host_suite(&o, topo_dir, &suites[0]);
+		code = host_suite(&o, topo_dir, jobs, &suites[0]);
 		n_s += !code;
 	}
-	for (int i = 0; i < n_k && !code && !cmd_interrupted(); i++) {
-		double t0 = now_s();
+	if (!code && !cmd_interrupted()) {
+		struct vm_progress vp = { kernels, suites + n_s, now_s() };
+		int *codes = calloc(n_k, sizeof(*codes));
 
-		fprintf(stderr, "twlab verify: kernel %d of %d: %s\n", i + 1, n_k, kernels[i]);
-		code = cmd_verify_kernel(kernels[i], NULL, timeout_s, guest, n_guest, &suites[n_s]);
-		if (!code) {
-			fprintf(stderr, "twlab verify: %s: %s, VM run %.1f s, suite %.1f s\n", kernels[i],
-				suites[n_s].kernel, now_s() - t0, suites[n_s].secs);
-			n_s++;
+		if (!codes) {
+			code = EXIT_OTHER;
+		} else {
+			fprintf(stderr, "twlab verify: %d kernels, up to %d VMs at once\n", n_k,
+				vm_jobs);
+			cmd_verify_kernels((char *const *)kernels, n_k, vm_jobs, timeout_s, guest,
+					   n_guest, suites + n_s, codes, vm_done, &vp);
+			/* the columns stay in the order given; the first failure decides */
+			for (int i = 0; i < n_k; i++)
+				if (codes[i] && !code)
+					code = codes[i];
+			for (int i = 0; i < n_k; i++)
+				if (codes[i])
+					verify_suite_free(&suites[n_s + i]);
+			if (!code)
+				n_s += n_k;
+			free(codes);
 		}
 	}
 	for (size_t i = 0; i < n_s; i++)

@@ -50,10 +50,17 @@ int cmd_vm_begin(const char *kernel, char tmp[CMD_VM_TMP])
 	return EXIT_DONE;
 }
 
+static int vm_cpus;
+
+void cmd_vm_set_cpus(int n)
+{
+	vm_cpus = n;
+}
+
 int cmd_vm_exec(const char *kernel, const char *modules, int timeout_s, const char *tmp,
 		char *const *guest, int n_guest, int *ret_status)
 {
-	char dir[PATH_MAX], script[PATH_MAX + 32], self[PATH_MAX + 16], tos[16];
+	char dir[PATH_MAX], script[PATH_MAX + 32], self[PATH_MAX + 16], tos[16], cpus[16];
 	char *argv[64];
 	int n = 0, status;
 	pid_t pid;
@@ -65,6 +72,11 @@ int cmd_vm_exec(const char *kernel, const char *modules, int timeout_s, const ch
 	argv[n++] = script;
 	argv[n++] = "--timeout";
 	argv[n++] = tos;
+	if (vm_cpus > 0) {
+		snprintf(cpus, sizeof(cpus), "%d", vm_cpus);
+		argv[n++] = "--cpus";
+		argv[n++] = cpus;
+	}
 	if (modules) {
 		argv[n++] = "--modules";
 		argv[n++] = (char *)modules;
@@ -109,6 +121,12 @@ void cmd_vm_end(const char *tmp, bool keep)
 	for (const char *f = logs; *f; f += strlen(f) + 1) {
 		snprintf(p, sizeof(p), "%s/%s", tmp, f);
 		unlink(p);
+	}
+	/* logs/: what the guest saved for a message it gave (a BPF load's log, bpflog.h) */
+	snprintf(p, sizeof(p), "%s/logs", tmp);
+	if (!access(p, F_OK) && rmdir(p)) {
+		fprintf(stderr, "twlab: the guest's logs are kept in %s\n", p);
+		return;
 	}
 	if (rmdir(tmp))
 		fprintf(stderr, "twlab: %s left behind: %s\n", tmp, strerror(errno));

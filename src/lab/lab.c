@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include "lab/bpflog.h"
 #include "lab/cgroup.h"
 #include "lab/gate.h"
 #include "lab/lab.h"
@@ -691,6 +692,13 @@ undo:
 	return 0;
 }
 
+bool lab_gate_forced(void)
+{
+	const char *v = getenv("TWLAB_GATE");
+
+	return v && !strcmp(v, "emulated");
+}
+
 int lab_gate_attach(struct lab_rt *rt)
 {
 	const struct lab_server *s = &rt->lab->server;
@@ -704,7 +712,8 @@ int lab_gate_attach(struct lab_rt *rt)
 	};
 	int err;
 
-	char v[16];
+	char v[16], logp[300];
+	size_t mark;
 	bool own;
 
 	if (!s->recycle)
@@ -714,7 +723,7 @@ int lab_gate_attach(struct lab_rt *rt)
 		return lab_fail(rt, err, "cannot enter %s", rt->server_ns);
 	/* A kernel that still has tcp_tw_recycle (before 4.12; per namespace in 4.11) applies
 	 * the rule itself: that is the ground truth, not the emulation. */
-	own = !sysctl_get("net.ipv4.tcp_tw_recycle", v, sizeof(v));
+	own = !sysctl_get("net.ipv4.tcp_tw_recycle", v, sizeof(v)) && !lab_gate_forced();
 	if (own) {
 		netns_enter_root();
 		if (s->paws_msl_ms != 60000 || s->paws_window != 1)
@@ -734,14 +743,26 @@ int lab_gate_attach(struct lab_rt *rt)
 	}
 	trace(rt, "tc -n %s: recycle gate on ifindex %d (paws_msl %llu ms, window %d)",
 	      rt->server_ns, rt->server_link, (unsigned long long)s->paws_msl_ms, s->paws_window);
+	mark = bpflog_mark();
 	err = gate_attach(rt->server_link, &cfg, &rt->gate);
 	netns_enter_root();
+	if (err) {
+		/* the verifier's log (libbpf prints it on a failed load) into a file the message
+		 * names */
+		int serr = bpflog_save(mark, "recycle-gate", logp, sizeof(logp));
+
+		if (serr)
+			snprintf(logp, sizeof(logp), "none saved: %s", strerror(-serr));
+	}
 	if (err == -EINVAL)	/* the verifier, or a map type it lacks */
 		return lab_fail(rt, -EOPNOTSUPP, "cannot load the recycle gate in %s: the emulated "
-			    "rule needs BPF ring buffers and loops (Linux 5.8+), and this kernel "
-			    "has no tcp_tw_recycle of its own", rt->server_ns);
+			    "rule needs BPF ring buffers and loops (Linux 5.8+)%s (the verifier's "
+			    "log: %s)",
+			    rt->server_ns, lab_gate_forced() ? "" : " and this kernel has no "
+			    "tcp_tw_recycle of its own", logp);
 	if (err)
-		return lab_fail(rt, err, "cannot attach the recycle gate in %s", rt->server_ns);
+		return lab_fail(rt, err, "cannot attach the recycle gate in %s (the verifier's "
+				"log: %s)", rt->server_ns, logp);
 	return push_inner(rt, UNDO_BPF, rt->server_ns, "recycle-gate");
 }
 

@@ -51,6 +51,9 @@ void lab_rt_init(struct lab_rt *rt, struct lab *lab);
 /* Build the lab. On failure everything built so far is undone, rt->err says what failed and
  * the return is a negative errno. */
 int lab_up(struct lab_rt *rt);
+/* TWLAB_GATE=emulated: the gate even on a kernel with its own tcp_tw_recycle (to compare the
+ * two, or to see why the gate cannot load there). */
+bool lab_gate_forced(void);
 /* Attach the recycle gate (when lab->server.recycle) after lab_up. */
 int lab_gate_attach(struct lab_rt *rt);
 /* Undo the journal, bounded; frees the runtime state (not rt->lab). */

@@ -280,12 +280,13 @@ static int run_fetch(const char *script, const char *cache, const char *pkg)
 
 	for (; environ[ne]; ne++)
 		;
-	envp = calloc(ne + 2, sizeof(*envp));
+	envp = calloc(ne + 3, sizeof(*envp));
 	if (!envp)
 		return -ENOMEM;
 	memcpy(envp, environ, ne * sizeof(*envp));
 	snprintf(env_cache, sizeof(env_cache), "TWLAB_VM_CACHE=%s", cache);
 	envp[ne] = env_cache;
+	envp[ne + 1] = "TWLAB_FETCH_QUIET=1";	/* a missing package: the caller says so */
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
 	err = posix_spawn(&pid, script, &fa, NULL, argv, envp);
@@ -296,6 +297,8 @@ static int run_fetch(const char *script, const char *cache, const char *pkg)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
+		return -ENOPKG;   /* apt's lists have no such package */
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EIO;
 }
 

@@ -38,7 +38,8 @@ void kernel_list_existing(char **v, size_t *n, const char *cache);
 
 /* The image and modules folder of k: a path spec as given (modules "" = next to it);
  * a package from CACHE, fetched first with fetch_script when it is not there yet.
- * 0, -ENOENT (no such image / package), -EIO (the fetch failed). */
+ * 0, -ENOENT (no such image), -ENOPKG (apt's lists have no such package), -EIO (the fetch
+ * failed). */
 int kernel_resolve(const struct kernel_spec *k, const char *cache, const char *fetch_script,
 		   char *ret_vmlinuz, size_t vlen, char *ret_modules, size_t mlen);
 

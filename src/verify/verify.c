@@ -22,9 +22,9 @@ const struct verify_entry verify_catalogue[] = {
 	{ "m6_nat_ample_ports", "MASQUERADE with free ports never reuses a TIME_WAIT 4-tuple (§4.7)" },
 	{ "m7_nat_one_port", "MASQUERADE to one port: drop at NAT or (6.5+) eviction (§4.7)" },
 	{ "nat_reuse_ts_regression", "SNAT port reuse + per-4-tuple offsets: PAWS rejects (2026, §4.8)" },
-	{ "p6_tw_shortened", "P6, recycle's short TIME_WAIT (not emulated: skip, §5)" },
-	{ "p7_syncookie_bypass", "P7, syncookies bypass the check (not emulated: skip, §5)" },
-	{ "p8_backlog_clause", "P8, the backlog clause with recycle off (not emulated: skip, §5)" },
+	{ "p6_tw_shortened", "P6, recycle's short TIME_WAIT (a kernel with tcp_tw_recycle; else skip, §5)" },
+	{ "p7_syncookie_bypass", "P7, syncookies bypass the check (a kernel with tcp_tw_recycle; else skip, §5)" },
+	{ "p8_backlog_clause", "P8, the backlog clause with recycle off (a kernel with tcp_tw_recycle; else skip, §5)" },
 };
 const size_t verify_catalogue_n = sizeof(verify_catalogue) / sizeof(verify_catalogue[0]);
 

@@ -135,10 +135,31 @@ void verify_kernel(char *release, size_t len, struct verify_kver *ret);
 /* M1-M9 and the NAT regression on the running kernel. */
 int verify_probes(struct verify_suite *s, const struct verify_kver *kv,
 		  const struct verify_opts *o);
+/* Parts of verify_probes, for running them in parallel processes (verify_run.c). */
+enum { VP_DIRECT = 1, VP_M6 = 2, VP_M7 = 4, VP_REGRESSION = 8 };
+int verify_probes_part(struct verify_suite *s, const struct verify_kver *kv,
+		       const struct verify_opts *o, unsigned parts);
+/* The parts of verify_gate: the *.ini names of dir (sorted, malloc'd strings and array);
+ * one file as a test; and P6-P8 (the kernel's own rule, or skips that say why). */
+int verify_gate_files(const char *dir, char ***ret, size_t *ret_n);
+void verify_gate_one(struct verify_suite *s, const struct verify_opts *o, const char *file);
+void verify_gate_file(struct verify_suite *s, const char *path, const char *stem,
+		      const struct verify_opts *o);
+void verify_gate_p6p8(struct verify_suite *s, const struct verify_kver *kv,
+		      const struct verify_opts *o);
+/* The whole suite (verify_probes, then verify_gate), with up to jobs independent parts
+ * running at once, each in a child process (jobs <= 1: all in this one); the tests come out
+ * in the same order either way. 0 or a negative errno (the topology folder unreadable). */
+int verify_run(struct verify_suite *s, const struct verify_kver *kv,
+	       const struct verify_opts *o, int jobs);
+
 /* P1-P8 through the gate: every topologies/verify/ *.ini (pass = every [expect] held) plus
  * the predictions the gate does not emulate, reported as skips with a reason. */
 int verify_gate(struct verify_suite *s, const struct verify_kver *kv,
 		const struct verify_opts *o);
+
+/* P6-P8 on a kernel with its own tcp_tw_recycle (verify_ownrule.c); verify_gate calls it. */
+int verify_ownrule(struct verify_suite *s, const struct verify_opts *o);
 
 /* The probes drive sockets in lab namespaces through run/vnet.h. */
 #include "run/vnet.h"

@@ -34,8 +34,8 @@ static int is_ini(const struct dirent *d)
  * the same (under emulation, minute-long) verification, so they are skipped with the reason. */
 static char gate_broken[320];	/* the message below and a 255-byte stem */
 
-static void run_file(struct verify_suite *s, const char *path, const char *stem,
-		     const struct verify_opts *o)
+void verify_gate_file(struct verify_suite *s, const char *path, const char *stem,
+		      const struct verify_opts *o)
 {
 	double t0 = vnet_now_ms();
 	char name[TOPO_NAME_MAX + 1], why[400] = "";
@@ -134,41 +134,82 @@ static void skip(struct verify_suite *s, const struct verify_opts *o, const char
 		o->progress(t);
 }
 
-int verify_gate(struct verify_suite *s, const struct verify_kver *kv,
-		const struct verify_opts *o)
+int verify_gate_files(const char *dir, char ***ret, size_t *ret_n)
 {
 	struct dirent **ents;
-	char path[4096];
+	char **v;
 	int n;
 
-	n = scandir(o->topo_dir, &ents, is_ini, by_name);
+	n = scandir(dir, &ents, is_ini, by_name);
 	if (n < 0)
 		return -errno;
+	v = calloc(n + 1, sizeof(*v));
 	for (int i = 0; i < n; i++) {
-		char stem[256];
-
-		snprintf(stem, sizeof(stem), "%.*s", (int)strlen(ents[i]->d_name) - 4,
-			 ents[i]->d_name);
-		snprintf(path, sizeof(path), "%s/%s", o->topo_dir, ents[i]->d_name);
-		if (!o->interrupted || !o->interrupted())
-			if (verify_only_match(o->only, stem))
-				run_file(s, path, stem, o);
+		if (v)
+			v[i] = strdup(ents[i]->d_name);
 		free(ents[i]);
 	}
 	free(ents);
-	(void)kv;
+	if (!v)
+		return -ENOMEM;
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+void verify_gate_one(struct verify_suite *s, const struct verify_opts *o, const char *file)
+{
+	char path[4096], stem[256];
+
+	snprintf(stem, sizeof(stem), "%.*s", (int)strlen(file) - 4, file);
+	snprintf(path, sizeof(path), "%s/%s", o->topo_dir, file);
+	if (!o->interrupted || !o->interrupted())
+		if (verify_only_match(o->only, stem))
+			verify_gate_file(s, path, stem, o);
+}
+
+int verify_gate(struct verify_suite *s, const struct verify_kver *kv,
+		const struct verify_opts *o)
+{
+	char **files;
+	size_t n;
+	int err = verify_gate_files(o->topo_dir, &files, &n);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		verify_gate_one(s, o, files[i]);
+		free(files[i]);
+	}
+	free(files);
+	verify_gate_p6p8(s, kv, o);
+	return 0;
+}
+
+void verify_gate_p6p8(struct verify_suite *s, const struct verify_kver *kv,
+		      const struct verify_opts *o)
+{
+	/* a kernel with its own tcp_tw_recycle measures P6-P8 on its rule (verify_ownrule.c) */
+	if (verify_has_tw_recycle(kv) && !access("/proc/sys/net/ipv4/tcp_tw_recycle", F_OK) &&
+	    !lab_gate_forced())
+	{
+		verify_ownrule(s, o);
+		return;
+	}
 	skip(s, o, "p6_tw_shortened",
 	     "with recycle on, TIME_WAIT lasts 3.5 x RTO and counts as TWKilled (P6)",
 	     "not emulated: the gate forgets its emulated TIME_WAIT 4-tuples after 3.5 x RTO (0.7 s) "
 	     "for its SYN check, but the server's real TIME_WAIT sockets still last 60 s and count as TW "
-	     "(6.x has no knob for the TIME_WAIT length, docs/kernel-notes.md §4.9)");
+	     "(6.x has no knob for the TIME_WAIT length, docs/kernel-notes.md §4.9); measured on a "
+	     "kernel with its own tcp_tw_recycle (verify --kernel of a 4.11 image)");
 	skip(s, o, "p7_syncookie_bypass",
 	     "SYNs answered by syncookies skip the recycle check (P7)",
 	     "not emulated: the gate sits on the link and cannot see whether the listener's SYN queue "
-	     "is full or a SYN is answered with a cookie");
+	     "is full or a SYN is answered with a cookie; measured on a kernel with its own "
+	     "tcp_tw_recycle");
 	skip(s, o, "p8_backlog_clause",
-	     "with recycle off and syncookies off, a SYN queue over 3/4 full drops unproven peers (P8)",
+	     "with recycle off and syncookies off, a SYN queue over 3/4 full drops new SYNs (P8)",
 	     "not emulated: the gate models recycle on only; 6.x keeps the clause with RTT-only "
-	     "\"proven\" (docs/kernel-notes.md §4.9), which is kernel behaviour, not the 4.11 one");
-	return 0;
+	     "\"proven\" (docs/kernel-notes.md §4.9), which is kernel behaviour, not the 4.11 one; "
+	     "measured on a kernel with its own tcp_tw_recycle");
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* lab_up/lab_down and the undo journal, with every kernel call mocked (ld --wrap): a failure
  * injected at step k of bring-up must undo steps k-1..1 in reverse and leave no state file. */
-/* MODULES: lab spawn undo bpfpin topo value keys kver model nat netns nl sysctl tsclock gate tc cgroup */
+/* MODULES: lab spawn undo bpfpin topo value keys kver model nat netns nl sysctl tsclock gate tc cgroup bpflog */
 /* WRAP: netns_init netns_prepare_rundir netns_create netns_enter netns_enter_root netns_delete netns_kill_procs netns_ino netns_open nl_open nl_close nl_ifindex nl_link_up nl_veth_add nl_bridge_add nl_addr_add nl_route_add nl_link_count sysctl_set nat_apply tsclock_load tsclock_set tsclock_attach tsclock_free gate_attach gate_free proc_starttime proc_pidfd cgroup_create cgroup_destroy netns_marked netns_stub_remove cgroup_remove_unlisted */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* --kernel SPEC parsing and kernel lists with ranges (verify/kernel.c), no root, no fetch. */
+/* --kernel SPEC parsing and kernel lists with ranges (verify/kernel.c), no root; the fetch
+ * through a stand-in for scripts/fetch-kernel.sh: its exit 2 (no such package) and 3 (could not
+ * fetch) reach the caller as -ENOPKG and -EIO, and it is told the caller reports a missing one. */
 /* MODULES: kernel */
 #include <errno.h>
 #include <stdarg.h>
@@ -9,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 #include "verify/kernel.h"
 
@@ -90,6 +94,33 @@ static void test_list_bad(void **state)
 	}
 }
 
+static void fetch_exit(const char *body, int want)
+{
+	char dir[] = "/tmp/twlab-unit-fetch-XXXXXX", script[64], vml[256], mods[256];
+	struct kernel_spec k;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(script, sizeof(script), "%s/fetch.sh", dir);
+	f = fopen(script, "w");
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\n%s\n", body);
+	fclose(f);
+	chmod(script, 0755);
+	assert_int_equal(kernel_spec_parse("debian:6.1.0-99", &k), 0);
+	assert_int_equal(kernel_resolve(&k, dir, script, vml, sizeof(vml), mods, sizeof(mods)), want);
+	unlink(script);
+	rmdir(dir);
+}
+
+static void test_fetch_codes(void **state)
+{
+	fetch_exit("[ \"$TWLAB_FETCH_QUIET\" = 1 ] || exit 9; exit 2", -ENOPKG);
+	fetch_exit("exit 3", -EIO);
+	/* exit 0 without an unpack: not fetched after all */
+	fetch_exit("exit 0", -EIO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -97,6 +128,7 @@ int main(void)
 		cmocka_unit_test(test_spec_bad),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_list_bad),
+		cmocka_unit_test(test_fetch_codes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
