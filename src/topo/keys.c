@@ -72,8 +72,14 @@ static int server_key(struct parser *p, const char *key, const char *value)
 		return topo_value_duration(p, key, value, 0, MS_HOUR, &s->hold_ms);
 	if (!strcmp(key, "recycle"))
 		return topo_value_bool(p, key, value, &s->recycle);
-	if (!strcmp(key, "paws_msl"))
-		return topo_value_duration(p, key, value, 1, MS_HOUR, &s->paws_msl_ms);
+	if (!strcmp(key, "paws_msl")) {
+		r = topo_value_duration(p, key, value, 1000, MS_HOUR, &s->paws_msl_ms);
+		/* the kernel counts record ages in whole seconds (get_seconds(), kernel-notes §1.1) */
+		if (!r && s->paws_msl_ms % 1000)
+			return topo_bad_value(p, key, value, -EINVAL,
+					 "whole seconds only (tcp_tw_recycle ages records in seconds)");
+		return r;
+	}
 	if (!strcmp(key, "paws_window")) {
 		r = topo_value_u64(p, key, value, 0, INT32_MAX, &v);
 		if (!r)

@@ -759,7 +759,8 @@ static void test_bad_values(void **state)
 	bad("[server]\nport =\n[client a]\n", 2, "port", "not a number");
 	bad("[server]\nclose = both\n[client a]\n", 2, "close", "expected server or client");
 	bad("[server]\nrecycle = maybe\n[client a]\n", 2, "recycle", "expected on or off");
-	bad("[server]\npaws_msl = 0ms\n[client a]\n", 2, "paws_msl", "out of range (1ms..1h)");
+	bad("[server]\npaws_msl = 0ms\n[client a]\n", 2, "paws_msl", "out of range (1s..1h)");
+	bad("[server]\npaws_msl = 1500ms\n[client a]\n", 2, "paws_msl", "whole seconds only");
 	bad("[server]\npaws_msl = 61m\n[client a]\n", 2, "paws_msl", "out of range");
 	bad("[server]\npaws_window = 2147483648\n[client a]\n", 2, "paws_window", "out of range");
 	bad("[server]\ntimestamps = offset\n[client a]\n", 2, "timestamps", "the server has no");
