@@ -49,10 +49,16 @@ void report_text(const struct run *r, json_t *res, FILE *out)
 		num(json_object_get(c, "attempts"), att);
 		num(json_object_get(c, "connected"), ok);
 		num(json_object_get(c, "failed"), bad);
+		char clk[24];
+		json_int_t hz = json_integer_value(json_object_get(c, "hz"));
+
+		snprintf(clk, sizeof(clk), "%s", json_string_value(json_object_get(c, "ts_mode")));
+		if (hz && hz != 1000)
+			snprintf(clk, sizeof(clk), "%s@%lldHz",
+				 json_string_value(json_object_get(c, "ts_mode")), (long long)hz);
 		fprintf(out, "  %-12s %-15s %-7s %8s %9s %6s %11lld %12s\n",
 			json_string_value(json_object_get(c, "name")),
-			json_string_value(json_object_get(c, "address")),
-			json_string_value(json_object_get(c, "ts_mode")), att, ok, bad,
+			json_string_value(json_object_get(c, "address")), clk, att, ok, bad,
 			json_integer_value(json_object_get(c, "syn_dropped")), lat);
 	}
 	if (json_is_true(json_object_get(gate, "enabled")) &&

@@ -36,6 +36,7 @@ const struct schema_field schema_client[] = {
 	{ "outcomes", SCH_OBJECT, false, outcomes },
 	{ "connect_ms", SCH_OBJECT, false, connect_ms },
 	{ "ts_offset", SCH_NUMBER, true },	/* clients with timestamps = offset */
+	{ "hz", SCH_NUMBER, true },		/* the same clients: their clock's ticks per second */
 	{ NULL },
 };
 

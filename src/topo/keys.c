@@ -228,6 +228,15 @@ static int client_key(struct parser *p, const char *key, const char *value)
 		p->ts_offset_line = p->line;
 		return 0;
 	}
+	if (!strcmp(key, "hz")) {
+		/* 4.11's TCP clock was jiffies: HZ=250 (Debian, Ubuntu), 1000 (RHEL), 100, 300 */
+		r = topo_value_u64(p, key, value, 1, 1000, &v);
+		if (!r) {
+			c->hz = (uint32_t)v;
+			p->hz_line = p->line;
+		}
+		return r;
+	}
 	if (!strcmp(key, "uptime")) {
 		if (p->ts_offset_line)
 			return topo_perr(p, p->line, key, -EINVAL,
