@@ -161,10 +161,11 @@ WHICH=${BOUNDARIES:-all}
 [ "$WHICH" = kernel ] || for name in gap age hz250 hz1000 finwait; do
 	msl=60; [ $name = age ] && msl=2
 	t=$(scenario $name $msl | topo "hz-$name")
+	start=$(date +%s%N)
 	"$TWLAB" run "$t" --name "hzb$name" --capture --quiet --out "$TMP/host-$name" \
 		>"$TMP/host-$name.out" 2>&1
-	rc=$?
-	log_test $([ $rc -eq 0 ] && echo 0 || echo 1) "gate $name: twlab run" "rc $rc; $(tail -2 "$TMP/host-$name.out")"
+	rc=$? secs=$((($(date +%s%N) - start) / 1000000000))
+	log_test $([ $rc -eq 0 ] && echo 0 || echo 1) "gate $name: twlab run (${secs} s)" "rc $rc; $(tail -2 "$TMP/host-$name.out")"
 	check gate $name $msl "$TMP/host-$name"
 	check_no_leaks "hzb$name" "gate $name"
 done
@@ -186,11 +187,12 @@ K=$("$TOP/scripts/build-kernel.sh" --tarball "$TARBALL" 2>"$TMP/build.err") || {
 }
 for name in gap hz250 finwait age; do
 	t=$(scenario $name 60 | topo "k-$name")
+	start=$(date +%s%N)
 	"$TWLAB" run "$t" --kernel "$K" --timeout 240 --capture --quiet --out "$TMP/k-$name" \
 		>"$TMP/k-$name.out" 2>&1
-	rc=$?
+	rc=$? secs=$((($(date +%s%N) - start) / 1000000000))
 	log_test $([ $rc -eq 0 ] && [ "$(jget "$TMP/k-$name/result.json" .gate.mode 2>/dev/null)" = kernel ] && echo 0 || echo 1) \
-		"4.11 $name: twlab run --kernel, the kernel's own rule" "rc $rc; $(tail -2 "$TMP/k-$name.out")"
+		"4.11 $name: twlab run --kernel, the kernel's own rule (${secs} s)" "rc $rc; $(tail -2 "$TMP/k-$name.out")"
 	check 4.11 $name 60 "$TMP/k-$name"
 done
 exit $RET
