@@ -154,11 +154,13 @@ check() {
 		"$(jq -c '[.syns[] | {tsval, rec_ts, rec_age, seen}][:20]' "$f")"
 }
 
-# BOUNDARIES=gate or kernel runs only that half (default both)
+# BOUNDARIES=gate or kernel runs only that half (default both); SCENARIOS="age ..." only those
 WHICH=${BOUNDARIES:-all}
+want() { [ -z "${SCENARIOS:-}" ] || [[ " $SCENARIOS " == *" $1 "* ]]; }
 
 # ---- the gate on this kernel (paws_msl 2 s for the ages)
 [ "$WHICH" = kernel ] || for name in gap age hz250 hz1000 finwait; do
+	want $name || continue
 	msl=60; [ $name = age ] && msl=2
 	t=$(scenario $name $msl | topo "hz-$name")
 	start=$(date +%s%N)
@@ -186,6 +188,7 @@ K=$("$TOP/scripts/build-kernel.sh" --tarball "$TARBALL" 2>"$TMP/build.err") || {
 	exit $RET
 }
 for name in gap hz250 finwait age; do
+	want $name || continue
 	t=$(scenario $name 60 | topo "k-$name")
 	start=$(date +%s%N)
 	"$TWLAB" run "$t" --kernel "$K" --timeout 240 --capture --quiet --out "$TMP/k-$name" \
