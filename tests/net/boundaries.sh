@@ -17,6 +17,8 @@
 require_root "boundaries"
 command -v tshark >/dev/null || { log_test $KSFT_SKIP "boundaries" "no tshark"; exit 0; }
 SYNFATE="$TOP/tests/net/synfate.py"
+T0=$(date +%s)
+defer 'echo "# boundaries.sh: $(($(date +%s) - T0)) s"'
 
 # scenario NAME MSL: the topology (MSL in whole seconds)
 scenario() {
