@@ -18,7 +18,7 @@ require_root "boundaries"
 command -v tshark >/dev/null || { log_test $KSFT_SKIP "boundaries" "no tshark"; exit 0; }
 SYNFATE="$TOP/tests/net/synfate.py"
 T0=$(date +%s)
-defer 'echo "# boundaries.sh: $(($(date +%s) - T0)) s"'
+finish() { echo "# boundaries.sh: $(($(date +%s) - T0)) s"; exit $RET; }
 
 # scenario NAME MSL: the topology (MSL in whole seconds)
 scenario() {
@@ -175,19 +175,19 @@ want() { [ -z "${SCENARIOS:-}" ] || [[ " $SCENARIOS " == *" $1 "* ]]; }
 done
 
 # ---- natively on 4.11 (its own rule, TCP_PAWS_MSL 60 s built in)
-[ "$WHICH" = gate ] && exit $RET
+[ "$WHICH" = gate ] && finish
 TARBALL=${TWLAB_KERNEL_TARBALL:-$TOP/../shared/kernels/linux-4.11.tar.xz}
 if [ ! -r "$TARBALL" ]; then
 	log_test $KSFT_SKIP "4.11 boundaries" "no $TARBALL (the kernel source is not beside the project)"
-	exit $RET
+	finish
 fi
 if ! command -v qemu-system-x86_64 >/dev/null; then
 	log_test $KSFT_SKIP "4.11 boundaries" "no qemu-system-x86_64 (scripts/install-deps.sh vm)"
-	exit $RET
+	finish
 fi
 K=$("$TOP/scripts/build-kernel.sh" --tarball "$TARBALL" 2>"$TMP/build.err") || {
 	log_test 1 "4.11 boundaries: the lab kernel" "$(tail -2 "$TMP/build.err")"
-	exit $RET
+	finish
 }
 for name in gap hz250 finwait age; do
 	want $name || continue
@@ -200,4 +200,4 @@ for name in gap hz250 finwait age; do
 		"4.11 $name: twlab run --kernel, the kernel's own rule (${secs} s)" "rc $rc; $(tail -2 "$TMP/k-$name.out")"
 	check 4.11 $name 60 "$TMP/k-$name"
 done
-exit $RET
+finish
