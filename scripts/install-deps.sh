@@ -10,7 +10,7 @@ build_pkgs=(make gcc clang llvm pkg-config
 	libbpf-dev bpftool libnftables-dev libpcap-dev libinih-dev libjansson-dev
 	libwiretap-dev libwsutil-dev libglib2.0-dev libmicrohttpd-dev
 	iproute2 nftables gettext)
-test_pkgs=(libcmocka-dev ethtool tshark procps psmisc jq time util-linux bc chromium fonts-dejavu-core curl strace)
+test_pkgs=(libcmocka-dev ethtool tshark procps psmisc jq time util-linux bc chromium fonts-dejavu-core curl strace python3)
 # twlab verify --kernel: QEMU, a static busybox for the guest's initramfs, cpio to pack it
 vm_pkgs=(qemu-system-x86 busybox-static cpio zstd)
 VM_CACHE=${TWLAB_VM_CACHE:-/var/cache/twlab/vm}

@@ -19,6 +19,9 @@ const volatile __u64 paws_msl_ns = 60ULL * 1000000000ULL;	/* TCP_PAWS_MSL, §1.1
 const volatile __s32 paws_window = 1;				/* TCP_PAWS_WINDOW, §1.1 */
 const volatile __u16 server_port = 8080;
 const volatile __u64 tw_len_ns = 700ULL * 1000000ULL;		/* 3.5 x RTO_MIN, §1.6 */
+/* CLOCK_REALTIME - CLOCK_MONOTONIC mod 1 s, set by the loader: with it added, monotonic ns
+ * turn into whole seconds where the wall clock's get_seconds() does (recycle.h, "Time") */
+const volatile __u64 sec_phase_ns = 0;
 
 /* the server's side is "l" */
 struct conn_key {
@@ -33,6 +36,7 @@ enum {
 	C_SRV_FIN = 1 << 3,	/* the server sent FIN first */
 	C_PEER_FIN = 1 << 4,	/* the peer sent FIN first: server goes LAST_ACK, no TW (P3) */
 	C_TW = 1 << 5,		/* emulated TIME_WAIT until tw_until_ns */
+	C_FW2 = 1 << 6,		/* orphaned FIN_WAIT2 timewait socket: record written, FIN awaited */
 };
 
 struct conn {
@@ -41,7 +45,7 @@ struct conn {
 	__u32 ts_recent;
 	__u32 rcv_wup;			/* ack number of the server's last segment */
 	__u32 flags;
-	__u32 pad;
+	__u32 fin_end;			/* the server's FIN: its seq + data + 1 (C_SRV_FIN) */
 };
 
 struct {
@@ -89,7 +93,7 @@ static __always_inline void emit(const struct tcp_pkt *p, __u8 kind, __u8 verdic
 		return;
 	}
 	e->t_ns = now;
-	e->rec_age_ns = rec ? now - rec->stamp_ns : 0;
+	e->rec_age_ns = rec ? now + sec_phase_ns - rec->stamp_ns : 0;
 	e->saddr = p->saddr;
 	e->daddr = p->daddr;
 	e->sport = p->sport;
@@ -116,8 +120,8 @@ static __always_inline int on_syn(const struct tcp_pkt *p, const struct conn_key
 		struct recycle_record *rec = bpf_map_lookup_elem(&records, &rk);
 		enum recycle_verdict v;
 
-		v = recycle_syn_verdict(rec, tw_hit, has_ts, p->tsval, now, paws_msl_ns,
-					paws_window);
+		v = recycle_syn_verdict(rec, tw_hit, has_ts, p->tsval, now + sec_phase_ns,
+					paws_msl_ns, paws_window);
 		stat_inc(RS_SYN_SEEN);
 		if (tw_hit)
 			stat_inc(RS_TW_HITS);
@@ -136,14 +140,21 @@ static __always_inline int on_syn(const struct tcp_pkt *p, const struct conn_key
 	if (has_ts) {
 		nc.flags = C_SYN_TS;
 		nc.ts_recent = p->tsval;
-		nc.ts_recent_stamp_ns = now;
+		nc.ts_recent_stamp_ns = now + sec_phase_ns;
 	}
 	bpf_map_update_elem(&conns, ck, &nc, BPF_ANY);
 	return TC_ACT_OK;
 }
 
-/* §1.3, §1.6: the server closed first and the peer's FIN arrived: tcp_time_wait(). */
-static __always_inline void enter_time_wait(const struct tcp_pkt *p, struct conn *c, __u64 now)
+/*
+ * §1.3, §1.6: tcp_time_wait() and tcp_tw_remember_stamp(), one rule for both. Called when the
+ * server closed first and the peer's FIN arrived (TIME_WAIT), and before that when the
+ * orphaned server socket in FIN_WAIT1 got the ACK of its FIN (fin_wait2 = true, §1.3a:
+ * tcp_rcv_state_process() -> tcp_time_wait(sk, TCP_FIN_WAIT2, tmo)); the FIN that follows
+ * writes again from the timewait socket, with its own TSval.
+ */
+static __always_inline void remember_stamp(const struct tcp_pkt *p, struct conn *c, __u64 now,
+					   bool fin_wait2)
 {
 	struct recycle_key rk = { .laddr = p->daddr, .raddr = p->saddr };
 	struct recycle_record cur = {}, *rec;
@@ -154,8 +165,8 @@ static __always_inline void enter_time_wait(const struct tcp_pkt *p, struct conn
 		rec = bpf_map_lookup_elem(&records, &rk);
 		if (rec)
 			cur = *rec;
-		if (recycle_should_update(&cur, c->ts_recent, c->ts_recent_stamp_ns, now,
-					  paws_msl_ns)) {
+		if (recycle_should_update(&cur, c->ts_recent, c->ts_recent_stamp_ns,
+					  now + sec_phase_ns, paws_msl_ns)) {
 			struct recycle_record nr = {
 				.ts = c->ts_recent,
 				.stamp_ns = c->ts_recent_stamp_ns,
@@ -170,9 +181,28 @@ static __always_inline void enter_time_wait(const struct tcp_pkt *p, struct conn
 		}
 		len = tw_len_ns;
 	}
+	if (fin_wait2) {
+		/* a FIN_WAIT2 timewait socket: it takes the FIN, then becomes TIME_WAIT */
+		c->flags |= C_FW2;
+		return;
+	}
 	c->flags |= C_TW;
 	c->tw_until_ns = now + len;
 	stat_inc(RS_TW_ENTERED);
+}
+
+/*
+ * The ACK of the server's FIN on a socket the server has closed (the agent close()s: orphaned,
+ * SOCK_DEAD): FIN_WAIT1 -> tcp_time_wait(sk, TCP_FIN_WAIT2, tmo) when the segment carries no
+ * FIN and no new data, and tmo = tcp_fin_time() is not above TCP_TIMEWAIT_LEN (the default
+ * tcp_fin_timeout of 60 s is not).
+ */
+static __always_inline bool acks_our_fin(const struct tcp_pkt *p, const struct conn *c,
+					 __u32 skb_len)
+{
+	return (c->flags & C_SRV_FIN) && !(c->flags & (C_PEER_FIN | C_FW2)) &&
+	       !(p->flags & TCPF_FIN) && (p->flags & TCPF_ACK) && p->ack_seq == c->fin_end &&
+	       skb_len == p->l4off + p->hlen;
 }
 
 SEC("tc")
@@ -211,13 +241,21 @@ int recycle_ingress(struct __sk_buff *skb)
 	    (__s32)(p.seq - c->rcv_wup) <= 0 &&
 	    ((__s32)(c->ts_recent - p.tsval) <= 0 || !c->ts_recent)) {
 		c->ts_recent = p.tsval;
-		c->ts_recent_stamp_ns = now;
+		c->ts_recent_stamp_ns = now + sec_phase_ns;
+	} else if (p.ts_off > 0 && (c->flags & C_FW2) && (p.flags & TCPF_FIN) &&
+		   (__s32)(c->ts_recent - p.tsval) <= 0) {
+		/* tcp_timewait_state_process(), FIN_WAIT2 substate: a FIN that passes PAWS
+		 * stores its TSval, stamped now */
+		c->ts_recent = p.tsval;
+		c->ts_recent_stamp_ns = now + sec_phase_ns;
 	}
 	if (p.flags & TCPF_FIN) {
 		if (c->flags & C_SRV_FIN)
-			enter_time_wait(&p, c, now);
+			remember_stamp(&p, c, now, false);
 		else
 			c->flags |= C_PEER_FIN;
+	} else if (acks_our_fin(&p, c, skb->len)) {
+		remember_stamp(&p, c, now, true);
 	}
 	return TC_ACT_OK;
 }
@@ -248,8 +286,10 @@ int recycle_egress(struct __sk_buff *skb)
 		c->rcv_wup = p.ack_seq;
 		c->flags |= C_WUP;
 	}
-	if ((p.flags & TCPF_FIN) && !(c->flags & C_PEER_FIN))
+	if ((p.flags & TCPF_FIN) && !(c->flags & C_PEER_FIN)) {
 		c->flags |= C_SRV_FIN;
+		c->fin_end = p.seq + (skb->len - p.l4off - p.hlen) + 1;
+	}
 	return TC_ACT_OK;
 }
 

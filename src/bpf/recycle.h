@@ -15,7 +15,7 @@
 struct recycle_record {
 	__u32 ts;          /* the peer's ts_recent when the server entered TIME_WAIT */
 	__u32 pad;
-	__u64 stamp_ns;    /* when that TSval was received (ts_recent_stamp), CLOCK_MONOTONIC ns */
+	__u64 stamp_ns;    /* when that TSval was received (ts_recent_stamp): see "Time" below */
 };
 
 struct recycle_key {
@@ -61,24 +61,34 @@ enum recycle_stat {
 	RS_PAWS_PASSIVE, RS_LISTEN_DROPS, RS_TW_ENTERED, RS_TW_HITS, RS_EVENTS_LOST, RS__MAX
 };
 
+#define RECYCLE_NSEC 1000000000ULL
+
 /*
- * Time: CLOCK_MONOTONIC ns (bpf_ktime_get_ns()). The kernel keeps ts_recent_stamp and
- * tcpm_ts_stamp in whole seconds of wall time (get_seconds(), §1.1), so "> 60" there means at
- * least 61 s elapsed and "< 60" at most 59.x s; here both compare nanoseconds with paws_msl_ns.
+ * Time: ns of CLOCK_MONOTONIC plus the gate's sec_phase_ns, a clock whose second boundaries
+ * fall where the wall clock's do. The kernel keeps ts_recent_stamp and tcpm_ts_stamp in whole
+ * seconds of wall time (get_seconds(), §1.1) and compares whole seconds, so here every age is
+ * sec(now) - sec(stamp): "< 60" holds for between 59 and 60 s of real time, "> 60" needs
+ * between 60 and 61 s. paws_msl_ns is whole seconds too (`check` refuses fractions).
  * A stamp of 0 means "never": the kernel's fresh record {0, 0} (§1.2) is stamped 1970, so it is
  * always stale; in monotonic time 0 is only paws_msl old once the host has been up that long
  * (a guest just booted for `verify --kernel` is not), so it is tested explicitly.
  * Ages are signed, so a stamp taken a few ns "after" now on another CPU counts as fresh.
  */
+static inline __s64 recycle_age_s(__u64 stamp_ns, __u64 now_ns)
+{
+	return (__s64)(now_ns / RECYCLE_NSEC) - (__s64)(stamp_ns / RECYCLE_NSEC);
+}
+
 static inline bool recycle_stale(const struct recycle_record *r, __u64 now_ns,
 				 __u64 paws_msl_ns, bool strict)
 {
-	__s64 age = (__s64)(now_ns - r->stamp_ns);
+	__s64 age = recycle_age_s(r->stamp_ns, now_ns);
+	__s64 msl = (__s64)(paws_msl_ns / RECYCLE_NSEC);
 
 	if (!r->stamp_ns)
 		return true;
-	/* §1.3 tests "(now - stamp) > TCP_PAWS_MSL", §1.4 "(now - stamp) < TCP_PAWS_MSL" */
-	return strict ? age > (__s64)paws_msl_ns : age >= (__s64)paws_msl_ns;
+	/* §1.3 tests "get_seconds() - stamp > TCP_PAWS_MSL", §1.4 "... < TCP_PAWS_MSL" */
+	return strict ? age > msl : age >= msl;
 }
 
 /*
@@ -93,7 +103,9 @@ static inline bool recycle_should_update(const struct recycle_record *r, __u32 t
 {
 	if ((__s32)(r->ts - ts_recent) <= 0)
 		return true;
-	return recycle_stale(r, now_ns, paws_msl_ns, true) && r->stamp_ns <= ts_recent_stamp_ns;
+	/* "tcpm_ts_stamp <= ts_recent_stamp", both whole seconds */
+	return recycle_stale(r, now_ns, paws_msl_ns, true) &&
+	       r->stamp_ns / RECYCLE_NSEC <= ts_recent_stamp_ns / RECYCLE_NSEC;
 }
 
 /*

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "lab/gate.h"
@@ -32,6 +33,17 @@ static int on_sample(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/* Where the wall clock's seconds begin on CLOCK_MONOTONIC: the kernel's record stamps are
+ * get_seconds() (kernel-notes §1.1), so ages count the wall clock's second boundaries. */
+static uint64_t sec_phase_ns(void)
+{
+	struct timespec r, m;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	return (uint64_t)((r.tv_nsec - m.tv_nsec + 2000000000L) % 1000000000L);
+}
+
 int gate_attach(int ifindex, const struct gate_cfg *cfg, struct gate **ret_gate)
 {
 	struct gate *g;
@@ -50,6 +62,7 @@ int gate_attach(int ifindex, const struct gate_cfg *cfg, struct gate **ret_gate)
 	g->skel->rodata->paws_window = cfg->paws_window;
 	g->skel->rodata->server_port = cfg->server_port;
 	g->skel->rodata->tw_len_ns = cfg->tw_len_ns;
+	g->skel->rodata->sec_phase_ns = sec_phase_ns();
 	err = recycle_bpf__load(g->skel);
 	if (err)
 		goto err_skel;

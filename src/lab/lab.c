@@ -527,8 +527,14 @@ static int up_client(struct up_ctx *c, struct lab_client *cl)
 		uint32_t off = topo_client_ts_offset(rt->lab, cl, rt->up_ns / 1000000);
 
 		rt->client_ts_offset[cl->index] = off;
-		trace(rt, "tc -n %s: tsclock on eth0, TSval += %u", ns, off);
-		err = tsclock_set(rt->clock, cl->addr.addr, off);
+		uint32_t hz = topo_client_hz(cl);
+
+		if (hz == TSCLOCK_HZ_MS)
+			trace(rt, "tc -n %s: tsclock on eth0, TSval += %u", ns, off);
+		else
+			trace(rt, "tc -n %s: tsclock on eth0, TSval = %u + uptime at %u Hz", ns, off,
+			      hz);
+		err = tsclock_set_hz(rt->clock, cl->addr.addr, off, hz);
 		/* libbpf's tc calls use the current netns: we are inside the client's. */
 		if (!err)
 			err = tsclock_attach(rt->clock, eth);

@@ -102,12 +102,19 @@ enum tsclock_variant tsclock_variant(const struct tsclock *t)
 	return t->variant;
 }
 
-int tsclock_set(struct tsclock *t, uint32_t addr, uint32_t offset)
+int tsclock_set_hz(struct tsclock *t, uint32_t addr, uint32_t offset, uint32_t hz)
 {
+	struct tsclock_clock clk = { .offset = offset, .hz = hz };
 	uint32_t key = htonl(addr);
 
-	return bpf_map__update_elem(t->offsets, &key, sizeof(key), &offset,
-				    sizeof(offset), BPF_ANY);
+	if (hz < 1 || hz > TSCLOCK_HZ_MS)
+		return -EINVAL;
+	return bpf_map__update_elem(t->offsets, &key, sizeof(key), &clk, sizeof(clk), BPF_ANY);
+}
+
+int tsclock_set(struct tsclock *t, uint32_t addr, uint32_t offset)
+{
+	return tsclock_set_hz(t, addr, offset, TSCLOCK_HZ_MS);
 }
 
 int tsclock_attach(struct tsclock *t, int ifindex)

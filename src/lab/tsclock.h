@@ -24,8 +24,11 @@ int tsclock_load(struct tsclock **ret);	/* TSCLOCK_AUTO */
 int tsclock_load_variant(struct tsclock **ret, enum tsclock_variant v);
 /* Which program was loaded (TSCLOCK_MODERN or TSCLOCK_NOLOOP). */
 enum tsclock_variant tsclock_variant(const struct tsclock *t);
-/* addr in host order; offset in ms ticks (mod 2^32). */
+/* addr in host order; offset in ms ticks (mod 2^32): TSval = the kernel's + offset. */
 int tsclock_set(struct tsclock *t, uint32_t addr, uint32_t offset);
+/* The same at hz ticks per second (1..1000): below 1000, TSval = offset + CLOCK_MONOTONIC
+ * in ticks of hz, and each echo is restored to the TSval it stands for. -EINVAL otherwise. */
+int tsclock_set_hz(struct tsclock *t, uint32_t addr, uint32_t offset, uint32_t hz);
 /* Attach both directions to ifindex of the calling thread's netns. */
 int tsclock_attach(struct tsclock *t, int ifindex);
 /* Rewrites done so far (egress, ingress), summed over all clients. */

@@ -44,6 +44,8 @@ void html_clients_table(FILE *f, const struct model *m)
 			html_fmt_int(b, sizeof(b), json_integer_value(off));
 			fprintf(f, "<br>+%s", b);	/* its own line: the table fits 1024 px */
 		}
+		if (html_jnum(c, "hz", 1000) != 1000)
+			fprintf(f, "<br>%.0f Hz", html_jnum(c, "hz", 1000));
 		fputs("</td>", f);
 		html_num_cell(f, json_object_get(c, "attempts"));
 		html_num_cell(f, json_object_get(c, "connected"));
@@ -526,6 +528,18 @@ void html_conntrack_table(FILE *f, const struct model *m)
 
 
 /* "10 d", "1 h", "90 s" */
+/* ", HZ=250: 1 tick = 4 ms" for a clock that does not tick in ms, else "" */
+static const char *clock_hz(json_t *c, char *b, size_t len)
+{
+	double hz = html_jnum(c, "hz", 1000);
+	char v[48];
+
+	if (hz == 1000)
+		return "";
+	snprintf(b, len, _(", HZ=%.0f: 1 tick = %s ms"), hz, i18n_fmt(v, sizeof(v), "%.3g", 1000 / hz));
+	return b;
+}
+
 static void fmt_uptime(char *b, size_t len, double s)
 {
 	char v[48];
@@ -567,11 +581,13 @@ void html_clocks(FILE *f, const struct model *m)
 			fprintf(f, _("a host up for %s"), u);
 			if (json_is_integer(off)) {
 				html_fmt_int(b, sizeof(b), json_integer_value(off));
-				fprintf(f, _(" (TSval offset +%s ticks)"), b);
+				fprintf(f, _(" (TSval offset +%s ticks%s)"), b, clock_hz(c, u, sizeof(u)));
 			}
 		} else if (json_is_integer(off)) {
+			const char *hz = clock_hz(c, u, sizeof(u));
+
 			html_fmt_int(b, sizeof(b), json_integer_value(off));
-			fprintf(f, _("TSval offset +%s ticks (1 tick = 1 ms)"), b);
+			fprintf(f, _("TSval offset +%s ticks (%s)"), b, *hz ? hz + 2 : _("1 tick = 1 ms"));
 		} else if (!strcmp(mode, "kernel")) {
 			fputs(_("this kernel's own: a random offset per connection (tcp_timestamps = 1)"),
 			      f);

@@ -102,6 +102,8 @@ static json_t *command_client_json(const struct run *r, size_t ci, const char *a
 		json_object_set_new(o, "label", json_string(c->label));
 	if (o && c->ts_mode == TS_OFFSET && r->rt->client_ts_offset)
 		json_object_set_new(o, "ts_offset", json_integer(r->rt->client_ts_offset[ci]));
+	if (o && c->ts_mode == TS_OFFSET)
+		json_object_set_new(o, "hz", json_integer(topo_client_hz(c)));
 	return o;
 }
 
@@ -155,6 +157,8 @@ static json_t *client_json(const struct run *r, size_t ci)
 		json_object_set_new(o, "label", json_string(c->label));
 	if (o && c->ts_mode == TS_OFFSET && r->rt->client_ts_offset)
 		json_object_set_new(o, "ts_offset", json_integer(r->rt->client_ts_offset[ci]));
+	if (o && c->ts_mode == TS_OFFSET)
+		json_object_set_new(o, "hz", json_integer(topo_client_hz(c)));
 	if (o && c->has_uptime)
 		json_object_set_new(o, "uptime_s", json_real(c->uptime_ms / 1000.0));
 	free(lat);

@@ -101,11 +101,18 @@ void report_text(const struct run *r, json_t *res, FILE *out)
 		num(json_object_get(c, "connected"), n[1]);
 		num(json_object_get(c, "failed"), n[2]);
 		num(json_object_get(c, "syn_dropped"), n[3]);
+		char clk[48];
+		json_int_t hz = json_integer_value(json_object_get(c, "hz"));
+
+		snprintf(clk, sizeof(clk), "%s", json_string_value(json_object_get(c, "ts_mode")) ?: "");
+		if (hz && hz != 1000)
+			snprintf(clk, sizeof(clk), "%s@%lldHz",
+				 json_string_value(json_object_get(c, "ts_mode")) ?: "", (long long)hz);
 		const char *cells[] = {
 			json_string_value(json_object_get(c, "label")) ?:
 				json_string_value(json_object_get(c, "name")),
 			json_string_value(json_object_get(c, "address")),
-			json_string_value(json_object_get(c, "ts_mode")), n[0], n[1], n[2], n[3], lat,
+			clk, n[0], n[1], n[2], n[3], lat,
 		};
 		fputs(" ", out);
 		for (size_t k = 0; k < sizeof(cells) / sizeof(cells[0]); k++) {

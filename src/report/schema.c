@@ -37,6 +37,7 @@ const struct schema_field schema_client[] = {
 	{ "connect_ms", SCH_OBJECT, false, connect_ms },
 	{ "ts_offset", SCH_NUMBER, true },	/* clients with timestamps = offset */
 	{ "label", SCH_STRING, true },	/* label = ...: the display name */
+	{ "hz", SCH_NUMBER, true },		/* the same clients: their clock's ticks per second */
 	{ NULL },
 };
 

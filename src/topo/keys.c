@@ -72,8 +72,14 @@ static int server_key(struct parser *p, const char *key, const char *value)
 		return topo_value_duration(p, key, value, 0, MS_HOUR, &s->hold_ms);
 	if (!strcmp(key, "recycle"))
 		return topo_value_bool(p, key, value, &s->recycle);
-	if (!strcmp(key, "paws_msl"))
-		return topo_value_duration(p, key, value, 1, MS_HOUR, &s->paws_msl_ms);
+	if (!strcmp(key, "paws_msl")) {
+		r = topo_value_duration(p, key, value, 1000, MS_HOUR, &s->paws_msl_ms);
+		/* the kernel counts record ages in whole seconds (get_seconds(), kernel-notes §1.1) */
+		if (!r && s->paws_msl_ms % 1000)
+			return topo_bad_value(p, key, value, -EINVAL,
+					 "whole seconds only (tcp_tw_recycle ages records in seconds)");
+		return r;
+	}
 	if (!strcmp(key, "paws_window")) {
 		r = topo_value_u64(p, key, value, 0, INT32_MAX, &v);
 		if (!r)
@@ -221,6 +227,15 @@ static int client_key(struct parser *p, const char *key, const char *value)
 		c->has_ts_offset = true;
 		p->ts_offset_line = p->line;
 		return 0;
+	}
+	if (!strcmp(key, "hz")) {
+		/* 4.11's TCP clock was jiffies: HZ=250 (Debian, Ubuntu), 1000 (RHEL), 100, 300 */
+		r = topo_value_u64(p, key, value, 1, 1000, &v);
+		if (!r) {
+			c->hz = (uint32_t)v;
+			p->hz_line = p->line;
+		}
+		return r;
 	}
 	if (!strcmp(key, "uptime")) {
 		if (p->ts_offset_line)

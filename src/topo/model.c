@@ -339,14 +339,27 @@ static uint64_t splitmix64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
+uint32_t topo_client_hz(const struct lab_client *c)
+{
+	return c->hz ? c->hz : 1000;
+}
+
+/* floor(ms * hz / 1000) without overflowing for any uptime */
+static uint64_t ms_to_ticks(uint64_t ms, uint32_t hz)
+{
+	return ms / 1000 * hz + ms % 1000 * hz / 1000;
+}
+
 uint32_t topo_client_ts_offset(const struct lab *lab, const struct lab_client *c, uint64_t now_ms)
 {
 	if (!lab || !c || c->ts_mode != TS_OFFSET)
 		return 0;
 	if (c->ts_random)
 		return (uint32_t)(splitmix64(splitmix64(lab->seed) ^ (uint64_t)c->index) >> 32);
+	/* the rewrite is TSval = offset + now in ticks of hz (bpf/tsclock_prog.h) */
 	if (c->has_uptime)
-		return (uint32_t)(c->uptime_ms - now_ms);
+		return (uint32_t)(ms_to_ticks(c->uptime_ms, topo_client_hz(c)) -
+				  ms_to_ticks(now_ms, topo_client_hz(c)));
 	return c->ts_offset;
 }
 

@@ -67,7 +67,7 @@ struct parser {
 	struct lab_client cur;
 	uint32_t replicas;
 	int replicas_line;
-	int ts_line, ts_offset_line, uptime_line;
+	int ts_line, ts_offset_line, uptime_line, hz_line;
 	struct topo_names bases;	/* names of the [client NAME] headers so far -> line */
 	struct topo_names clients;	/* lab->clients[].name -> index */
 	size_t clients_cap, expects_cap;

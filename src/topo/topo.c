@@ -104,6 +104,10 @@ static int client_expand(struct parser *p)
 
 	if (!p->ts_line)
 		cur->ts_mode = cur->has_ts_offset || cur->has_uptime ? TS_OFFSET : TS_SHARED;
+	if (p->hz_line && cur->ts_mode != TS_OFFSET)
+		return topo_perr(p, p->hz_line, "hz", -EINVAL,
+			    "hz: [client %s] has no clock of its own (timestamps = %s); hz needs uptime or ts_offset",
+			    cur->name, topo_ts_mode_str(cur->ts_mode));
 	if (cur->user_line && !cur->command)
 		return topo_perr(p, cur->user_line, "user", -EINVAL,
 			    "user: [client %s] has no command (the agent runs as root)", cur->name);
@@ -206,8 +210,9 @@ static int client_open(struct parser *p, const char *name)
 	p->cur.every_ms = MS_SEC;
 	p->cur.connect_timeout_ms = 2 * MS_SEC;
 	p->cur.ts_mode = TS_SHARED;
+	p->cur.hz = 1000;
 	p->replicas = 1;
-	p->replicas_line = p->ts_line = p->ts_offset_line = p->uptime_line = 0;
+	p->replicas_line = p->ts_line = p->ts_offset_line = p->uptime_line = p->hz_line = 0;
 	p->sched_line = p->command_line = 0;
 	p->sect = SECT_CLIENT;
 	snprintf(p->sect_label, sizeof(p->sect_label), "[client %s]", name);

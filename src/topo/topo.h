@@ -84,6 +84,7 @@ struct lab_client {
 	uint32_t ts_offset;             /* ms ticks, mod 2^32 */
 	bool has_uptime;
 	uint64_t uptime_ms;
+	uint32_t hz;                    /* offset clocks tick at hz (1..1000; 1000 = ms, default) */
 	uint64_t start_ms, every_ms, connect_timeout_ms;
 	uint32_t count;                 /* 0 = until duration */
 	char **command;
@@ -168,8 +169,10 @@ bool topo_name_valid(const char *s);
 /* "twl-<lab>-<node>" into buf; -ENAMETOOLONG if it does not fit. */
 int topo_netns_name(const struct lab *lab, const char *node, char *buf, size_t len);
 
-/* The offset the client's egress TSval is shifted by, given its mode:
- * uptime: uptime_ms - now_ms (mod 2^32) so TSvals read as that uptime; ts_offset: as set;
+/* The ticks per second of an offset client's clock: its hz, 1000 when unset. */
+uint32_t topo_client_hz(const struct lab_client *c);
+/* The offset the client's egress TSval is shifted by, given its mode, in ticks of its hz:
+ * uptime: uptime - now (mod 2^32) so TSvals read as that uptime; ts_offset: as set;
  * random: drawn from the lab seed and the client index (deterministic). */
 uint32_t topo_client_ts_offset(const struct lab *lab, const struct lab_client *c, uint64_t now_ms);
 

@@ -129,6 +129,21 @@ static int libbpf_print(enum libbpf_print_level lvl, const char *fmt, va_list ap
 	return lvl == LIBBPF_DEBUG ? 0 : vfprintf(stderr, fmt, ap);
 }
 
+static uint64_t load_phase_ns;	/* the next load()'s sec_phase_ns */
+
+/* Sleep until CLOCK_MONOTONIC (the gate's clock) is frac_ns into its second. */
+static void sleep_to_frac(uint64_t frac_ns)
+{
+	struct timespec t;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	now = t.tv_nsec;
+	t.tv_sec = 0;
+	t.tv_nsec = (frac_ns + 1000000000ULL - now) % 1000000000ULL;
+	nanosleep(&t, NULL);
+}
+
 static int load(uint64_t paws_msl_ns, uint64_t tw_len_ns)
 {
 	skel = recycle_bpf__open();
@@ -138,6 +153,7 @@ static int load(uint64_t paws_msl_ns, uint64_t tw_len_ns)
 	skel->rodata->paws_window = 1;
 	skel->rodata->server_port = PORT;
 	skel->rodata->tw_len_ns = tw_len_ns;
+	skel->rodata->sec_phase_ns = load_phase_ns;
 	if (recycle_bpf__load(skel))
 		return -1;
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
@@ -379,24 +395,80 @@ static void test_tw_expires(void **state)
 	assert_int_equal(last_event()->verdict, RV_DROP_PAWS);
 }
 
+/*
+ * Whole seconds (get_seconds(), kernel-notes §1.1): with paws_msl 1 s a record stamped late in
+ * its second is stale 300 ms later, once the second counter moved on; "> paws_msl" for the
+ * update rule needs the counter 2 ahead.
+ */
 static void test_record_stale(void **state)
 {
-	struct timespec ts = { 0, 60 * MS };
+	struct timespec ts = { 0, 300 * MS };
 
 	teardown(state);
-	assert_int_equal(load(50 * MS, 10 * MS), 0);
+	load_phase_ns = 123 * MS;
+	assert_int_equal(load(1000 * MS, 10 * MS), 0);
+	load_phase_ns = 0;
+	sleep_to_frac(527 * MS);	/* + the phase: 0.65 s into the gate's second */
 	conversation(PEER, 40000, 1000000, true, true);
 	assert_int_equal(syn(PEER, 40001, true, 5), TC_ACT_SHOT);
-	nanosleep(&ts, NULL);	/* paws_msl is 50 ms here */
+	nanosleep(&ts, NULL);	/* to 0.95 s: the same second, still fresh */
+	assert_int_equal(syn(PEER, 40005, true, 5), TC_ACT_SHOT);
+	nanosleep(&ts, NULL);	/* to 1.25 s: the next second, age 1 = paws_msl: stale */
 	assert_int_equal(syn(PEER, 40002, true, 5), TC_ACT_OK);
 	consume();
 	assert_int_equal(last_event()->verdict, RV_PASS_STALE);
-	/* a stale record takes a smaller TSval (kernel-notes §1.3) */
+	/* age 1 is not "> paws_msl": a smaller TSval does not replace the record yet */
 	conversation(PEER, 40003, 500, true, true);
+	consume();
+	assert_int_equal(last_event()->kind, EV_RECORD_KEEP);
+	ts.tv_sec = 1;
+	ts.tv_nsec = 0;
+	nanosleep(&ts, NULL);	/* to 2.25 s: age 2 > 1: a stale record takes a smaller TSval */
+	conversation(PEER, 40004, 500, true, true);
 	consume();
 	assert_int_equal(last_event()->kind, EV_RECORD_UPDATE);
 	assert_int_equal(last_event()->rec_ts, 503);
 	assert_true(last_event()->has_record);
+}
+
+/*
+ * §1.3a: the orphaned server socket in FIN_WAIT1 gets the ACK of its FIN (no FIN, no data):
+ * tcp_time_wait(sk, TCP_FIN_WAIT2, tmo) writes the record with that ACK's TSval; the peer's
+ * FIN, later, writes again from the timewait socket (tcp_tw_remember_stamp) with its own.
+ */
+static void test_fin_wait1_record(void **state)
+{
+	uint32_t c = 1000, s = 5000, st = 777, t = 1000000;
+
+	conv_open(PEER, 40000, t, true);
+	in((struct seg){ PEER, 40000, 0, ACK, c + 1, s + 1, true, t + 2, st, 10 });
+	out((struct seg){ PEER, 40000, 0, ACK, s + 1, c + 11, true, st + 1, t + 2, 20 });
+	out((struct seg){ PEER, 40000, 0, FIN | ACK, s + 21, c + 11, true, st + 2, t + 2 });
+	consume();
+	/* an ACK short of the FIN: nothing */
+	in((struct seg){ PEER, 40000, 0, ACK, c + 11, s + 21, true, t + 3, st + 2 });
+	assert_int_equal(consume(), 0);
+	in((struct seg){ PEER, 40000, 0, ACK, c + 11, s + 22, true, t + 4, st + 2 });
+	assert_int_equal(consume(), 1);
+	assert_int_equal(last_event()->kind, EV_RECORD_UPDATE);
+	assert_int_equal(last_event()->rec_ts, t + 4);
+	/* the peer that never sends its FIN (killed, or a program that keeps the socket) is
+	 * recorded: an older clock behind the same address is dropped */
+	assert_int_equal(syn(PEER, 40001, true, t), TC_ACT_SHOT);
+	/* its FIN comes after all: written again, with the FIN's TSval */
+	in((struct seg){ PEER, 40000, 0, FIN | ACK, c + 11, s + 22, true, t + 9, st + 2 });
+	consume();
+	assert_int_equal(last_event()->kind, EV_RECORD_UPDATE);
+	assert_int_equal(last_event()->rec_ts, t + 9);
+	assert_int_equal(syn(PEER, 40002, true, t + 7), TC_ACT_SHOT);
+
+	/* an ACK of the FIN that carries data: the kernel aborts (tcp_done), no record */
+	conv_open(PEER2, 40000, 50, true);
+	out((struct seg){ PEER2, 40000, 0, FIN | ACK, s + 1, c + 1, true, st + 2, 51 });
+	in((struct seg){ PEER2, 40000, 0, ACK, c + 1, s + 2, true, 60, st + 2, 10 });
+	consume();
+	assert_int_equal(last_event()->kind, EV_SYN);
+	assert_int_equal(syn(PEER2, 40001, true, 5), TC_ACT_OK);
 }
 
 static void test_record_rule(void **state)
@@ -669,6 +741,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tw_expires, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_rule, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fin_wait1_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ts_recent_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rst_forgets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_lost, setup, teardown),

@@ -7,8 +7,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <setjmp.h>
 #include <cmocka.h>
 #include <arpa/inet.h>
@@ -385,6 +387,81 @@ static void test_offset_per_client(void **state)
 	assert_int_equal(tsclock_set(tsc, OTHER, 0x20), 0);
 }
 
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+
+/* build() always writes 40000 -> 8080: the reply's ports (the sum does not change) */
+static void swap_ports(uint8_t *f)
+{
+	uint8_t t[2];
+
+	memcpy(t, f + 34, 2);
+	memcpy(f + 34, f + 36, 2);
+	memcpy(f + 36, t, 2);
+}
+
+static uint64_t ticks_now(uint32_t hz)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return ((uint64_t)t.tv_sec * 1000000000ULL + t.tv_nsec) * hz / 1000000000ULL;
+}
+
+/*
+ * hz = 250: TSval = offset + CLOCK_MONOTONIC in 4 ms ticks, whatever the kernel's own TSval;
+ * the echo of a rewritten TSval comes back as exactly the (latest) original it stood for, on
+ * that flow only; an echo never sent is left alone (and counted).
+ */
+static void test_hz_clock_and_echo(void **state)
+{
+	uint8_t opt[] = "\x01\x01" TS;
+	struct pkt p = { .opt = opt, .opt_len = 12, .saddr = OTHER, .daddr = SERVER };
+	uint8_t in[512], out[512];
+	uint32_t rewritten, off = 0x70000000u;
+	uint64_t t0, t1;
+	size_t len;
+	const size_t tsv = 14 + 20 + 20 + 4, tse = tsv + 4;
+
+	assert_int_equal(tsclock_set_hz(tsc, OTHER, off, 0), -EINVAL);
+	assert_int_equal(tsclock_set_hz(tsc, OTHER, off, 1001), -EINVAL);
+	assert_int_equal(tsclock_set_hz(tsc, OTHER, off, 250), 0);
+	put32(opt + 4, 123456);
+	put32(opt + 8, 0);
+	t0 = ticks_now(250);
+	len = build(in, &p);
+	run(fd_eg, in, len, out);
+	t1 = ticks_now(250);
+	rewritten = get32(out + tsv);
+	assert_in_range(rewritten - off, (uint32_t)t0, (uint32_t)t1);
+	assert_int_equal(tcp_csum_check(out, len), 0xffff);
+	/* the same tick again, a later ms TSval: the echo must restore this one */
+	put32(opt + 4, 123458);
+	build(in, &p);
+	run(fd_eg, in, len, out);
+	if (get32(out + tsv) != rewritten)	/* a tick boundary fell in between */
+		rewritten = get32(out + tsv);
+
+	p.saddr = SERVER;
+	p.daddr = OTHER;
+	put32(opt + 4, 999);
+	put32(opt + 8, rewritten);
+	build(in, &p);
+	swap_ports(in);
+	run(fd_in, in, len, out);
+	assert_int_equal(get32(out + tse), 123458);
+	assert_int_equal(tcp_csum_check(out, len), 0xffff);
+	/* an echo this flow never sent: unchanged */
+	put32(opt + 8, rewritten + 1000);
+	build(in, &p);
+	swap_ports(in);
+	run(fd_in, in, len, out);
+	assert_memory_equal(out, in, len);
+	assert_int_equal(tsclock_set(tsc, OTHER, 0x20), 0);
+}
+
 static void test_needs_root(void **state)
 {
 	print_message("BPF_PROG_TEST_RUN needs root\n");
@@ -410,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_first_fragment),
 		cmocka_unit_test(test_address_not_in_map),
 		cmocka_unit_test(test_offset_per_client),
+		cmocka_unit_test(test_hz_clock_and_echo),
 	};
 
 	if (geteuid())

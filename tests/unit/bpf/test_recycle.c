@@ -215,6 +215,14 @@ static void test_syn_window_edges(void **state)
 			 RV_DROP_PAWS);
 	assert_int_equal(recycle_syn_verdict(&r, false, true, 1, 5 * S + MSL, MSL, 1),
 			 RV_PASS_STALE);
+	/* whole seconds: the drop window is 59..60 s of real time, by where the stamp fell in
+	 * its second (get_seconds() - stamp < 60) */
+	r.stamp_ns = 5 * S + 900 * MS;
+	assert_int_equal(recycle_syn_verdict(&r, false, true, 1, 5 * S + 900 * MS + 59100 * MS,
+					     MSL, 1), RV_PASS_STALE);
+	assert_int_equal(recycle_syn_verdict(&r, false, true, 1, 64 * S + 999 * MS, MSL, 1),
+			 RV_DROP_PAWS);
+	r.stamp_ns = 5 * S;
 	/* a stamp a little "after" now (another CPU's clock): fresh, not 584 years old */
 	assert_int_equal(recycle_syn_verdict(&r, false, true, 1, 5 * S - 10, MSL, 1),
 			 RV_DROP_PAWS);
@@ -246,7 +254,15 @@ static void test_update_rule(void **state)
 	r.ts = 5000;
 	assert_false(recycle_should_update(&r, 4999, 120 * S, 120 * S, MSL));
 	assert_false(recycle_should_update(&r, 1, 100 * S + MSL, 100 * S + MSL, MSL));
-	assert_true(recycle_should_update(&r, 1, 100 * S + MSL + 1, 100 * S + MSL + 1, MSL));
+	/* whole seconds (get_seconds()): "> 60" needs 61 s on the second counter, so 60.999 s
+	 * of real time is not enough and 61 s is */
+	assert_false(recycle_should_update(&r, 1, 100 * S + MSL + S - 1, 100 * S + MSL + S - 1,
+					   MSL));
+	assert_true(recycle_should_update(&r, 1, 100 * S + MSL + S, 100 * S + MSL + S, MSL));
+	/* ... and a stamp late in its second needs only a little over 60 s */
+	r.stamp_ns = 100 * S + 900 * MS;
+	assert_true(recycle_should_update(&r, 1, 161 * S, 161 * S, MSL));
+	r.stamp_ns = 100 * S;
 	/* stale, but the offered TSval was received before the record's one: kept */
 	assert_false(recycle_should_update(&r, 1, 99 * S, 200 * S, MSL));
 	/* R.stamp <= ts_recent_stamp: equal stamps are fine */

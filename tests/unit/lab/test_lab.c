@@ -2,7 +2,7 @@
 /* lab_up/lab_down and the undo journal, with every kernel call mocked (ld --wrap): a failure
  * injected at step k of bring-up must undo steps k-1..1 in reverse and leave no state file. */
 /* MODULES: lab spawn undo bpfpin topo value keys kver model nat netns nl sysctl tsclock gate tc cgroup bpflog */
-/* WRAP: netns_init netns_prepare_rundir netns_create netns_enter netns_enter_root netns_delete netns_kill_procs netns_ino netns_open nl_open nl_close nl_ifindex nl_link_up nl_veth_add nl_bridge_add nl_addr_add nl_route_add nl_link_count sysctl_set nat_apply tsclock_load tsclock_set tsclock_attach tsclock_free gate_attach gate_free proc_starttime proc_pidfd cgroup_create cgroup_destroy netns_marked netns_stub_remove cgroup_remove_unlisted */
+/* WRAP: netns_init netns_prepare_rundir netns_create netns_enter netns_enter_root netns_delete netns_kill_procs netns_ino netns_open nl_open nl_close nl_ifindex nl_link_up nl_veth_add nl_bridge_add nl_addr_add nl_route_add nl_link_count sysctl_set nat_apply tsclock_load tsclock_set_hz tsclock_attach tsclock_free gate_attach gate_free proc_starttime proc_pidfd cgroup_create cgroup_destroy netns_marked netns_stub_remove cgroup_remove_unlisted */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -103,7 +103,7 @@ int __wrap_sysctl_set(const char *n, const char *v) { return take_step(); }
 int __wrap_nat_apply(const struct lab_router *r, const char *o, char *e, size_t l) { return take_step(); }
 static int dummy_obj;
 int __wrap_tsclock_load(struct tsclock **ret) { int e = take_step(); if (!e) *ret = (void *)&dummy_obj; return e; }
-int __wrap_tsclock_set(struct tsclock *t, uint32_t a, uint32_t o) { return take_step(); }
+int __wrap_tsclock_set_hz(struct tsclock *t, uint32_t a, uint32_t o, uint32_t hz) { return take_step(); }
 int __wrap_tsclock_attach(struct tsclock *t, int i) { return take_step(); }
 void __wrap_tsclock_free(struct tsclock *t) { }
 int __wrap_gate_attach(int i, const void *cfg, struct gate **ret) { int e = take_step(); if (!e) *ret = (void *)&dummy_obj; return e; }

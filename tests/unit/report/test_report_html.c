@@ -27,7 +27,7 @@ static const char *const two_clients =
 	"\"records_updated\":2,\"paws_msl_s\":60.0,\"paws_window\":1,\"PAWSPassive\":2},"
 	"\"clients\":["
 	"{\"name\":\"alice\",\"address\":\"100.64.0.2\",\"ts_mode\":\"offset\",\"attempts\":1,"
-	"\"uptime_s\":864000,\"ts_offset\":864000000,"
+	"\"uptime_s\":864000,\"ts_offset\":864000000,\"hz\":250,"
 	"\"connected\":1,\"failed\":0,\"syn_dropped\":0,\"syn_retransmits\":0,"
 	"\"connect_ms\":{\"p50\":0.3,\"p99\":0.4,\"max\":0.4}},"
 	"{\"name\":\"b<&>ob\",\"address\":\"100.64.0.6\",\"ts_mode\":\"offset\",\"attempts\":1,"
@@ -189,11 +189,13 @@ static void test_lanes_drops_record(void **state)
 	assert_non_null(strstr(html, "prediction held: b&lt;&amp;&gt;ob locked out, alice never"));
 	assert_null(strstr(html, "✓ ok"));
 	assert_non_null(strstr(html, "<b>alice</b>'s clock: a host up for 10 d (TSval offset "
-				     "+864,000,000 ticks)"));
+				     "+864,000,000 ticks, HZ=250: 1 tick = 4 ms)"));
 	assert_non_null(strstr(html, "<li>t 0.60 s · b&lt;&amp;&gt;ob: SYN 198.51.100.1:40312 "
 				     "dropped"));
 	assert_non_null(strstr(html, "<li>t 1.60 s · b&lt;&amp;&gt;ob: SYN"));
 	assert_non_null(strstr(html, "Two hosts &lt;behind&gt; one address"));
+	/* alice's clock at HZ 250, in the clients table's clock column too */
+	assert_non_null(strstr(html, "<br>250 Hz"));
 	/* the title is true for this run: alice, the largest clock, is the only one through */
 	assert_non_null(strstr(html, "TSval against time: only the largest clock gets through "
 				     "(alice)</h2>"));

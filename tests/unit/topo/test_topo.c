@@ -389,6 +389,30 @@ static void test_ts_uptime(void **state)
 	topo_free(lab);
 }
 
+/* hz: the clock ticks at HZ (4.11's jiffies), uptime counted in those ticks; 1..1000 only,
+ * and only for a client with a clock of its own */
+static void test_ts_hz(void **state)
+{
+	struct lab *lab = load("[server]\n[client a]\nuptime = 30d\nhz = 250\n[client b]\n"
+			       "uptime = 1h\n[client c]\nts_offset = 5\nhz = 1\n");
+	const struct lab_client *a = &lab->clients[0], *b = &lab->clients[1];
+	uint64_t now = 7200000;
+
+	assert_int_equal(topo_client_hz(a), 250);
+	assert_int_equal(topo_client_hz(b), 1000);
+	assert_int_equal(topo_client_hz(&lab->clients[2]), 1);
+	assert_int_equal(lab->clients[2].ts_offset, 5);
+	/* offset + now at 250 Hz reads 30 d at 250 Hz: 648,000,000 ticks */
+	assert_int_equal((uint32_t)(now / 4 + topo_client_ts_offset(lab, a, now)), 648000000u);
+	topo_free(lab);
+	bad("[server]\n[client a]\nuptime = 1h\nhz = 0\n", 4, "hz", "out of range");
+	bad("[server]\n[client a]\nuptime = 1h\nhz = 1001\n", 4, "hz", "out of range");
+	bad("[server]\n[client a]\nuptime = 1h\nhz = 2.5\n", 4, "hz", "");
+	bad("[server]\n[client a]\nhz = 250\n", 3, "hz", "hz needs uptime or ts_offset");
+	bad("[server]\n[client a]\nhz = 250\ntimestamps = kernel\n", 3, "hz",
+	    "has no clock of its own (timestamps = kernel)");
+}
+
 static void test_ts_offset_values(void **state)
 {
 	static const struct {
@@ -759,7 +783,8 @@ static void test_bad_values(void **state)
 	bad("[server]\nport =\n[client a]\n", 2, "port", "not a number");
 	bad("[server]\nclose = both\n[client a]\n", 2, "close", "expected server or client");
 	bad("[server]\nrecycle = maybe\n[client a]\n", 2, "recycle", "expected on or off");
-	bad("[server]\npaws_msl = 0ms\n[client a]\n", 2, "paws_msl", "out of range (1ms..1h)");
+	bad("[server]\npaws_msl = 0ms\n[client a]\n", 2, "paws_msl", "out of range (1s..1h)");
+	bad("[server]\npaws_msl = 1500ms\n[client a]\n", 2, "paws_msl", "whole seconds only");
 	bad("[server]\npaws_msl = 61m\n[client a]\n", 2, "paws_msl", "out of range");
 	bad("[server]\npaws_window = 2147483648\n[client a]\n", 2, "paws_window", "out of range");
 	bad("[server]\ntimestamps = offset\n[client a]\n", 2, "timestamps", "the server has no");
@@ -1340,6 +1365,7 @@ int main(void)
 		cmocka_unit_test(test_plan_direct),
 		cmocka_unit_test(test_plan_errors),
 		cmocka_unit_test(test_ts_uptime),
+		cmocka_unit_test(test_ts_hz),
 		cmocka_unit_test(test_ts_offset_values),
 		cmocka_unit_test(test_ts_random),
 		cmocka_unit_test(test_ts_modes),
