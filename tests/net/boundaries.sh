@@ -84,7 +84,7 @@ connect_timeout = 150ms
 [client bob]
 uptime = 1h
 hz = ${name#hz}
-start = 100ms
+start = 500ms
 every = 200ms
 connect_timeout = 150ms
 EOT
