@@ -165,7 +165,8 @@ check_no_leaks $lab "live view" || true
 
 # ---- run --live: the same stream during a run ----
 rlab=twlvr$$
-"$TWLAB" run "$t" --name $rlab --quiet --out "$TMP/out" --live >"$TMP/run.out" 2>&1 &
+# in Portuguese: run --live follows run's --lang
+"$TWLAB" run "$t" --name $rlab --quiet --out "$TMP/out" --live --lang pt >"$TMP/run.out" 2>&1 &
 rpid=$!
 defer "kill $rpid"
 wait_for 10 grep -q '^live view of the run of lab .*http://127.0.0.1:[0-9]*/$' "$TMP/run.out"
@@ -176,9 +177,14 @@ defer "kill $!"
 # printed, so it is on the stream within 2 s only when events are sent during the run
 wait_for 2 has "$TMP/rsse" syn '.client == "bob" and .verdict == "dropped" and .recorded_by == "alice"'
 rc=$?
-wait_for 5 has "$TMP/rsse" connect '.client == "alice" and .outcome == "ok"' || rc=1
-has "$TMP/rsse" syn '.client == "?"' && rc=1
-log_test $rc "run --live: bob's drops and alice's connects as they happen" "$(head -c 600 "$TMP/rsse")"
+why="bob's drop: $rc"
+# the page while the run goes on (3 s): in the run's language
+curl -s --max-time 5 -o "$TMP/rpage.html" "$rurl"
+wait_for 5 has "$TMP/rsse" connect '.client == "alice" and .outcome == "ok"' || { rc=1; why+=", no connect"; }
+has "$TMP/rsse" syn '.client == "?"' && { rc=1; why+=", client ?"; }
+has "$TMP/rsse" syn '.text | test("descartado — TSval")' || { rc=1; why+=", not in pt"; }
+grep -q '<html lang="pt-BR">' "$TMP/rpage.html" || { rc=1; why+=", page not pt-BR"; }
+log_test $rc "run --live --lang pt: bob's drops and alice's connects as they happen, in Portuguese" "$why; $(head -c 600 "$TMP/rsse")"
 wait $rpid
 log_test $? "run --live: the run itself completes" "$(cat "$TMP/run.out")"
 check_no_leaks $rlab "run --live" || true
