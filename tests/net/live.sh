@@ -182,7 +182,8 @@ why="bob's drop: $rc"
 curl -s --max-time 5 -o "$TMP/rpage.html" "$rurl"
 wait_for 5 has "$TMP/rsse" connect '.client == "alice" and .outcome == "ok"' || { rc=1; why+=", no connect"; }
 has "$TMP/rsse" syn '.client == "?"' && { rc=1; why+=", client ?"; }
-has "$TMP/rsse" syn '.text | test("descartado — TSval")' || { rc=1; why+=", not in pt"; }
+# (waited for: a line curl is writing is not JSON yet)
+wait_for 2 has "$TMP/rsse" syn '.text | test("descartado — TSval")' || { rc=1; why+=", not in pt"; }
 grep -q '<html lang="pt-BR">' "$TMP/rpage.html" || { rc=1; why+=", page not pt-BR"; }
 log_test $rc "run --live --lang pt: bob's drops and alice's connects as they happen, in Portuguese" "$why; $(head -c 600 "$TMP/rsse")"
 wait $rpid
