@@ -10,6 +10,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include "cmd/cmd.h"
+#include "i18n/i18n.h"
 #include "lab/bpfpin.h"
 #include "lab/netns.h"
 #include "lab/undo.h"
@@ -19,7 +20,7 @@
 #include "run/run.h"
 
 static const char usage[] =
-	"usage: twlab watch LAB [--port N] [--topology FILE]\n"
+	"usage: twlab watch LAB [--port N] [--topology FILE] [--lang es|pt|en]\n"
 	"  Serve the live view of a lab made with twlab up on http://127.0.0.1:PORT/ (this\n"
 	"  machine only; the URL is printed): each SYN the recycle gate judges, with its\n"
 	"  reason, each record, each connect and the gate's counters, as they happen. Open it\n"
@@ -27,7 +28,10 @@ static const char usage[] =
 	"  Runs until Ctrl-C, or until the lab is removed.\n"
 	"  --port N         listen on port N (default: a free port)\n"
 	"  --topology FILE  the lab's topology file, when the one twlab up was given has moved\n"
-	"                   (a relative path is read from the current folder)\n";
+	"                   (a relative path is read from the current folder)\n"
+	"  --lang L         the page and the sentences on it in Spanish (es), Brazilian\n"
+	"                   Portuguese (pt) or English (en); default: from LC_ALL, LC_MESSAGES\n"
+	"                   or LANG, as twlab run (no locale needs to be installed)\n";
 
 int cmd_live_port(const char *arg, uint16_t *ret)
 {
@@ -231,9 +235,10 @@ int cmd_watch(int argc, char **argv)
 {
 	static const struct option opts[] = { { "port", required_argument, NULL, 'p' },
 					      { "topology", required_argument, NULL, 't' },
+					      { "lang", required_argument, NULL, 'l' },
 					      { "help", no_argument, NULL, 'h' },
 					      {} };
-	const char *topology = NULL, *name;
+	const char *topology = NULL, *lang = NULL, *name;
 	struct watch w = {};
 	struct lab *lab = NULL;
 	struct undo u;
@@ -242,19 +247,25 @@ int cmd_watch(int argc, char **argv)
 	int c, code, err, sigfd;
 	char what[128], *j;
 
-	while ((c = getopt_long(argc, argv, "p:t:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:t:l:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if ((code = cmd_live_port(optarg, &port)))
 				return code;
 			break;
 		case 't': topology = optarg; break;
+		case 'l': lang = optarg; break;
 		case 'h': fputs(usage, stdout); return EXIT_DONE;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind + 1 != argc) {
 		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	/* before any thread (the HTTP server's) starts */
+	if (i18n_init(lang)) {
+		cmd_err("--lang %s: twlab speaks " I18N_LANGS, lang);
 		return EXIT_USAGE;
 	}
 	name = argv[optind];

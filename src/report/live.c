@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <jansson.h>
 #include "agents/agent.h"
+#include "i18n/i18n.h"
 #include "lab/gate.h"
 #include "report/live.h"
 #include "report/live_http.h"
@@ -38,24 +39,32 @@ struct live {
 	bool sent_counters;
 };
 
-/* The sentences, in the words of the text report's drop line (report_drop_line). */
+/* The sentences (translated at use), the drops in the words and msgids of the text report's
+ * drop line (report_drop_line), numbers as the language writes them (i18n_dec). */
 static const char *const sentences[] = {
-	[0] = "%s: SYN %s:%u dropped — TSval %u is %d behind the value recorded from %s %.1f s ago (window %s)",
-	[1] = "%s: SYN %s:%u dropped — it carries no timestamp and a record from %s is %.1f s old (window %s)",
-	[2] = "%s: SYN %s:%u passed — %s",
-	[3] = "%s: the server entered TIME_WAIT and recorded TSval %u for %s",
-	[4] = "%s: the server entered TIME_WAIT and kept the record of %s (TSval %u)",
-	[5] = "%s connects from %s:%u (the server sees %s:%u)",
-	[6] = "%s: connected in %.1f ms",
-	[7] = "%s: connect %s after %.1f ms",
+	[0] = N_("%s: SYN %s:%u dropped — TSval %u is %d behind the value recorded from %s %s s ago (window %s s)"),
+	[1] = N_("%s: SYN %s:%u dropped — it carries no timestamp and a record from %s is %s s old (window %s s)"),
+	[2] = N_("%s: SYN %s:%u passed — %s"),
+	[3] = N_("%s: the server entered TIME_WAIT and recorded TSval %u for %s"),
+	[4] = N_("%s: the server entered TIME_WAIT and kept the record of %s (TSval %u)"),
+	[5] = N_("%s connects from %s:%u (the server sees %s:%u)"),
+	[6] = N_("%s: connected in %s ms"),
+};
+
+/* a connect that failed, by enum attempt_outcome */
+static const char *const fails[ATT__MAX] = {
+	[ATT_TIMEOUT] = N_("%s: connect timed out after %s ms"),
+	[ATT_REFUSED] = N_("%s: connect refused after %s ms"),
+	[ATT_RESET] = N_("%s: connect reset after %s ms"),
+	[ATT_ERROR] = N_("%s: connect failed after %s ms"),
 };
 
 /* why a SYN passed, by enum recycle_verdict */
 static const char *const passes[] = {
-	[RV_PASS_NO_RECORD] = "no record for this address",
-	[RV_PASS_STALE] = "the record is older than the window",
-	[RV_PASS_IN_WINDOW] = "its TSval is not behind the record",
-	[RV_PASS_TW_HIT] = "it reuses a connection in TIME_WAIT",
+	[RV_PASS_NO_RECORD] = N_("no record for this address"),
+	[RV_PASS_STALE] = N_("the record is older than the window"),
+	[RV_PASS_IN_WINDOW] = N_("its TSval is not behind the record"),
+	[RV_PASS_TW_HIT] = N_("it reuses a connection in TIME_WAIT"),
 };
 
 static const char *const reasons[] = {
@@ -84,6 +93,13 @@ void live_free(struct live *lv)
 static const char *name_of(const struct live *lv, int c)
 {
 	return c >= 0 && (size_t)c < lv->lab->n_clients ? lv->lab->clients[c].name : "?";
+}
+
+/* what a sentence calls client c: its label, else its name (as report_drop_line) */
+static const char *label_of(const struct live *lv, int c)
+{
+	return c >= 0 && (size_t)c < lv->lab->n_clients ? topo_client_label(&lv->lab->clients[c]) :
+							  "?";
 }
 
 static char *dump(json_t *o)
@@ -126,7 +142,8 @@ char *live_lab_json(const struct live *lv)
 		char a[INET_ADDRSTRLEN];
 
 		ntoa_host(c->addr.addr, a);
-		o = json_pack("{s:s, s:s}", "name", c->name, "addr", a);
+		o = json_pack("{s:s, s:s, s:s}", "name", c->name, "label", topo_client_label(c),
+			      "addr", a);
 		if (o && c->has_uptime)
 			json_object_set_new(o, "uptime_s", json_real(c->uptime_ms / 1e3));
 		if (o && c->has_ts_offset)
@@ -152,7 +169,7 @@ char *live_nat_json(struct live *lv, const struct ct_entry *e)
 			c = i;
 	ntoa_host(e->orig_src, in);
 	ntoa_host(e->reply_dst, out);
-	snprintf(text, sizeof(text), sentences[5], name_of(lv, c), in, e->orig_sport, out,
+	snprintf(text, sizeof(text), _(sentences[5]), label_of(lv, c), in, e->orig_sport, out,
 		 e->reply_dport);
 	return dump(json_pack("{s:f, s:s, s:s, s:s}", "t", rel_s(lv, mono_ns()), "client",
 			      name_of(lv, c), "outcome", "syn", "text", text));
@@ -189,8 +206,8 @@ static struct live_rec *rec_of(struct live *lv, const struct recycle_event *ev)
 char *live_gate_json(struct live *lv, const struct recycle_event *ev, int client,
 		     const char **ret_event)
 {
-	char src[INET_ADDRSTRLEN], win[32], text[400];
-	const char *name, *by;
+	char src[INET_ADDRSTRLEN], win[32], age[32], text[400];
+	const char *name, *label, *by, *by_label;
 	struct live_rec *r;
 	bool drop;
 	json_t *o;
@@ -198,6 +215,7 @@ char *live_gate_json(struct live *lv, const struct recycle_event *ev, int client
 	if (client < 0)
 		client = attribute(lv, ev);
 	name = name_of(lv, client);
+	label = label_of(lv, client);
 	inet_ntop(AF_INET, &ev->saddr, src, sizeof(src));
 	r = rec_of(lv, ev);
 	if (ev->kind != EV_SYN) {
@@ -207,11 +225,11 @@ char *live_gate_json(struct live *lv, const struct recycle_event *ev, int client
 			r->daddr = ev->daddr;
 		}
 		if (ev->kind == EV_RECORD_UPDATE) {
-			snprintf(text, sizeof(text), sentences[3], name, ev->tsval, src);
+			snprintf(text, sizeof(text), _(sentences[3]), label, ev->tsval, src);
 			if (r)
 				r->client = client;
 		} else {
-			snprintf(text, sizeof(text), sentences[4], src, ev->rec_ts);
+			snprintf(text, sizeof(text), _(sentences[4]), src, ev->rec_ts);
 		}
 		*ret_event = "record";
 		return dump(json_pack("{s:f, s:s, s:s, s:I, s:I, s:s}", "t", rel_s(lv, ev->t_ns),
@@ -220,18 +238,20 @@ char *live_gate_json(struct live *lv, const struct recycle_event *ev, int client
 				      (json_int_t)ev->tsval, "rec_ts", (json_int_t)ev->rec_ts,
 				      "text", text));
 	}
-	by = r ? name_of(lv, r->client) : "this address";
-	snprintf(win, sizeof(win), "%g s", lv->lab->server.paws_msl_ms / 1000.0);
+	by = r ? name_of(lv, r->client) : NULL;
+	by_label = r ? label_of(lv, r->client) : _("this address");
+	i18n_g(win, sizeof(win), lv->lab->server.paws_msl_ms / 1000.0);
+	i18n_dec(age, sizeof(age), ev->rec_age_ns / 1e9, 1);
 	drop = recycle_verdict_drops(ev->verdict);
 	if (ev->verdict == RV_DROP_NO_TS)
-		snprintf(text, sizeof(text), sentences[1], name, src, ev->sport, by,
-			 ev->rec_age_ns / 1e9, win);
+		snprintf(text, sizeof(text), _(sentences[1]), label, src, ev->sport,
+			 by_label, age, win);
 	else if (drop)
-		snprintf(text, sizeof(text), sentences[0], name, src, ev->sport, ev->tsval,
-			 (int32_t)(ev->rec_ts - ev->tsval), by, ev->rec_age_ns / 1e9, win);
+		snprintf(text, sizeof(text), _(sentences[0]), label, src, ev->sport, ev->tsval,
+			 (int32_t)(ev->rec_ts - ev->tsval), by_label, age, win);
 	else
-		snprintf(text, sizeof(text), sentences[2], name, src, ev->sport,
-			 ev->verdict < RV_DROP_PAWS ? passes[ev->verdict] : "?");
+		snprintf(text, sizeof(text), _(sentences[2]), label, src, ev->sport,
+			 ev->verdict < RV_DROP_PAWS ? _(passes[ev->verdict]) : "?");
 	o = json_pack("{s:f, s:s, s:s, s:s, s:I, s:s}", "t", rel_s(lv, ev->t_ns), "client", name,
 		      "verdict", drop ? "dropped" : "passed", "reason",
 		      ev->verdict <= RV_DROP_NO_TS ? reasons[ev->verdict] : "?", "tsval",
@@ -239,7 +259,7 @@ char *live_gate_json(struct live *lv, const struct recycle_event *ev, int client
 	if (o && ev->has_record) {
 		json_object_set_new(o, "rec_ts", json_integer(ev->rec_ts));
 		json_object_set_new(o, "behind", json_integer((int32_t)(ev->rec_ts - ev->tsval)));
-		json_object_set_new(o, "recorded_by", json_string(by));
+		json_object_set_new(o, "recorded_by", json_string(by ? by : "this address"));
 	}
 	*ret_event = "syn";
 	return dump(o);
@@ -247,15 +267,19 @@ char *live_gate_json(struct live *lv, const struct recycle_event *ev, int client
 
 char *live_attempt_json(const struct live *lv, const struct attempt_rec *a)
 {
-	char text[300];
-	const char *name = name_of(lv, a->client);
+	char text[300], ms[32];
+	const char *name = name_of(lv, a->client), *label = label_of(lv, a->client);
 	const char *out = agent_outcome_str(a->outcome);
 
-	if (a->outcome == ATT_OK)
-		snprintf(text, sizeof(text), sentences[6], name, a->connect_us / 1e3);
-	else
-		snprintf(text, sizeof(text), sentences[7], name, out,
-			 (a->t_end_us - a->t_start_us) / 1e3);
+	if (a->outcome == ATT_OK) {
+		i18n_dec(ms, sizeof(ms), a->connect_us / 1e3, 1);
+		snprintf(text, sizeof(text), _(sentences[6]), label, ms);
+	} else {
+		i18n_dec(ms, sizeof(ms), (a->t_end_us - a->t_start_us) / 1e3, 1);
+		snprintf(text, sizeof(text),
+			 _((unsigned int)a->outcome < ATT__MAX && fails[a->outcome] ?
+				   fails[a->outcome] : fails[ATT_ERROR]), label, ms);
+	}
 	return dump(json_pack("{s:f, s:s, s:s, s:f, s:i, s:s}", "t", a->t_end_us / 1e6, "client",
 			      name, "outcome", out, "connect_ms", a->connect_us / 1e3,
 			      "syn_retransmits", a->syn_retrans, "text", text));

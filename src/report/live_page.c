@@ -1,48 +1,57 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <jansson.h>
+#include "i18n/i18n.h"
 #include "report/live_page.h"
 
-/* Every word the page shows (the script takes them by key). */
+/* Every word the page shows (the script takes them by key), translated when the page is made. */
 static const struct {
 	const char *key, *text;
 } strings[] = {
-	{ "title", "twlab live" },
-	{ "waiting", "connecting to twlab…" },
-	{ "live", "live: each SYN the server judges appears here as it happens" },
-	{ "lost", "connection to twlab lost: retrying" },
-	{ "end_run", "the run is over: the report has the whole story" },
-	{ "end_lab", "the lab was removed" },
-	{ "syn_seen", "SYNs seen" },
-	{ "syn_passed", "SYNs passed" },
-	{ "syn_dropped", "SYNs dropped" },
-	{ "records_updated", "records written" },
-	{ "events_lost", "events lost" },
-	{ "clients", "Clients" },
-	{ "feed", "What happens, newest first" },
-	{ "nothing", "Nothing yet: connect from a client (twlab exec LAB NODE -- curl …)" },
-	{ "dropped", "✕ dropped" },
-	{ "passed", "✓ passed" },
-	{ "record", "● record" },
-	{ "connect", "→ connect" },
-	{ "uptime", "uptime" },
-	{ "offset", "TS offset" },
-	{ "clock_host", "host clock" },
-	{ "n_passed", "passed" },
-	{ "n_dropped", "dropped" },
-	{ "locked", "locked out" },
-	{ "gate_off", "the server's recycle rule is off in this lab" },
-	{ "days", "d" },
-	{ "hours", "h" },
-	{ "minutes", "min" },
-	{ "seconds", "s" },
+	{ "title", N_("twlab live") },
+	{ "waiting", N_("connecting to twlab…") },
+	{ "live", N_("live: each SYN the server judges appears here as it happens") },
+	{ "lost", N_("connection to twlab lost: retrying") },
+	{ "end_run", N_("the run is over: the report has the whole story") },
+	{ "end_lab", N_("the lab was removed") },
+	{ "syn_seen", N_("SYNs seen") },
+	{ "syn_passed", N_("SYNs passed") },
+	{ "syn_dropped", N_("SYNs dropped") },
+	{ "records_updated", N_("records written") },
+	{ "events_lost", N_("events lost") },
+	{ "clients", N_("Clients") },
+	{ "feed", N_("What happens, newest first") },
+	{ "nothing", N_("Nothing yet: connect from a client (twlab exec LAB NODE -- curl …)") },
+	{ "dropped", N_("✕ dropped") },
+	{ "passed", N_("✓ passed") },
+	{ "record", N_("● record") },
+	{ "connect", N_("→ connect") },
+	{ "uptime", N_("uptime") },
+	{ "offset", N_("TS offset") },
+	{ "clock_host", N_("host clock") },
+	{ "n_passed", N_("passed") },
+	{ "n_dropped", N_("dropped") },
+	{ "locked", N_("locked out") },
+	{ "gate_off", N_("the server's recycle rule is off in this lab") },
+	/* translators: the unit of days, after a number: 10 d */
+	{ "days", N_("d") },
+	/* translators: the unit of hours: 3 h */
+	{ "hours", N_("h") },
+	/* translators: the unit of minutes: 5 min */
+	{ "minutes", N_("min") },
+	/* translators: the unit of seconds: 2.5 s */
+	{ "seconds", N_("s") },
 };
 
+/* the page up to the language, from it to the title, from the title to the strings */
+static const char page_lang[] = "<!DOCTYPE html>\n<html lang=\"";
+static const char page_title[] =
+	"\"><head><meta charset=\"utf-8\">\n"
+	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>";
 static const char page_head[] =
-	"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	"<title>twlab live</title>\n<link rel=\"stylesheet\" href=\"/live.css\">\n"
+	"</title>\n<link rel=\"stylesheet\" href=\"/live.css\">\n"
 	"<script type=\"application/json\" id=\"strings\">";
 static const char page_body[] =
 	"</script>\n<script src=\"/live.js\" defer></script></head>\n<body>\n"
@@ -62,18 +71,46 @@ static const char page_body[] =
 	"<h2 data-s=\"feed\"></h2><p id=\"nothing\" class=\"note\" data-s=\"nothing\"></p>"
 	"<ol id=\"feed\" class=\"feed\"></ol>\n</body></html>\n";
 
+/* s with & < > escaped, for the <title>: a translation is text, never markup */
+static char *escape(const char *s)
+{
+	char *out = malloc(strlen(s) * 5 + 1), *o = out;
+
+	for (; out && *s; s++) {
+		const char *e = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : NULL;
+
+		if (e) {
+			o = stpcpy(o, e);
+		} else {
+			*o++ = *s;
+		}
+	}
+	if (out)
+		*o = 0;
+	return out;
+}
+
 char *live_page_html(void)
 {
 	json_t *o = json_object();
-	char *js, *page = NULL;
+	char *js, *title, *page = NULL;
 
 	for (size_t i = 0; o && i < sizeof(strings) / sizeof(strings[0]); i++)
-		json_object_set_new(o, strings[i].key, json_string(strings[i].text));
+		json_object_set_new(o, strings[i].key, json_string(_(strings[i].text)));
+	/* numbers as the summary writes them: the catalogue's separators (i18n_int), not the
+	 * browser's Intl, which writes Spanish 1000 without a dot */
+	if (o) {
+		json_object_set_new(o, "thousands", json_string(C_("thousands separator", ",")));
+		json_object_set_new(o, "decimal", json_string(C_("decimal separator", ".")));
+	}
 	/* "</script>" cannot appear: '/' is escaped */
 	js = o ? json_dumps(o, JSON_COMPACT | JSON_ESCAPE_SLASH) : NULL;
 	json_decref(o);
-	if (js && asprintf(&page, "%s%s%s", page_head, js, page_body) < 0)
+	title = escape(_(strings[0].text));
+	if (js && title && asprintf(&page, "%s%s%s%s%s%s%s", page_lang, i18n_html_lang(), page_title,
+				    title, page_head, js, page_body) < 0)
 		page = NULL;
+	free(title);
 	free(js);
 	return page;
 }
@@ -123,17 +160,22 @@ static const char js[] =
 	"}\n"
 	"function status(key, cls) { const s = $('status'); s.textContent = S[key]; "
 	"s.className = 'status ' + cls; }\n"
+	"// numbers with the catalogue's separators, as the summary writes them\n"
+	"function num(n) { return String(n).replace(/\\B(?=(\\d{3})+(?!\\d))/g, S.thousands); }\n"
+	"function dec(v, p) { return v.toFixed(p).replace('.', S.decimal); }\n"
+	"function short(v) { const t = v.toFixed(1); "
+	"return (t.endsWith('.0') ? t.slice(0, -2) : t).replace('.', S.decimal); }\n"
 	"function dur(s) {\n"
-	"  if (s >= 86400) return (s / 86400).toFixed(1).replace(/\\.0$/, '') + ' ' + S.days;\n"
-	"  if (s >= 3600) return (s / 3600).toFixed(1).replace(/\\.0$/, '') + ' ' + S.hours;\n"
-	"  if (s >= 60) return (s / 60).toFixed(1).replace(/\\.0$/, '') + ' ' + S.minutes;\n"
-	"  return s + ' ' + S.seconds;\n"
+	"  if (s >= 86400) return short(s / 86400) + ' ' + S.days;\n"
+	"  if (s >= 3600) return short(s / 3600) + ' ' + S.hours;\n"
+	"  if (s >= 60) return short(s / 60) + ' ' + S.minutes;\n"
+	"  return short(s) + ' ' + S.seconds;\n"
 	"}\n"
 	"function card(c) {\n"
 	"  const d = el('div', 'client'); d.dataset.client = c.name;\n"
-	"  d.append(el('span', 'name', c.name));\n"
+	"  d.append(el('span', 'name', c.label || c.name));\n"
 	"  d.append(el('span', 'clock', c.uptime_s !== undefined ? S.uptime + ' ' + dur(c.uptime_s)"
-	" : c.ts_offset !== undefined ? S.offset + ' ' + c.ts_offset : S.clock_host));\n"
+	" : c.ts_offset !== undefined ? S.offset + ' ' + num(c.ts_offset) : S.clock_host));\n"
 	"  const n = el('div', 'n');\n"
 	"  const p = el('span', '', '0'), x = el('span', 'bad', '0');\n"
 	"  n.append(p, ' ' + S.n_passed + ' · ', x, ' ' + S.n_dropped);\n"
@@ -147,7 +189,7 @@ static const char js[] =
 	"  const li = el('li', 'ev ' + kind + ' ' + cls + ' fresh');\n"
 	"  li.dataset.client = ev.client;\n"
 	"  if (ev.reason) li.dataset.reason = ev.reason;\n"
-	"  li.append(el('span', 't', ev.t.toFixed(1) + ' ' + S.seconds), el('span', 'badge', badge),"
+	"  li.append(el('span', 't', dec(ev.t, 1) + ' ' + S.seconds), el('span', 'badge', badge),"
 	" el('span', 'text', ev.text));\n"
 	"  const f = $('feed');\n"
 	"  f.prepend(li);\n"
@@ -169,7 +211,7 @@ static const char js[] =
 	"  add('syn', ev.verdict, drop ? S.dropped : S.passed, ev);\n"
 	"  const c = clients.get(ev.client);\n"
 	"  if (!c) return;\n"
-	"  if (drop) { c.x.textContent = ++c.nx; } else { c.p.textContent = ++c.np; }\n"
+	"  if (drop) { c.x.textContent = num(++c.nx); } else { c.p.textContent = num(++c.np); }\n"
 	"  c.d.classList.toggle('locked', drop);\n"
 	"  c.st.textContent = drop ? S.locked : '';\n"
 	"});\n"
@@ -186,7 +228,7 @@ static const char js[] =
 	"es.addEventListener('counters', (m) => {\n"
 	"  const c = JSON.parse(m.data);\n"
 	"  for (const k of ['syn_seen', 'syn_passed', 'syn_dropped', 'records_updated'])\n"
-	"    $('c-' + k).textContent = c[k].toLocaleString();\n"
+	"    $('c-' + k).textContent = num(c[k]);\n"
 	"});\n";
 
 const char *live_page_js(void)

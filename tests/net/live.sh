@@ -50,6 +50,45 @@ ok=$rc
 log_test $ok "up: the gate pinned in twlab's own bpffs ($pindir), journaled" "$(cat "$TMP/up.out")"
 [ $rc -eq 0 ] || exit 1
 
+# ---- the view in Spanish and Portuguese (one watch at a time: they share the gate's ring) ----
+# watch_lang L HTML_LANG PAGE_TEXT DROP_REGEX: watch --lang L serves a page in the language and
+# streams bob's drop (after alice's record) in its words, numbers with a decimal comma
+watch_lang() {
+	local l=$1 hl=$2 word=$3 re=$4 lpid lurl lcpid ok=0
+	"${WITH_SIGNALS[@]}" "$TWLAB" watch $lab --lang "$l" >"$TMP/w$l.out" 2>"$TMP/w$l.err" &
+	lpid=$!
+	defer "kill $lpid"
+	wait_for 10 grep -q 'http://127.0.0.1:[0-9]*/$' "$TMP/w$l.out"
+	lurl=$(grep -o 'http://127.0.0.1:[0-9]*/' "$TMP/w$l.out")
+	curl -s --max-time 5 -o "$TMP/page.$l.html" "$lurl"
+	grep -q "<html lang=\"$hl\">" "$TMP/page.$l.html" && grep -qF "$word" "$TMP/page.$l.html"
+	log_test $? "watch --lang $l: the page in <html lang=\"$hl\">, its words (\"$word\")" \
+		"$(head -c 400 "$TMP/page.$l.html") $(cat "$TMP/w$l.err")"
+	curl -sN --max-time 30 "${lurl}events" >"$TMP/sse.$l" 2>/dev/null &
+	lcpid=$!
+	defer "kill $lcpid"
+	wait_for 5 grep -q '^event: lab$' "$TMP/sse.$l" || ok=1
+	timeout 10 "$TWLAB" exec $lab alice -- curl -s --http0.9 --max-time 3 "http://$server:8080/" >/dev/null
+	wait_for 5 has "$TMP/sse.$l" record '.client == "alice"' || ok=1
+	timeout 10 "$TWLAB" exec $lab bob -- curl -s --http0.9 --connect-timeout 1 "http://$server:8080/" \
+		>/dev/null 2>&1 &
+	wait_for 3 has "$TMP/sse.$l" syn ".client == \"bob\" and .verdict == \"dropped\" and (.text | test(\"$re\"))" || ok=1
+	log_test $ok "watch --lang $l: bob's drop on the stream in the language" \
+		"$(sse "$TMP/sse.$l" syn | jq -r .text | head -2)"
+	wait $!
+	kill $lcpid 2>/dev/null
+	kill $lpid 2>/dev/null
+	wait_for 5 sh -c "! kill -0 $lpid 2>/dev/null" ||
+		log_test 1 "watch --lang $l: ends on SIGTERM"
+}
+watch_lang es es "SYN descartados" \
+	'descartado — TSval [0-9]+ está [0-9]+ por detrás del valor registrado de alice hace [0-9]+,[0-9] s \\(ventana 60 s\\)$'
+watch_lang pt pt-BR "SYNs descartados" \
+	'descartado — TSval [0-9]+ está [0-9]+ atrás do valor registrado de alice há [0-9]+,[0-9] s \\(janela 60 s\\)$'
+"$TWLAB" watch $lab --lang xx >/dev/null 2>"$TMP/wxx.err"
+[ $? -eq 2 ] && grep -q 'lang xx: twlab speaks en, es or pt' "$TMP/wxx.err"
+log_test $? "watch --lang xx: exit 2, the languages named" "$(cat "$TMP/wxx.err")"
+
 "${WITH_SIGNALS[@]}" "$TWLAB" watch $lab >"$TMP/watch.out" 2>"$TMP/watch.err" &
 wpid=$!
 defer "kill $wpid"
@@ -126,7 +165,8 @@ check_no_leaks $lab "live view" || true
 
 # ---- run --live: the same stream during a run ----
 rlab=twlvr$$
-"$TWLAB" run "$t" --name $rlab --quiet --out "$TMP/out" --live >"$TMP/run.out" 2>&1 &
+# in Portuguese: run --live follows run's --lang
+"$TWLAB" run "$t" --name $rlab --quiet --out "$TMP/out" --live --lang pt >"$TMP/run.out" 2>&1 &
 rpid=$!
 defer "kill $rpid"
 wait_for 10 grep -q '^live view of the run of lab .*http://127.0.0.1:[0-9]*/$' "$TMP/run.out"
@@ -137,9 +177,15 @@ defer "kill $!"
 # printed, so it is on the stream within 2 s only when events are sent during the run
 wait_for 2 has "$TMP/rsse" syn '.client == "bob" and .verdict == "dropped" and .recorded_by == "alice"'
 rc=$?
-wait_for 5 has "$TMP/rsse" connect '.client == "alice" and .outcome == "ok"' || rc=1
-has "$TMP/rsse" syn '.client == "?"' && rc=1
-log_test $rc "run --live: bob's drops and alice's connects as they happen" "$(head -c 600 "$TMP/rsse")"
+why="bob's drop: $rc"
+# the page while the run goes on (3 s): in the run's language
+curl -s --max-time 5 -o "$TMP/rpage.html" "$rurl"
+wait_for 5 has "$TMP/rsse" connect '.client == "alice" and .outcome == "ok"' || { rc=1; why+=", no connect"; }
+has "$TMP/rsse" syn '.client == "?"' && { rc=1; why+=", client ?"; }
+# (waited for: a line curl is writing is not JSON yet)
+wait_for 2 has "$TMP/rsse" syn '.text | test("descartado — TSval")' || { rc=1; why+=", not in pt"; }
+grep -q '<html lang="pt-BR">' "$TMP/rpage.html" || { rc=1; why+=", page not pt-BR"; }
+log_test $rc "run --live --lang pt: bob's drops and alice's connects as they happen, in Portuguese" "$why; $(head -c 600 "$TMP/rsse")"
 wait $rpid
 log_test $? "run --live: the run itself completes" "$(cat "$TMP/run.out")"
 check_no_leaks $rlab "run --live" || true
