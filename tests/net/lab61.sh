@@ -40,6 +40,8 @@ while read -r n t; do
 	why=$(jq -r '.expect[] | select(.ok | not) | select(.skipped | not) | .check + ": " + (.why // "")' \
 		"$TMP/vm/$n/result.json" 2>/dev/null | tr '\n' ';')
 	held=$(jq '[.expect[] | select(.ok and (.skipped | not))] | length' "$TMP/vm/$n/result.json" 2>/dev/null)
+	echo "# lab/$ex: exit $rc, $(jq -r '[.expect[] | if .skipped then "skipped" elif .ok then "held" else "failed" end] |
+		group_by(.) | map("\(length) \(.[0])") | join(", ")' "$TMP/vm/$n/result.json" 2>/dev/null)"
 	log_test $([ "$rc" = 0 ] && [ "${held:-0}" -gt 0 ] && echo 0 || echo 1) \
 		"lab/$ex on ${kr:-$PKG}: every expectation holds" \
 		"rc=$rc held=${held:-?} $why $(tail -2 "$TMP/vm/$n.log" 2>/dev/null) $(tail -2 "$TMP/vm.log")"
