@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include "cmd/cmd.h"
 #include "report/schema.h"
 #include "run/evidence.h"
@@ -10,6 +11,8 @@ int cmd_check_expects(const struct lab *lab)
 {
 	struct counters known = { 0 };
 	int code = EXIT_DONE;
+	struct utsname u;
+	const char *rel = uname(&u) ? NULL : u.release;
 	char why[512];
 
 	/* the names are the same in every network namespace: this one's will do (reading is
@@ -18,7 +21,10 @@ int cmd_check_expects(const struct lab *lab)
 		known.n = 0;
 	for (size_t i = 0; i < lab->n_expects; i++) {
 		const struct lab_expect *e = &lab->expects[i];
-		int r = schema_check_path(lab, e->path, &known, why, sizeof(why));
+		/* a counter named in an [expect kernel ...] section for other kernels may not
+		 * exist here (6.1 has no PAWSTimewait): its path is checked, its name is not */
+		int r = schema_check_path(lab, e->path, topo_expect_applies(e, rel) ? &known : NULL,
+					  why, sizeof(why));
 
 		if (r == -ENOMEM) {
 			cmd_err("out of memory");

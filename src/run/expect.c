@@ -259,25 +259,6 @@ static void format_value(const json_t *v, char *buf, size_t len)
 	}
 }
 
-static bool cmp_holds(enum expect_op op, int c)
-{
-	switch (op) {
-	case OP_EQ:
-		return c == 0;
-	case OP_NE:
-		return c != 0;
-	case OP_LT:
-		return c < 0;
-	case OP_LE:
-		return c <= 0;
-	case OP_GT:
-		return c > 0;
-	case OP_GE:
-		return c >= 0;
-	}
-	return false;
-}
-
 /* The literal without surrounding blanks, and without the quotes of a "quoted string";
  * true when it was quoted (then it is a string, whatever it looks like). */
 static bool literal(const char *value, char *buf, size_t len)
@@ -368,7 +349,7 @@ static void compare(const struct lab_expect *e, const json_t *actual, bool *ok, 
 		snprintf(why, len, "%s is %s, not a value to compare", e->path, type_str(actual));
 		return;
 	}
-	*ok = cmp_holds(e->op, c);
+	*ok = topo_op_holds(e->op, c);
 	if (!*ok)
 		snprintf(why, len, "%s is %s, wanted %s %s", e->path, have, op, lit);
 }
@@ -411,14 +392,7 @@ int expect_eval(const struct lab_expect *e, json_t *result, bool *ret_ok, char *
 /* An [expect kernel OP X.Y] line on another kernel: not checked, and said so. */
 static bool kernel_applies(const struct lab_expect *e, json_t *result)
 {
-	const char *rel = json_string_value(json_object_get(result, "kernel"));
-	uint32_t v;
-
-	if (!e->has_kernel)
-		return true;
-	if (!rel || topo_kernel_version(rel, &v) < 0)
-		return true;	/* unknown kernel: check it, a failure shows */
-	return cmp_holds(e->kernel_op, v < e->kernel_ver ? -1 : v > e->kernel_ver);
+	return topo_expect_applies(e, json_string_value(json_object_get(result, "kernel")));
 }
 
 static json_t *check_json(const struct lab_expect *e, json_t *result, bool *ret_ok)

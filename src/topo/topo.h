@@ -180,6 +180,11 @@ const char *topo_ts_mode_str(enum ts_mode m);
 const char *topo_op_str(enum expect_op op);
 /* "6.18.44-fc-v595" or "6.16" -> X << 16 | Y << 8 | Z (a missing part is 0); -EINVAL. */
 int topo_kernel_version(const char *s, uint32_t *ret);
+/* OP holds for a comparison result C (<0, 0, >0) */
+bool topo_op_holds(enum expect_op op, int c);
+/* E applies on kernel RELEASE (uname -r): no [expect kernel ...] condition, RELEASE unknown
+ * or unparsable (then it is checked, and a failure shows), or the condition holds */
+bool topo_expect_applies(const struct lab_expect *e, const char *release);
 
 
 #endif

@@ -296,6 +296,12 @@ static void test_kernel_condition(void **state)
 	e[2].kernel_op = OP_GE;
 	e[2].kernel_ver = 6u << 16 | 16 << 8;
 	snprintf(e[2].kernel_text, sizeof(e[2].kernel_text), "kernel >= 6.16");
+	/* the same question by release, as twlab check asks it before naming counters */
+	assert_false(topo_expect_applies(&e[2], "6.1.0-57-amd64"));
+	assert_true(topo_expect_applies(&e[2], "6.16.0"));
+	assert_true(topo_expect_applies(&e[0], "6.1.0-57-amd64"));
+	assert_true(topo_expect_applies(&e[2], NULL));	/* unknown: checked */
+	assert_true(topo_expect_applies(&e[1], "6.1.0-57-amd64"));	/* no condition */
 	lab.n_expects = 1;
 	arr = expect_eval_all(&lab, r, &all);
 	assert_true(all);
