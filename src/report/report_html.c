@@ -333,6 +333,11 @@ static void header(FILE *f, const struct model *m)
 			"<p class=\"warn\">%.0f gate events were lost (ring buffer full): the "
 			"pictures miss some SYNs.</p>\n",
 			html_jnum(gate, "events_lost", 0));
+	if (m->n_skipped)
+		fprintf(f,
+			"<p class=\"warn\">This page draws the first %zu of %zu events; events.jsonl "
+			"has them all, result.json every count.</p>\n",
+			m->n_lines - m->n_skipped, m->n_lines);
 	story(f, m);
 	html_clocks(f, m);
 	html_first_drops(f, m);

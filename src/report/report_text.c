@@ -73,19 +73,21 @@ void report_text(const struct run *r, json_t *res, FILE *out)
 			json_integer_value(json_object_get(gate, "records_updated")));
 	/* one drop per client, the first: what a trainer reads aloud */
 	for (size_t ci = 0; ci < lab->n_clients && shown < 5; ci++) {
-		for (i = 0; i < r->n_gev; i++) {
-			const struct run_gate_event *g = &r->gev[i];
-			char line[400];
+		char line[400];
 
-			if (g->client != (int)ci || g->ev.kind != EV_SYN ||
-			    (g->ev.verdict != RV_DROP_PAWS && g->ev.verdict != RV_DROP_NO_TS))
-				continue;
-			report_drop_line(r, i, line, sizeof(line));
-			fprintf(out, "  %s\n", line);
-			shown++;
-			break;
-		}
+		if (!r->at.first_drop[ci].has)
+			continue;
+		report_drop_line(r, ci, line, sizeof(line));
+		fprintf(out, "  %s\n", line);
+		shown++;
 	}
+	if (attrib_lost_any(&r->lost))
+		fprintf(out,
+			"  EVIDENCE LOST, this result is incomplete: %llu gate events, %llu drops unattributed, %llu conntrack overruns, %llu captured packets\n",
+			(unsigned long long)r->lost.gate_events,
+			(unsigned long long)r->lost.unattributed_drops,
+			(unsigned long long)r->lost.conntrack_overruns,
+			(unsigned long long)r->lost.capture_packets);
 	json_array_foreach(json_object_get(res, "expect"), i, ex) {
 		const char *why = json_string_value(json_object_get(ex, "why"));
 
