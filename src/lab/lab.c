@@ -824,7 +824,8 @@ int lab_down(struct lab_rt *rt)
 	rt->client_fd = NULL;
 	rt->client_ts_offset = NULL;
 	rt->server_fd = rt->router_fd = -1;
-	err = undo_run(&rt->undo, HUB_TIMEOUT_MS);
+	/* bounded, but long enough for 2000 namespaces going away on a loaded host */
+	err = undo_run(&rt->undo, HUB_TIMEOUT_MS + 10 * rt->lab->n_clients);
 	undo_close(&rt->undo);
 	return err;
 }

@@ -567,8 +567,8 @@ static int loop_run(struct run *r, struct loop *l)
 		if (lab->clients[i].connect_timeout_ms > max_to)
 			max_to = lab->clients[i].connect_timeout_ms;
 	/* every wait is bounded: schedule + the longest attempt (connect + response) + margin,
-	 * more of it for many agents sharing few CPUs (5 ms each: 10 s for 2000) */
-	hard_end = r->t0_ns + (lab->duration_ms + 2 * max_to + 5000 + 5 * lab->n_clients) *
+	 * more of it for many agents sharing few CPUs (20 ms each: 40 s for 2000) */
+	hard_end = r->t0_ns + (lab->duration_ms + 2 * max_to + 5000 + 20 * lab->n_clients) *
 				      1000000ull;
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (ep < 0 || tfd < 0)
