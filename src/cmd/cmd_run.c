@@ -45,7 +45,8 @@ static const char usage[] =
 	"                 (default 600 s). Same outputs and exit codes. K is an image path or a\n"
 	"                 Debian package: debian:6.1.0-47, debian:6.12.117 (as for verify).\n"
 	"  Exit 0 when every [expect] held, 1 when one failed, 2 bad topology or DIR,\n"
-	"  3 environment, 4 anything else (a result file that could not be written).\n";
+	"  3 environment, 4 anything else (a result file that could not be written, or evidence\n"
+	"  lost on the way: result.json \"lost\", then ok is false).\n";
 
 static double now_s(void)
 {
