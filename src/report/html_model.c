@@ -345,7 +345,8 @@ int html_load_events(struct model *m, FILE *f)
 		json_t *j;
 
 		m->n_lines++;
-		if (m->n_ev >= HTML_MAX_EVENTS) {
+		/* past the cap only drops: every one of them is drawn */
+		if (m->n_ev >= HTML_MAX_EVENTS && !strstr(line, "\"verdict\":\"drop\"")) {
 			m->n_skipped++;
 			continue;
 		}

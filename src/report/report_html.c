@@ -335,9 +335,10 @@ static void header(FILE *f, const struct model *m)
 			html_jnum(gate, "events_lost", 0));
 	if (m->n_skipped)
 		fprintf(f,
-			"<p class=\"warn\">This page draws the first %zu of %zu events; events.jsonl "
-			"has them all, result.json every count.</p>\n",
-			m->n_lines - m->n_skipped, m->n_lines);
+			"<p class=\"warn\">This page draws every drop but only the first %d of the "
+			"other events (%zu left out); events.jsonl has them all, result.json every "
+			"count.</p>\n",
+			HTML_MAX_EVENTS, m->n_skipped);
 	story(f, m);
 	html_clocks(f, m);
 	html_first_drops(f, m);
