@@ -466,9 +466,8 @@ static void sink_attempt(const struct run *r, const struct attempt_rec *a)
 			s->attempt(s->ctx, r, a);
 }
 
-/* One gate decision, its sender client (-1 unknown): to the per-client totals, to the captures
- * (each decision commented on its SYN) and to the sinks. */
-static void deliver_gate(struct run *r, struct loop *l, const struct recycle_event *ev, int client)
+/* One gate decision, its sender client (-1 unknown): to the per-client totals and the sinks. */
+static void deliver_gate(struct run *r, const struct recycle_event *ev, int client)
 {
 	struct run_gate_event g = {
 		.ev = *ev,
@@ -478,9 +477,14 @@ static void deliver_gate(struct run *r, struct loop *l, const struct recycle_eve
 
 	g.ev.client = client;
 	attrib_gate(&r->at, &g.ev);
+	sink_gate(r, &g);
+}
+
+/* The captures: each decision commented on its SYN, while the capture still holds it. */
+static void annotate_captures(const struct loop *l, const struct recycle_event *ev)
+{
 	for (int c = 0; c < l->n_cap; c++)
 		capture_verdict(l->cap[c], ev);
-	sink_gate(r, &g);
 }
 
 /* The emulated gate: its BPF programs named the sender. */
@@ -489,21 +493,24 @@ static void on_gate(const struct recycle_event *ev, void *ctx)
 	struct loop *l = ctx;
 	struct run *r = l->r;
 
-	deliver_gate(r, l, ev, ev->client >= 0 && (size_t)ev->client < r->lab->n_clients ?
-				       ev->client : -1);
+	annotate_captures(l, ev);
+	deliver_gate(r, ev, ev->client >= 0 && (size_t)ev->client < r->lab->n_clients ? ev->client
+										       : -1);
 }
 
 /*
  * gate.mode kernel: the wire resolves SYNs when answered or given up on, not in the order they
  * came, and 4.11's conntrack sends no events, so the sender is known only from the router's
  * table at the end: the decisions wait in l->kgev (at most RUN_KGEV_MAX, the rest counted
- * lost) and go on, sorted by time and attributed, once the run stopped (deliver_kernel).
+ * lost) and go on, sorted by time and attributed, once the run stopped (deliver_kernel). The
+ * captures get each one at once, while they still hold its SYN.
  */
 static void on_kgate(const struct recycle_event *ev, void *ctx)
 {
 	struct loop *l = ctx;
 	struct recycle_event *v;
 
+	annotate_captures(l, ev);
 	if (l->n_kgev >= RUN_KGEV_MAX) {
 		l->kgev_lost++;
 		return;
@@ -820,7 +827,7 @@ static void deliver_kernel(struct run *r, struct loop *l)
 
 	qsort(l->kgev, l->n_kgev, sizeof(*l->kgev), cmp_kgev);
 	for (size_t i = 0; i < l->n_kgev; i++)
-		deliver_gate(r, l, &l->kgev[i], attribute(r, &l->kgev[i]));
+		deliver_gate(r, &l->kgev[i], attribute(r, &l->kgev[i]));
 	free(l->kgev);
 	l->kgev = NULL;
 	l->n_kgev = l->cap_kgev = 0;
