@@ -83,6 +83,8 @@ static __always_inline void stat_inc(__u32 idx)
 		(*n)++;
 }
 
+static __always_inline __s32 attrib_client(const struct tcp_pkt *p, bool syn);
+
 static __always_inline void emit(const struct tcp_pkt *p, __u8 kind, __u8 verdict, __u32 tsval,
 				 const struct recycle_record *rec, __u32 rec_ts, __u64 now)
 {
@@ -104,8 +106,12 @@ static __always_inline void emit(const struct tcp_pkt *p, __u8 kind, __u8 verdic
 	e->verdict = verdict;
 	e->has_record = rec != NULL;
 	e->has_ts = p->ts_off > 0;
+	e->client = attrib_client(p, kind == EV_SYN);
+	e->pad = 0;
 	bpf_ringbuf_submit(e, 0);
 }
+
+static __always_inline void attrib_count_drop(const struct tcp_pkt *p);
 
 /* §1.4: a SYN without ACK towards the server. */
 static __always_inline int on_syn(const struct tcp_pkt *p, const struct conn_key *ck, __u64 now)
@@ -129,6 +135,7 @@ static __always_inline int on_syn(const struct tcp_pkt *p, const struct conn_key
 		if (recycle_verdict_drops(v)) {
 			/* tcp_conn_request() drop_and_release: no SYN-ACK, no RST (§1.4, §1.8) */
 			stat_inc(RS_SYN_DROPPED);
+			attrib_count_drop(p);
 			stat_inc(RS_PAWS_PASSIVE);
 			stat_inc(RS_LISTEN_DROPS);
 			return TC_ACT_SHOT;
@@ -290,6 +297,112 @@ int recycle_egress(struct __sk_buff *skb)
 		c->flags |= C_SRV_FIN;
 		c->fin_end = p.seq + (skb->len - p.l4off - p.hlen) + 1;
 	}
+	return TC_ACT_OK;
+}
+
+/* ---- attribution (recycle.h "Attribution"); sizes set by the loader ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 131072);
+	__type(key, struct attrib_key);
+	__type(value, struct attrib_owner);
+} attrib_owners SEC(".maps");
+
+/* the router's ifindex of each client's link -> client index */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s32);
+} attrib_links SEC(".maps");
+
+/* a client's own address (network order) -> client index */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s32);
+} attrib_addrs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} client_drops SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AS__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} attrib_stats SEC(".maps");
+
+static __always_inline void attrib_key_of(const struct tcp_pkt *p, struct attrib_key *k)
+{
+	k->saddr = p->saddr;
+	k->daddr = p->daddr;
+	k->sport = p->sport;
+	k->dport = p->dport;
+}
+
+/* The client that sent p (towards the server); for a SYN, only the one that sent this ISN. */
+static __always_inline __s32 attrib_client(const struct tcp_pkt *p, bool syn)
+{
+	struct attrib_key k;
+	struct attrib_owner *o;
+	__u32 a = p->saddr;
+	__s32 *c;
+
+	attrib_key_of(p, &k);
+	o = bpf_map_lookup_elem(&attrib_owners, &k);
+	if (o && (!syn || o->isn == p->seq))
+		return o->client;
+	c = bpf_map_lookup_elem(&attrib_addrs, &a);
+	return c ? *c : -1;
+}
+
+static __always_inline void attrib_count_drop(const struct tcp_pkt *p)
+{
+	__s32 c = attrib_client(p, true);
+	__u32 idx = c >= 0 ? (__u32)c : 0;
+	__u64 *n = c >= 0 ? bpf_map_lookup_elem(&client_drops, &idx) : NULL;
+
+	if (n) {
+		(*n)++;
+		return;
+	}
+	idx = AS_UNATTRIBUTED;
+	n = bpf_map_lookup_elem(&attrib_stats, &idx);
+	if (n)
+		(*n)++;
+}
+
+/* On the router's outside link: every SYN after SNAT, noted with the client it came from
+ * (skb->ingress_ifindex: the router's end of that client's link). */
+SEC("tc")
+int recycle_router_egress(struct __sk_buff *skb)
+{
+	struct attrib_owner o;
+	struct attrib_key k;
+	struct tcp_pkt p;
+	__u32 ifi = skb->ingress_ifindex, idx = AS_NOTED;
+	__s32 *c;
+	__u64 *n;
+
+	if (tcp_pkt_parse(skb, &p) || (p.flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) != TCPF_SYN)
+		return TC_ACT_OK;
+	c = bpf_map_lookup_elem(&attrib_links, &ifi);
+	if (!c)
+		return TC_ACT_OK;
+	attrib_key_of(&p, &k);
+	o.isn = p.seq;
+	o.client = *c;
+	bpf_map_update_elem(&attrib_owners, &k, &o, BPF_ANY);
+	n = bpf_map_lookup_elem(&attrib_stats, &idx);
+	if (n)
+		(*n)++;
 	return TC_ACT_OK;
 }
 

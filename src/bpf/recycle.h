@@ -53,6 +53,8 @@ struct recycle_event {
 	__u8 verdict;           /* enum recycle_verdict (EV_SYN) */
 	__u8 has_record;
 	__u8 has_ts;
+	__s32 client;           /* lab_client.index of the sender (attribution below), -1 unknown */
+	__u32 pad;
 };
 
 /* Counters kept by the gate (one array entry each). */
@@ -62,6 +64,30 @@ enum recycle_stat {
 };
 
 #define RECYCLE_NSEC 1000000000ULL
+
+/*
+ * Attribution: which client sent a SYN the gate judged, kept in BPF maps so that the per-client
+ * drop counts never depend on ring-buffer events reaching user space. Behind NAT the router's
+ * egress program (recycle_router_egress) notes, for every SYN after SNAT, the client whose link
+ * it came in on, under the outside 4-tuple (value: that SYN's ISN and the client); without NAT
+ * the sender's address names the client. The gate counts each drop in client_drops[client],
+ * or in attrib_stats[AS_UNATTRIBUTED] when neither says who sent it.
+ */
+struct attrib_key {
+	__u32 saddr, daddr;     /* as the server sees the SYN, network order */
+	__u16 sport, dport;     /* host order */
+};
+
+struct attrib_owner {
+	__u32 isn;              /* the noted SYN's sequence number */
+	__s32 client;
+};
+
+enum attrib_stat {
+	AS_NOTED,               /* SYNs the router noted */
+	AS_UNATTRIBUTED,        /* drops no map could attribute */
+	AS__MAX
+};
 
 /*
  * Time: ns of CLOCK_MONOTONIC plus the gate's sec_phase_ns, a clock whose second boundaries

@@ -55,7 +55,8 @@ static const char usage[] =
 	"                 (default 600 s). Same outputs and exit codes. K is an image path or a\n"
 	"                 Debian package: debian:6.1.0-47, debian:6.12.117 (as for verify).\n"
 	"  Exit 0 when every [expect] held, 1 when one failed, 2 bad topology or DIR,\n"
-	"  3 environment, 4 anything else (a result file that could not be written).\n";
+	"  3 environment, 4 anything else (a result file that could not be written, or evidence\n"
+	"  lost on the way: result.json \"lost\", then ok is false).\n";
 
 static double now_s(void)
 {
@@ -68,11 +69,6 @@ static double now_s(void)
 static int write_json(FILE *f, void *res)
 {
 	return report_write_json(res, f);
-}
-
-static int write_events(FILE *f, void *run)
-{
-	return report_events(run, f);
 }
 
 struct html_arg {
@@ -288,7 +284,10 @@ int cmd_run(int argc, char **argv)
 	char outbuf[512];
 	struct outdir od = { .fd = -1 }, capdir = { .fd = -1 }, logd = { .fd = -1 };
 	uint32_t *ts_offset;
-	int werr, e;
+	int werr, e, evopen = -EBADF;
+	struct outfile evf;
+	struct run_sink sink;
+	bool lost;
 	struct lab *lab;
 	struct lab_rt rt = { .log_dir_fd = -1 };
 	struct run run;
@@ -415,12 +414,26 @@ int cmd_run(int argc, char **argv)
 		goto free_lab;
 	if (!quiet)
 		cmd_show_commands(lab, false);
-	run_init(&run, &rt, sigfd);
+	if (run_init(&run, &rt, sigfd)) {
+		cmd_err("cannot start the run: %s", strerror(ENOMEM));
+		lab_down(&rt);
+		code = EXIT_OTHER;
+		goto free_lab;
+	}
+	/* events.jsonl is written as the run goes, so that nothing of it waits in memory */
+	evopen = outfile_open(&od, "events.jsonl", &evf);
+	if (!evopen) {
+		report_sink(&sink, evf.f);
+		run.sink = &sink;
+	}
 	run.setup_s = now_s() - t;
 	run.progress = !quiet && isatty(STDOUT_FILENO);
 	run.capture_dir = capture ? &capdir : NULL;
 	run.capture_clients = capture_all;
 	if (live && (code = cmd_live_begin(&run, live_port, &lr))) {
+		if (!evopen)
+			outfile_discard(&evf);
+		run_free(&run);
 		lab_down(&rt);
 		goto free_lab;
 	}
@@ -440,9 +453,12 @@ int cmd_run(int argc, char **argv)
 
 	res = report_result(&run);
 	json_object_set_new(res, "expect", expect_eval_all(lab, res, &all_ok));
-	json_object_set_new(res, "ok", json_boolean(all_ok && !err));
+	lost = attrib_lost_any(&run.lost);
+	json_object_set_new(res, "ok", json_boolean(all_ok && !err && !lost));
 	werr = put(&od, "result.json", write_json, res);
-	e = put(&od, "events.jsonl", write_events, &run);
+	e = evopen ? evopen : outfile_commit(&evf);
+	if (e)
+		cmd_err("cannot write %s/events.jsonl: %s", od.path, strerror(-e));
 	if (put(&od, "report.html", write_html, &(struct html_arg){ res, &od, !e }) || e)
 		werr = -EIO;
 	if (!quiet && !cmd_output_gone()) {
@@ -468,6 +484,9 @@ int cmd_run(int argc, char **argv)
 		} else {
 			cmd_err("run failed: %s", run.err[0] ? run.err : strerror(-err));
 		}
+	} else if (lost) {
+		cmd_err("evidence was lost (result.json \"lost\"): the result is incomplete");
+		code = EXIT_OTHER;
 	} else {
 		code = all_ok ? EXIT_DONE : EXIT_EXPECT;
 	}

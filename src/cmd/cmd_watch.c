@@ -84,8 +84,7 @@ int cmd_live_begin(struct run *r, uint16_t port, struct live_run *lr)
 	if (j)
 		live_http_push(lr->http, "lab", j);
 	free(j);
-	r->live = live_run_hook;
-	r->live_ctx = lr;
+	live_run_attach(r, lr);
 	return 0;
 }
 

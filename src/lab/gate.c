@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "lab/gate.h"
@@ -18,6 +19,8 @@ struct gate {
 	struct recycle_bpf *skel;
 	struct ring_buffer *rb;
 	int ifindex;
+	int router_ifindex;		/* 0: not attached there */
+	uint32_t n_clients;
 	gate_event_fn fn;
 	void *ctx;
 };
@@ -63,6 +66,17 @@ int gate_attach(int ifindex, const struct gate_cfg *cfg, struct gate **ret_gate)
 	g->skel->rodata->server_port = cfg->server_port;
 	g->skel->rodata->tw_len_ns = cfg->tw_len_ns;
 	g->skel->rodata->sec_phase_ns = sec_phase_ns();
+	g->n_clients = cfg->n_clients ? cfg->n_clients : 1;
+	err = bpf_map__set_max_entries(g->skel->maps.events,
+				       cfg->ring_bytes ? cfg->ring_bytes : 256 * 1024);
+	if (!err)
+		err = bpf_map__set_max_entries(g->skel->maps.client_drops, g->n_clients);
+	if (!err)
+		err = bpf_map__set_max_entries(g->skel->maps.attrib_links, g->n_clients);
+	if (!err)
+		err = bpf_map__set_max_entries(g->skel->maps.attrib_addrs, g->n_clients);
+	if (err)
+		goto err_skel;
 	err = recycle_bpf__load(g->skel);
 	if (err)
 		goto err_skel;
@@ -119,6 +133,55 @@ int gate_pin(const struct gate *g, const char *events_path, const char *stats_pa
 	int err = bpf_map__pin(g->skel->maps.events, events_path);
 
 	return err ? err : bpf_map__pin(g->skel->maps.stats, stats_path);
+}
+
+int gate_set_client(struct gate *g, uint32_t idx, uint32_t addr, int link_ifindex)
+{
+	uint32_t a = htonl(addr), l = link_ifindex;
+	int32_t c = idx;
+	int err;
+
+	if (idx >= g->n_clients)
+		return -EINVAL;
+	err = bpf_map__update_elem(g->skel->maps.attrib_addrs, &a, sizeof(a), &c, sizeof(c),
+				   BPF_ANY);
+	if (!err && link_ifindex > 0)
+		err = bpf_map__update_elem(g->skel->maps.attrib_links, &l, sizeof(l), &c,
+					   sizeof(c), BPF_ANY);
+	return err;
+}
+
+int gate_attach_router(struct gate *g, int ifindex)
+{
+	int err = tc_attach(ifindex, -1, bpf_program__fd(g->skel->progs.recycle_router_egress),
+			    GATE_TC_HANDLE, GATE_TC_PRIO, false);
+
+	if (err) {
+		tc_detach(ifindex);
+		return err;
+	}
+	g->router_ifindex = ifindex;
+	return 0;
+}
+
+void gate_detach_router(struct gate *g)
+{
+	if (g && g->router_ifindex) {
+		tc_detach(g->router_ifindex);
+		g->router_ifindex = 0;
+	}
+}
+
+int gate_client_drops(const struct gate *g, uint32_t n, uint64_t *ret)
+{
+	if (n > g->n_clients)
+		return -EINVAL;
+	return tc_percpu_sum(g->skel->maps.client_drops, n, ret);
+}
+
+int gate_attrib_stats(const struct gate *g, uint64_t stats[AS__MAX])
+{
+	return tc_percpu_sum(g->skel->maps.attrib_stats, AS__MAX, stats);
 }
 
 void gate_free(struct gate *g)

@@ -14,6 +14,8 @@ struct gate_cfg {
 	int32_t paws_window;    /* TCP_PAWS_WINDOW, default 1 */
 	uint16_t server_port;   /* only SYNs to this port are judged (host order) */
 	uint64_t tw_len_ns;     /* how long an emulated TIME_WAIT 4-tuple lives: 3.5 x RTO (§1.6) */
+	uint32_t n_clients;     /* sizes the attribution maps (0: 1) */
+	uint32_t ring_bytes;    /* the ring buffer: a power of two >= the page size (0: 256 KiB) */
 };
 
 struct gate;
@@ -31,6 +33,17 @@ int gate_stats(const struct gate *g, uint64_t stats[RS__MAX]);
 /* Pin the ring buffer and the counters at these paths (in a bpffs): they outlive this process
  * for as long as the programs stay attached or the pins exist. */
 int gate_pin(const struct gate *g, const char *events_path, const char *stats_path);
+/* Attribution (recycle.h): client idx has address addr (host order) and, behind a router,
+ * the router's end of its link is link_ifindex (0: none). After gate_attach. */
+int gate_set_client(struct gate *g, uint32_t idx, uint32_t addr, int link_ifindex);
+/* Note each SYN leaving the router by ifindex (its outside link); the calling thread must be in
+ * the router's netns. gate_detach_router undoes it, from there too. */
+int gate_attach_router(struct gate *g, int ifindex);
+void gate_detach_router(struct gate *g);
+/* ret[i] = SYNs of client i the gate dropped, i < n (n <= the cfg's n_clients). */
+int gate_client_drops(const struct gate *g, uint32_t n, uint64_t *ret);
+/* The attribution counters (enum attrib_stat). */
+int gate_attrib_stats(const struct gate *g, uint64_t stats[AS__MAX]);
 /* Detach (the caller must be in the server's netns, or the netns is about to go) and free. */
 void gate_free(struct gate *g);
 

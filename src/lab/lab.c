@@ -705,6 +705,9 @@ bool lab_gate_forced(void)
 	return v && !strcmp(v, "emulated");
 }
 
+static uint32_t gate_ring_bytes(size_t n_clients);
+static int gate_attrib_setup(struct lab_rt *rt);
+
 int lab_gate_attach(struct lab_rt *rt)
 {
 	const struct lab_server *s = &rt->lab->server;
@@ -716,9 +719,8 @@ int lab_gate_attach(struct lab_rt *rt)
 		 * TCP_RTO_MIN (200 ms) on a LAN */
 		.tw_len_ns = 700ull * 1000000,
 	};
-	int err;
-
 	char v[16], logp[300];
+	int err;
 	size_t mark;
 	bool own;
 
@@ -750,6 +752,8 @@ int lab_gate_attach(struct lab_rt *rt)
 	trace(rt, "tc -n %s: recycle gate on ifindex %d (paws_msl %llu ms, window %d)",
 	      rt->server_ns, rt->server_link, (unsigned long long)s->paws_msl_ms, s->paws_window);
 	mark = bpflog_mark();
+	cfg.n_clients = rt->lab->n_clients;
+	cfg.ring_bytes = gate_ring_bytes(rt->lab->n_clients);
 	err = gate_attach(rt->server_link, &cfg, &rt->gate);
 	netns_enter_root();
 	if (err) {
@@ -769,7 +773,62 @@ int lab_gate_attach(struct lab_rt *rt)
 	if (err)
 		return lab_fail(rt, err, "cannot attach the recycle gate in %s (the verifier's "
 				"log: %s)", rt->server_ns, logp);
-	return push_inner(rt, UNDO_BPF, rt->server_ns, "recycle-gate");
+	err = push_inner(rt, UNDO_BPF, rt->server_ns, "recycle-gate");
+	if (!err)
+		err = gate_attrib_setup(rt);
+	return err;
+}
+
+/*
+ * The ring buffer holds a burst of every client's decisions (about 170 events of 48 bytes
+ * each), within 256 KiB .. 16 MiB. TWLAB_TEST_GATE_RING (bytes, a power of two >= the page
+ * size) is for tests that must see events lost.
+ */
+static uint32_t gate_ring_bytes(size_t n_clients)
+{
+	const char *t = getenv("TWLAB_TEST_GATE_RING");
+	uint32_t b = 256 * 1024;
+
+	if (t && *t)
+		return strtoul(t, NULL, 0);
+	while (b < 16u * 1024 * 1024 && b < n_clients * 8192)
+		b *= 2;
+	return b;
+}
+
+/* Which client sent each SYN (bpf/recycle.h "Attribution"): the clients' addresses, and behind
+ * a router their links there and a program on its outside link. */
+static int gate_attrib_setup(struct lab_rt *rt)
+{
+	int err = 0, out;
+
+	if (rt->router_fd >= 0) {
+		err = netns_enter(rt->router_fd);
+		if (err)
+			return lab_fail(rt, err, "cannot enter %s", rt->router_ns);
+	}
+	for (size_t i = 0; !err && i < rt->lab->n_clients; i++) {
+		char dev[IFNAMSIZ];
+		int link = 0;
+
+		snprintf(dev, sizeof(dev), "c%d", rt->lab->clients[i].index);
+		if (rt->router_fd >= 0)
+			link = if_nametoindex(dev);
+		err = gate_set_client(rt->gate, i, rt->lab->clients[i].addr.addr, link);
+		if (err)
+			lab_fail(rt, err, "cannot note client %s for the recycle gate",
+				 rt->lab->clients[i].name);
+	}
+	if (!err && rt->router_fd >= 0) {
+		out = if_nametoindex("out0");
+		trace(rt, "tc -n %s: SYN attribution on out0 (ifindex %d)", rt->router_ns, out);
+		err = out ? gate_attach_router(rt->gate, out) : -ENODEV;
+		if (err)
+			lab_fail(rt, err, "cannot attach the SYN attribution program to out0 in %s",
+				 rt->router_ns);
+	}
+	netns_enter_root();
+	return err;
 }
 
 int lab_down(struct lab_rt *rt)
@@ -777,7 +836,9 @@ int lab_down(struct lab_rt *rt)
 	int err;
 
 	if (rt->gate) {
-		/* libbpf's tc calls act in the current netns: detach from inside the server's */
+		/* libbpf's tc calls act in the current netns: detach from inside each one */
+		if (rt->router_fd >= 0 && !netns_enter(rt->router_fd))
+			gate_detach_router(rt->gate);
 		if (!netns_enter(rt->server_fd))
 			gate_free(rt->gate);
 		netns_enter_root();
@@ -804,7 +865,8 @@ int lab_down(struct lab_rt *rt)
 	rt->client_fd = NULL;
 	rt->client_ts_offset = NULL;
 	rt->server_fd = rt->router_fd = -1;
-	err = undo_run(&rt->undo, HUB_TIMEOUT_MS);
+	/* bounded, but long enough for 2000 namespaces going away on a loaded host */
+	err = undo_run(&rt->undo, HUB_TIMEOUT_MS + 10 * rt->lab->n_clients);
 	undo_close(&rt->undo);
 	return err;
 }

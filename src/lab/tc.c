@@ -36,7 +36,8 @@ int tc_attach(int ifindex, int ingress_fd, int egress_fd, uint32_t handle, uint3
 		return err;
 	hook.attach_point = BPF_TC_INGRESS;
 	opts.prog_fd = ingress_fd;
-	err = attach_one(&hook, &opts, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS), "ingress");
+	err = ingress_fd < 0 ? 0 : attach_one(&hook, &opts, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
+					      "ingress");
 	if (err)
 		return err;
 	hook.attach_point = BPF_TC_EGRESS;

@@ -13,7 +13,7 @@
 
 struct bpf_map;
 
-/* Attach ingress_fd and egress_fd to ifindex's clsact qdisc (made if missing). */
+/* Attach ingress_fd (unless < 0) and egress_fd to ifindex's clsact qdisc (made if missing). */
 int tc_attach(int ifindex, int ingress_fd, int egress_fd, uint32_t handle, uint32_t prio,
 	      bool replace);
 /* Remove ifindex's clsact qdisc with every filter on it. */

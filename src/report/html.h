@@ -53,9 +53,14 @@ struct model {
 	double paws_msl;
 	bool gate;
 	size_t n_syn, n_drop_unattr;
+	size_t n_lines, n_skipped; /* events.jsonl lines; those left out past HTML_MAX_EVENTS */
 	bool have_y;
 	double ymin, ymax;
 };
+
+/* The page reads this many events, then only the drops (so the page and twlab's memory stay
+ * bounded by the drops); events.jsonl has them all. */
+#define HTML_MAX_EVENTS 50000
 
 /* Okabe-Ito, without yellow (too light on white) and black (the record line) */
 extern const char *const palette[];

@@ -354,8 +354,15 @@ int html_load_events(struct model *m, FILE *f)
 	if (!f)
 		return 0;
 	while (!err && getline(&line, &cap, f) > 0) {
-		json_t *j = json_loads(line, 0, NULL);
+		json_t *j;
 
+		m->n_lines++;
+		/* past the cap only drops: every one of them is drawn */
+		if (m->n_ev >= HTML_MAX_EVENTS && !strstr(line, "\"verdict\":\"drop\"")) {
+			m->n_skipped++;
+			continue;
+		}
+		j = json_loads(line, 0, NULL);
 		if (json_is_object(j))
 			err = add_event(m, j);
 		json_decref(j);

@@ -307,11 +307,32 @@ static void push(struct live_http *h, const char *event, char *json)
 
 #define LIVE_COUNTERS_NS (250 * 1000000ull)
 
+/* what the run loop hands on as it arrives (run_sink) */
+static void sink_gate(void *ctx, const struct run *r, const struct run_gate_event *g)
+{
+	struct live_run *l = ctx;
+	const char *event;
+	char *j;
+
+	if (!l->lv->t0_ns)
+		l->lv->t0_ns = r->t0_ns;
+	j = live_gate_json(l->lv, &g->ev, g->client, &event);
+	push(l->http, event, j);
+}
+
+static void sink_attempt(void *ctx, const struct run *r, const struct attempt_rec *a)
+{
+	struct live_run *l = ctx;
+
+	if (!l->lv->t0_ns)
+		l->lv->t0_ns = r->t0_ns;
+	push(l->http, "connect", live_attempt_json(l->lv, a));
+}
+
 void live_run_hook(struct run *r, void *ctx)
 {
 	struct live_run *l = ctx;
 	uint64_t st[RS__MAX], now = mono_ns();
-	const char *event;
 
 	if (!l->lv->t0_ns)
 		l->lv->t0_ns = r->t0_ns;
@@ -322,16 +343,17 @@ void live_run_hook(struct run *r, void *ctx)
 									       m->out_addr,
 									       m->out_port };
 	}
-	for (; l->sent_gev < r->n_gev; l->sent_gev++) {
-		const struct run_gate_event *g = &r->gev[l->sent_gev];
-		char *j = live_gate_json(l->lv, &g->ev, g->client, &event);
-
-		push(l->http, event, j);
-	}
-	for (; l->sent_att < r->n_att; l->sent_att++)
-		push(l->http, "connect", live_attempt_json(l->lv, &r->att[l->sent_att]));
 	if (r->rt->gate && now - l->stats_ns >= LIVE_COUNTERS_NS && !gate_stats(r->rt->gate, st)) {
 		l->stats_ns = now;
 		push(l->http, "counters", live_counters_json(l->lv, st));
 	}
+}
+
+void live_run_attach(struct run *r, struct live_run *l)
+{
+	l->sink = (struct run_sink){ .attempt = sink_attempt, .gate = sink_gate, .ctx = l,
+				     .next = r->sink };
+	r->sink = &l->sink;
+	r->live = live_run_hook;
+	r->live_ctx = l;
 }

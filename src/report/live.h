@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include "bpf/recycle.h"
+#include "run/run.h"
 
 struct lab;
 struct ct_entry;
@@ -36,13 +37,17 @@ char *live_attempt_json(const struct live *lv, const struct attempt_rec *a);
 /* The gate's counters (event "counters"); NULL when they are what was sent last. */
 char *live_counters_json(struct live *lv, const uint64_t st[RS__MAX]);
 
-/* twlab run --live: what the run loop calls (run->live) after each round of events. */
+/* twlab run --live: a sink of the run (each attempt and gate decision pushed as the run loop
+ * gets it, in front of r's other sinks) and what the run loop calls (run->live) after each
+ * round of events: the NAT mappings seen, the gate's counters. */
 struct live_run {
 	struct live *lv;
 	struct live_http *http;
-	size_t sent_gev, sent_att, sent_nat;
+	struct run_sink sink;
+	size_t sent_nat;
 	uint64_t stats_ns;
 };
 void live_run_hook(struct run *r, void *ctx);
+void live_run_attach(struct run *r, struct live_run *l);
 
 #endif

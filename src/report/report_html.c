@@ -334,6 +334,12 @@ static void header(FILE *f, const struct model *m)
 			_("<p class=\"warn\">%s gate events were lost (ring buffer full): the "
 			  "pictures miss some SYNs.</p>\n"),
 			html_dec(html_jnum(gate, "events_lost", 0), 0));
+	if (m->n_skipped)
+		fprintf(f,
+			_("<p class=\"warn\">This page draws every drop but only the first %s of the "
+			  "other events (%s left out); events.jsonl has them all, result.json every "
+			  "count.</p>\n"),
+			html_dec(HTML_MAX_EVENTS, 0), html_dec(m->n_skipped, 0));
 	story(f, m);
 	html_clocks(f, m);
 	html_first_drops(f, m);

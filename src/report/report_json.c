@@ -31,70 +31,27 @@ static void ntoa(uint32_t host, char buf[INET_ADDRSTRLEN])
 	inet_ntop(AF_INET, &be, buf, INET_ADDRSTRLEN);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* nearest-rank percentile of sorted v */
-static double pct(const double *v, size_t n, double p)
-{
-	size_t k = (size_t)(p / 100.0 * n + 0.999999);
-
-	if (!n)
-		return 0;
-	if (k < 1)
-		k = 1;
-	return v[k > n ? n - 1 : k - 1];
-}
-
 static double round3(double x)
 {
 	return (double)(long long)(x * 1000 + (x >= 0 ? 0.5 : -0.5)) / 1000;
-}
-
-/*
- * The kernel's own rule (gate.mode "kernel") is judged on the wire (run/wire.c); this is the
- * same count as the clients saw it, an independent check (gate.client_seen_drops): a SYN it
- * drops gets no answer, so the client sends it again. Within an attempt every SYN but the one
- * answered was dropped: all of them when it timed out, its retransmissions when it connected
- * (TCP_INFO's tcpi_total_retrans at the end of the handshake).
- */
-static uint32_t kernel_drops(const struct run *r, size_t ci)
-{
-	uint32_t n = 0;
-
-	for (size_t i = 0; i < r->n_att; i++) {
-		const struct attempt_rec *a = &r->att[i];
-
-		if (a->client != ci)
-			continue;
-		if (a->outcome == ATT_OK)
-			n += a->syn_retrans;
-		else if (a->outcome == ATT_TIMEOUT)
-			n += 1 + a->syn_retrans;
-	}
-	return n;
 }
 
 /* A command client: what the kernel counted on its sockets towards the server (every connect,
  * every completed handshake, every SYN sent again); nothing is known of latencies or of why
  * an attempt failed. Without a count (no cgroup v2) the numbers are null, never a false 0. */
 static json_t *command_client_json(const struct run *r, size_t ci, const char *addr,
-				   uint32_t drops)
+				   uint64_t drops)
 {
 	const struct lab_client *c = &r->lab->clients[ci];
 	const struct run_cmd_counts *k = r->cmd_counts ? &r->cmd_counts[ci] : NULL;
 	json_t *o;
 
 #define N(x) (k ? json_integer(x) : json_null())
-	o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:i, s:o, s:{s:o, s:o}, s:{s:n, s:n, s:n}}",
+	o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:{s:o, s:o}, s:{s:n, s:n, s:n}}",
 		      "name", c->name, "address", addr, "ts_mode", topo_ts_mode_str(c->ts_mode),
 		      "measured", k ? "sockets" : "none", "attempts", N(k->attempts),
 		      "connected", N(k->connected), "failed", N(k->attempts - k->connected),
-		      "syn_dropped", drops, "syn_retransmits", N(k->syn_retransmits),
+		      "syn_dropped", (json_int_t)drops, "syn_retransmits", N(k->syn_retransmits),
 		      "outcomes", "ok", N(k->connected), "not_connected",
 		      N(k->attempts - k->connected), "connect_ms", "p50", "p99", "max");
 #undef N
@@ -104,64 +61,48 @@ static json_t *command_client_json(const struct run *r, size_t ci, const char *a
 		json_object_set_new(o, "ts_offset", json_integer(r->rt->client_ts_offset[ci]));
 	if (o && c->ts_mode == TS_OFFSET)
 		json_object_set_new(o, "hz", json_integer(topo_client_hz(c)));
+	if (o && c->ts_mode == TS_OFFSET)
+		json_object_set_new(o, "hz", json_integer(topo_client_hz(c)));
 	return o;
 }
 
+/* syn_dropped: the gate's BPF count for the client, or with the kernel's own rule (gate.mode
+ * "kernel") the SYNs the wire saw go unanswered, attributed to it (run.c deliver_kernel); what
+ * the clients saw of it is gate.client_seen_drops. */
 static json_t *client_json(const struct run *r, size_t ci)
 {
 	const struct lab_client *c = &r->lab->clients[ci];
-	uint32_t n = 0, ok = 0, retrans = 0, drops = 0, outc[ATT__MAX] = { 0 };
-	double *lat = malloc((r->n_att + 1) * sizeof(double));
+	const struct attrib_client *t = &r->at.c[ci];
+	uint64_t drops = r->client_drops ? r->client_drops[ci] : 0;
+	const struct attrib_hist *h = &t->connect_us;
 	char addr[INET_ADDRSTRLEN];
 	json_t *o, *oc;
-	size_t nl = 0;
 
-	for (size_t i = 0; i < r->n_att; i++) {
-		const struct attempt_rec *a = &r->att[i];
-
-		if (a->client != ci)
-			continue;
-		n++;
-		retrans += a->syn_retrans;
-		if (a->outcome < ATT__MAX)
-			outc[a->outcome]++;
-		if (a->outcome == ATT_OK) {
-			ok++;
-			if (lat)
-				lat[nl++] = a->connect_us / 1000.0;
-		}
-	}
-	for (size_t i = 0; i < r->n_gev; i++)
-		if (r->gev[i].client == (int)ci && is_drop(&r->gev[i].ev))
-			drops++;
-	if (lat)
-		qsort(lat, nl, sizeof(double), cmp_double);
 	ntoa(c->addr.addr, addr);
-	if (c->command) {
-		free(lat);
+	if (c->command)
 		return command_client_json(r, ci, addr, drops);
-	}
 	oc = json_object();
 	for (int k = 0; k < ATT__MAX; k++)
-		json_object_set_new(oc, agent_outcome_str(k), json_integer(outc[k]));
+		json_object_set_new(oc, agent_outcome_str(k), json_integer(t->outcomes[k]));
 	/* no connection, no latency: null rather than a misleading 0 */
-	o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:o, s:{s:o, s:o, s:o}}",
+	o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:i, s:o, s:{s:o, s:o, s:o}}",
 		      "name", c->name, "address", addr, "ts_mode", topo_ts_mode_str(c->ts_mode),
-		      "measured", "agent",
-		      "attempts", n, "connected", ok, "failed", n - ok, "syn_dropped", drops,
-		      "syn_retransmits", retrans, "outcomes", oc, "connect_ms", "p50",
-		      nl ? json_real(round3(pct(lat, nl, 50))) : json_null(), "p99",
-		      nl ? json_real(round3(pct(lat, nl, 99))) : json_null(), "max",
-		      nl ? json_real(round3(lat[nl - 1])) : json_null());
+		      "measured", "agent", "attempts", t->attempts, "connected", t->ok, "failed",
+		      t->attempts - t->ok, "syn_dropped", (json_int_t)drops, "syn_retransmits",
+		      t->syn_retrans, "outcomes", oc, "connect_ms", "p50",
+		      h->count ? json_real(round3(attrib_hist_pct(h, 50) / 1000.0)) : json_null(),
+		      "p99", h->count ? json_real(round3(attrib_hist_pct(h, 99) / 1000.0)) : json_null(),
+		      "max", h->count ? json_real(round3(h->max / 1000.0)) : json_null());
 	if (o && c->label[0])
 		json_object_set_new(o, "label", json_string(c->label));
 	if (o && c->ts_mode == TS_OFFSET && r->rt->client_ts_offset)
 		json_object_set_new(o, "ts_offset", json_integer(r->rt->client_ts_offset[ci]));
 	if (o && c->ts_mode == TS_OFFSET)
 		json_object_set_new(o, "hz", json_integer(topo_client_hz(c)));
+	if (o && c->ts_mode == TS_OFFSET)
+		json_object_set_new(o, "hz", json_integer(topo_client_hz(c)));
 	if (o && c->has_uptime)
 		json_object_set_new(o, "uptime_s", json_real(c->uptime_ms / 1000.0));
-	free(lat);
 	return o;
 }
 
@@ -169,12 +110,9 @@ static json_t *gate_json(const struct run *r)
 {
 	const struct lab_server *s = &r->lab->server;
 	const uint64_t *st = r->gate_stats;	/* all zero when the gate is off */
-	size_t unattributed = 0;
+	size_t unattributed = r->attrib_stats[AS_UNATTRIBUTED];
 	json_t *g;
 
-	for (size_t i = 0; i < r->n_gev; i++)
-		if (r->gev[i].client < 0 && is_drop(&r->gev[i].ev))
-			unattributed++;
 	/* the same keys whether the gate is on or off: scripts rely on the shape */
 	g = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:f, s:i, s:I, s:I, s:I, s:I, s:I}",
 		      "enabled", s->recycle, "syn_seen", (json_int_t)st[RS_SYN_SEEN],
@@ -196,7 +134,7 @@ static json_t *gate_json(const struct run *r)
 		uint64_t drops = 0, pp = 0, ld = 0;
 
 		for (size_t i = 0; i < r->lab->n_clients; i++)
-			drops += kernel_drops(r, i);
+			drops += r->at.c[i].unanswered;
 		if (r->before && r->after) {
 			pp = counters_get(&r->after[0], "TcpExtPAWSPassive") -
 			     counters_get(&r->before[0], "TcpExtPAWSPassive");
@@ -256,15 +194,28 @@ static json_t *conntrack_json(const struct run *r)
 						       ct_state_str(e->tcp_state), "timeout_s",
 						       (int)e->timeout));
 	}
-	return json_pack("{s:o, s:o}", "stats",
-			 counters_delta_json(&r->ct_before, &r->ct_after), "table", table);
+	return json_pack("{s:o, s:o, s:I}", "stats",
+			 counters_delta_json(&r->ct_before, &r->ct_after), "table", table,
+			 "table_total", (json_int_t)r->ct_end_total);
+}
+
+/* What evidence was lost: any of it and the run is not ok (README "Scale"). */
+static json_t *lost_json(const struct run *r)
+{
+	const struct attrib_lost *l = &r->lost;
+
+	return json_pack("{s:b, s:I, s:I, s:I, s:I}", "any", attrib_lost_any(l), "gate_events",
+			 (json_int_t)l->gate_events, "unattributed_drops",
+			 (json_int_t)l->unattributed_drops, "conntrack_overruns",
+			 (json_int_t)l->conntrack_overruns, "capture_packets",
+			 (json_int_t)l->capture_packets);
 }
 
 json_t *report_result(const struct run *r)
 {
 	json_t *res, *clients = json_array(), *counters = json_object();
 
-	for (size_t i = 0; i < r->lab->n_clients; i++)
+	for (size_t i = 0; r->at.c && i < r->lab->n_clients; i++)
 		json_array_append_new(clients, client_json(r, i));
 	for (size_t i = 0; r->before && r->after && i < r->n_nodes; i++) {
 		if (i == 1 && !r->lab->router.present)
@@ -277,6 +228,10 @@ json_t *report_result(const struct run *r)
 			"kernel", r->kernel, "ok", 1, "duration_s", round3(r->duration_s),
 			"setup_s", round3(r->setup_s), "teardown_s", round3(r->teardown_s), "gate",
 			gate_json(r), "clients", clients, "counters", counters, "nat", nat_json(r));
+	if (res) {
+		json_object_set_new(res, "nat_total", json_integer(r->nat_total));
+		json_object_set_new(res, "lost", lost_json(r));
+	}
 	if (res && r->lab->description)
 		json_object_set_new(res, "description", json_string(r->lab->description));
 	if (res && r->lab->router.present)
@@ -299,128 +254,95 @@ static const char *client_label(const struct run *r, int c)
 	return c >= 0 && (size_t)c < r->lab->n_clients ? topo_client_label(&r->lab->clients[c]) : "?";
 }
 
-/* the record event this drop was judged against: the last update for the same peer before */
-static const struct run_gate_event *recorded_by(const struct run *r, size_t i)
+void report_drop_line(const struct run *r, size_t ci, char *buf, size_t len)
 {
-	const struct run_gate_event *g = &r->gev[i];
-
-	for (size_t k = i; k-- > 0;) {
-		const struct run_gate_event *e = &r->gev[k];
-
-		if (e->ev.kind == EV_RECORD_UPDATE && e->ev.saddr == g->ev.saddr &&
-		    e->ev.daddr == g->ev.daddr)
-			return e;
-	}
-	return NULL;
-}
-
-void report_drop_line(const struct run *r, size_t i, char *buf, size_t len)
-{
-	const struct run_gate_event *g = &r->gev[i], *rec = recorded_by(r, i);
+	const struct attrib_drop *d = &r->at.first_drop[ci];
 	char src[INET_ADDRSTRLEN], win[32], age[32];
-	uint32_t be = g->ev.saddr;
+	uint32_t be = d->ev.saddr;
+	int32_t behind = (int32_t)(d->ev.rec_ts - d->ev.tsval);
+	const char *writer = d->writer >= 0 ? client_label(r, d->writer) : _("this address");
 
 	inet_ntop(AF_INET, &be, src, sizeof(src));
 	i18n_g(win, sizeof(win), r->lab->server.paws_msl_ms / 1000.0);
-	i18n_dec(age, sizeof(age), g->ev.rec_age_ns / 1e9, 1);
+	i18n_dec(age, sizeof(age), d->ev.rec_age_ns / 1e9, 1);
 	/* TSvals and their distance stay as the wire and tshark write them: a trainer looks
 	 * them up in the capture */
-	if (g->ev.verdict == RV_WIRE_UNANSWERED && !g->ev.has_record)
+	if (d->ev.verdict == RV_WIRE_UNANSWERED && !d->ev.has_record)
 		snprintf(buf, len, _("%s: SYN %s:%u dropped — the server answered neither SYN-ACK nor RST"),
-			 client_label(r, g->client), src, g->ev.sport);
-	else if (g->ev.verdict == RV_WIRE_UNANSWERED)
+			 client_label(r, ci), src, d->ev.sport);
+	else if (d->ev.verdict == RV_WIRE_UNANSWERED)
 		snprintf(buf, len,
 			 _("%s: SYN %s:%u dropped — unanswered; TSval %u, the server's tcp_metrics record %u is %d ahead and %s s old"),
-			 client_label(r, g->client), src, g->ev.sport, g->ev.tsval, g->ev.rec_ts,
-			 g->behind, age);
-	else if (g->ev.verdict == RV_DROP_NO_TS)
+			 client_label(r, ci), src, d->ev.sport, d->ev.tsval, d->ev.rec_ts, behind,
+			 age);
+	else if (d->ev.verdict == RV_DROP_NO_TS)
 		snprintf(buf, len,
 			 _("%s: SYN %s:%u dropped — it carries no timestamp and a record from %s is %s s old (window %s s)"),
-			 client_label(r, g->client), src, g->ev.sport,
-			 rec ? client_label(r, rec->client) : _("this address"), age, win);
+			 client_label(r, ci), src, d->ev.sport, writer, age, win);
 	else
 		snprintf(buf, len,
 			 _("%s: SYN %s:%u dropped — TSval %u is %d behind the value recorded from %s %s s ago (window %s s)"),
-			 client_label(r, g->client), src, g->ev.sport, g->ev.tsval, g->behind,
-			 rec ? client_label(r, rec->client) : _("this address"), age, win);
+			 client_label(r, ci), src, d->ev.sport, d->ev.tsval, behind, writer, age,
+			 win);
 }
 
-struct line {
-	double t;
+/* events.jsonl, one line as each record or decision arrives (struct run_sink) */
+static void put_line(FILE *f, json_t *j)
+{
+	if (j && json_dumpf(j, f, JSON_COMPACT | JSON_REAL_PRECISION(6)) == 0)
+		fputc('\n', f);
+	json_decref(j);
+}
+
+static void event_attempt(void *ctx, const struct run *r, const struct attempt_rec *a)
+{
+	char addr[INET_ADDRSTRLEN], local[32];
+
+	ntoa(a->local_addr, addr);
+	snprintf(local, sizeof(local), "%s:%u", addr, a->local_port);
+	put_line(ctx, json_pack("{s:f, s:s, s:s, s:i, s:s, s:s, s:f, s:f, s:i, s:i}", "t",
+				round3(a->t_start_us / 1e6), "type", "attempt", "client",
+				client_name(r, a->client), "seq", a->seq, "local", local,
+				"outcome", agent_outcome_str(a->outcome), "connect_ms",
+				round3(a->connect_us / 1e3), "end", round3(a->t_end_us / 1e6),
+				"syn_retrans", a->syn_retrans, "errno", a->err));
+}
+
+static void event_gate(void *ctx, const struct run *r, const struct run_gate_event *g)
+{
+	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN], tuple[64];
+	uint32_t sb = g->ev.saddr, db = g->ev.daddr;
+	double t = ((double)g->ev.t_ns - r->t0_ns) / 1e9;
 	json_t *j;
-};
 
-static int cmp_line(const void *a, const void *b)
-{
-	return cmp_double(&((const struct line *)a)->t, &((const struct line *)b)->t);
+	inet_ntop(AF_INET, &sb, s, sizeof(s));
+	inet_ntop(AF_INET, &db, d, sizeof(d));
+	snprintf(tuple, sizeof(tuple), "%s:%u>%s:%u", s, g->ev.sport, d, g->ev.dport);
+	if (g->ev.kind == EV_SYN) {
+		j = json_pack("{s:f, s:s, s:s, s:s, s:s, s:s}", "t", round3(t), "type", "syn",
+			      "client", client_name(r, g->client), "tuple", tuple, "verdict",
+			      is_drop(&g->ev) ? "drop" : "pass", "reason", verdict_str(g->ev.verdict));
+		if (j && g->ev.has_ts)
+			json_object_set_new(j, "tsval", json_integer(g->ev.tsval));
+		if (j && g->ev.has_record) {
+			json_object_set_new(j, "record_ts", json_integer(g->ev.rec_ts));
+			json_object_set_new(j, "record_age_s",
+					    json_real(round3(g->ev.rec_age_ns / 1e9)));
+			if (g->ev.has_ts)
+				json_object_set_new(j, "behind", json_integer(g->behind));
+		}
+	} else {
+		j = json_pack("{s:f, s:s, s:s, s:s, s:s, s:I, s:I}", "t", round3(t), "type", "record",
+			      "client", client_name(r, g->client), "tuple", tuple, "action",
+			      g->ev.kind == EV_RECORD_UPDATE ? "update" : "keep", "ts_recent",
+			      (json_int_t)g->ev.tsval, "record_ts", (json_int_t)g->ev.rec_ts);
+	}
+	put_line(ctx, j);
 }
 
-int report_events(const struct run *r, FILE *f)
+void report_sink(struct run_sink *s, FILE *f)
 {
-	size_t n = r->n_att + r->n_gev, k = 0;
-	struct line *v = calloc(n + 1, sizeof(*v));
-	int err = 0;
-
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; i < r->n_att; i++) {
-		const struct attempt_rec *a = &r->att[i];
-		char addr[INET_ADDRSTRLEN], local[32];
-
-		ntoa(a->local_addr, addr);
-		snprintf(local, sizeof(local), "%s:%u", addr, a->local_port);
-		v[k].t = a->t_start_us / 1e6;
-		v[k++].j = json_pack("{s:f, s:s, s:s, s:i, s:s, s:s, s:f, s:f, s:i, s:i}", "t",
-				     round3(a->t_start_us / 1e6), "type", "attempt", "client",
-				     client_name(r, a->client), "seq", a->seq, "local", local,
-				     "outcome", agent_outcome_str(a->outcome), "connect_ms",
-				     round3(a->connect_us / 1e3), "end", round3(a->t_end_us / 1e6),
-				     "syn_retrans", a->syn_retrans, "errno", a->err);
-	}
-	for (size_t i = 0; i < r->n_gev; i++) {
-		const struct run_gate_event *g = &r->gev[i];
-		char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN], tuple[64];
-		uint32_t sb = g->ev.saddr, db = g->ev.daddr;
-		double t = ((double)g->ev.t_ns - r->t0_ns) / 1e9;
-		json_t *j;
-
-		inet_ntop(AF_INET, &sb, s, sizeof(s));
-		inet_ntop(AF_INET, &db, d, sizeof(d));
-		snprintf(tuple, sizeof(tuple), "%s:%u>%s:%u", s, g->ev.sport, d, g->ev.dport);
-		if (g->ev.kind == EV_SYN) {
-			j = json_pack("{s:f, s:s, s:s, s:s, s:s, s:s}", "t", round3(t), "type", "syn",
-				      "client", client_name(r, g->client), "tuple", tuple, "verdict",
-				      is_drop(&g->ev) ? "drop" : "pass", "reason",
-				      verdict_str(g->ev.verdict));
-			if (g->ev.has_ts)
-				json_object_set_new(j, "tsval", json_integer(g->ev.tsval));
-			if (g->ev.has_record) {
-				json_object_set_new(j, "record_ts", json_integer(g->ev.rec_ts));
-				json_object_set_new(j, "record_age_s",
-						    json_real(round3(g->ev.rec_age_ns / 1e9)));
-				if (g->ev.has_ts)
-					json_object_set_new(j, "behind", json_integer(g->behind));
-			}
-		} else {
-			j = json_pack("{s:f, s:s, s:s, s:s, s:s, s:I, s:I}", "t", round3(t), "type",
-				      "record", "client", client_name(r, g->client), "tuple", tuple,
-				      "action", g->ev.kind == EV_RECORD_UPDATE ? "update" : "keep",
-				      "ts_recent", (json_int_t)g->ev.tsval, "record_ts",
-				      (json_int_t)g->ev.rec_ts);
-		}
-		v[k].t = t;
-		v[k++].j = j;
-	}
-	qsort(v, k, sizeof(*v), cmp_line);
-	for (size_t i = 0; i < k; i++) {
-		if (v[i].j && json_dumpf(v[i].j, f, JSON_COMPACT | JSON_REAL_PRECISION(6)) == 0)
-			fputc('\n', f);
-		json_decref(v[i].j);
-	}
-	if (ferror(f))
-		err = -EIO;
-	free(v);
-	return err;
+	*s = (struct run_sink){ .attempt = event_attempt, .gate = event_gate, .ctx = f };
 }
 
 int report_write_json(json_t *j, FILE *f)

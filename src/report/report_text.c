@@ -139,19 +139,21 @@ void report_text(const struct run *r, json_t *res, FILE *out)
 			i18n_int(n[5], sizeof(n[5]), jint(gate, "records_updated")));
 	/* one drop per client, the first: what a trainer reads aloud */
 	for (size_t ci = 0; ci < lab->n_clients && shown < 5; ci++) {
-		for (i = 0; i < r->n_gev; i++) {
-			const struct run_gate_event *g = &r->gev[i];
-			char line[512];
+		char line[512];
 
-			if (g->client != (int)ci || g->ev.kind != EV_SYN ||
-			    !recycle_verdict_drops(g->ev.verdict))
-				continue;
-			report_drop_line(r, i, line, sizeof(line));
-			fprintf(out, "  %s\n", line);
-			shown++;
-			break;
-		}
+		if (!r->at.first_drop[ci].has)
+			continue;
+		report_drop_line(r, ci, line, sizeof(line));
+		fprintf(out, "  %s\n", line);
+		shown++;
 	}
+	if (attrib_lost_any(&r->lost))
+		fprintf(out,
+			_("  EVIDENCE LOST, this result is incomplete: %s gate events, %s drops unattributed, %s conntrack overruns, %s captured packets\n"),
+			i18n_int(n[0], sizeof(n[0]), (long long)r->lost.gate_events),
+			i18n_int(n[1], sizeof(n[1]), (long long)r->lost.unattributed_drops),
+			i18n_int(n[2], sizeof(n[2]), (long long)r->lost.conntrack_overruns),
+			i18n_int(n[3], sizeof(n[3]), (long long)r->lost.capture_packets));
 	json_array_foreach(json_object_get(res, "expect"), i, ex) {
 		const char *why = json_string_value(json_object_get(ex, "why"));
 

@@ -76,6 +76,14 @@ static const struct schema_field ct_entry[] = {
 
 static const struct schema_field conntrack[] = {
 	{ "stats", SCH_OBJECT }, { "table", SCH_ARRAY, false, ct_entry },
+	{ "table_total", SCH_NUMBER },		/* table keeps the first 10,000 */
+	{ NULL },
+};
+
+/* evidence lost on the way: any of it makes ok false (README "Scale") */
+static const struct schema_field lost[] = {
+	{ "any", SCH_BOOL }, { "gate_events", SCH_NUMBER }, { "unattributed_drops", SCH_NUMBER },
+	{ "conntrack_overruns", SCH_NUMBER }, { "capture_packets", SCH_NUMBER },
 	{ NULL },
 };
 
@@ -91,7 +99,9 @@ const struct schema_field schema_result[] = {
 	{ "gate", SCH_OBJECT, false, gate },
 	{ "clients", SCH_ARRAY, false, schema_client },
 	{ "counters", SCH_OBJECT },		/* node -> {counter: delta} */
-	{ "nat", SCH_ARRAY, false, nat_map },
+	{ "nat", SCH_ARRAY, false, nat_map },	/* the first 10,000 */
+	{ "nat_total", SCH_NUMBER },
+	{ "lost", SCH_OBJECT, false, lost },
 	{ "conntrack", SCH_OBJECT, true, conntrack },	/* with a router */
 	{ "error", SCH_STRING, true },		/* the run stopped early */
 	{ "interrupted", SCH_BOOL, true },

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <sys/socket.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_conntrack_tcp.h>
 #include <netlink/netlink.h>
@@ -14,11 +15,14 @@
 #include "run/evidence.h"
 #include "lab/nl.h"
 
+#define CT_WATCH_RCVBUF (32 << 20)
+
 struct ct_watch {
 	struct nl_sock *sk;
 	ct_fn fn;
 	void *ctx;
 	int seen;
+	uint64_t overruns;
 };
 
 static uint32_t addr_of(const struct nl_addr *a)
@@ -82,9 +86,12 @@ int ct_watch_open(struct ct_watch **ret)
 		err = nl_errno(nl_socket_add_membership(w->sk, NFNLGRP_CONNTRACK_NEW));
 	if (!err)
 		err = nl_errno(nl_socket_set_nonblocking(w->sk));
-	/* a run can make thousands of entries in a burst */
+	/* a run can make thousands of entries in a burst: as root, past rmem_max */
 	if (!err)
 		err = nl_errno(nl_socket_set_buffer_size(w->sk, 4 << 20, 0));
+	if (!err)
+		setsockopt(nl_socket_get_fd(w->sk), SOL_SOCKET, SO_RCVBUFFORCE,
+			   &(int){ CT_WATCH_RCVBUF }, sizeof(int));
 	if (err) {
 		ct_watch_close(w);
 		return err;
@@ -105,11 +112,23 @@ int ct_watch_read(struct ct_watch *w, ct_fn fn, void *ctx)
 	w->fn = fn;
 	w->ctx = ctx;
 	w->seen = 0;
-	do
+	for (;;) {
 		err = nl_recvmsgs_default(w->sk);
-	while (err >= 0);
-	err = nl_errno(err);
-	return err == -EAGAIN || err == 0 ? w->seen : err;
+		if (err >= 0)
+			continue;
+		err = nl_errno(err);
+		/* the socket overflowed (ENOBUFS, which libnl reports as NLE_NOMEM): events were
+		 * lost; the socket goes on with the next ones */
+		if (err != -ENOMEM && err != -ENOBUFS)
+			break;
+		w->overruns++;
+	}
+	return err == -EAGAIN ? w->seen : err;
+}
+
+uint64_t ct_watch_overruns(const struct ct_watch *w)
+{
+	return w->overruns;
 }
 
 void ct_watch_close(struct ct_watch *w)

@@ -27,6 +27,8 @@ int ct_watch_open(struct ct_watch **ret);
 int ct_watch_fd(const struct ct_watch *w);
 /* Read what is pending (non-blocking). Returns entries seen or a negative errno. */
 int ct_watch_read(struct ct_watch *w, ct_fn fn, void *ctx);
+/* How often the event socket overflowed (events lost) so far. */
+uint64_t ct_watch_overruns(const struct ct_watch *w);
 void ct_watch_close(struct ct_watch *w);
 /* Dump the TCP conntrack table of the calling thread's netns. */
 int ct_dump(ct_fn fn, void *ctx);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/utsname.h>
@@ -48,6 +49,9 @@ struct loop {
 	int rec_fd;
 	struct ct_watch *ct;
 	struct kwatch *kw;		/* gate.mode kernel: the kernel's own rule, watched */
+	struct recycle_event *kgev;	/* its decisions until the run stopped (on_kgate) */
+	size_t n_kgev, cap_kgev;
+	uint64_t kgev_lost;
 	struct connstat_loader *cs;	/* command clients' sockets, counted on the cgroup */
 	uint32_t *progress_att, *progress_ok, *progress_drop;
 };
@@ -60,7 +64,7 @@ static uint64_t mono_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-void run_init(struct run *r, struct lab_rt *rt, int sigfd)
+int run_init(struct run *r, struct lab_rt *rt, int sigfd)
 {
 	struct utsname u;
 
@@ -71,6 +75,7 @@ void run_init(struct run *r, struct lab_rt *rt, int sigfd)
 	r->n_nodes = 2 + rt->lab->n_clients;
 	if (!uname(&u))
 		snprintf(r->kernel, sizeof(r->kernel), "%s", u.release);
+	return attrib_init(&r->at, rt->lab->n_clients);
 }
 
 const char *run_node_name(const struct run *r, size_t i)
@@ -106,8 +111,11 @@ static void *grow(void *v, size_t *cap, size_t n, size_t size)
 static void on_ct_end(const struct ct_entry *e, void *ctx)
 {
 	struct run *r = ctx;
-	struct ct_entry *v = grow(r->ct_end, &r->cap_ct_end, r->n_ct_end, sizeof(*v));
+	struct ct_entry *v;
 
+	if (r->ct_end_total++ >= RUN_LIST_MAX)
+		return;
+	v = grow(r->ct_end, &r->cap_ct_end, r->n_ct_end, sizeof(*v));
 	if (!v)
 		return;
 	r->ct_end = v;
@@ -161,11 +169,80 @@ static int server_main(void *arg)
 	return agent_server_main(&a->cfg, a->ready_fd);
 }
 
+/* A client agent's arguments; go_rfd >= 0: wait for the common start (struct go). */
+struct client_arg {
+	struct agent_client_cfg cfg;
+	int fd;
+	int go_rfd, go_wfd;
+	const volatile uint64_t *go_t0;
+};
+
+/*
+ * The common start: forking 2000 agents takes seconds, so they all wait for the same moment.
+ * Each blocks reading go's pipe until twlab closes the write end (every agent closes its
+ * inherited copy first), then takes t0 from a page shared with twlab.
+ */
+struct go {
+	int rfd, wfd;
+	uint64_t *t0;
+};
+
+static int go_wait(struct client_arg *a)
+{
+	char b;
+
+	if (a->go_rfd < 0)
+		return 0;
+	close(a->go_wfd);
+	while (read(a->go_rfd, &b, 1) < 0 && errno == EINTR)
+		;
+	close(a->go_rfd);
+	a->cfg.t0_ns = *a->go_t0;
+	return a->cfg.t0_ns ? 0 : -ECANCELED;
+}
+
+static int go_open(struct go *g)
+{
+	int p[2];
+
+	g->t0 = mmap(NULL, sizeof(*g->t0), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+		     0);
+	if (g->t0 == MAP_FAILED) {
+		g->t0 = NULL;
+		return -errno;
+	}
+	*g->t0 = 0;
+	if (pipe2(p, O_CLOEXEC)) {
+		munmap(g->t0, sizeof(*g->t0));
+		g->t0 = NULL;
+		return -errno;
+	}
+	g->rfd = p[0];
+	g->wfd = p[1];
+	return 0;
+}
+
+/* t0 = 0 tells the agents to give up (the run stopped before the start) */
+static void go_release(struct go *g, uint64_t t0)
+{
+	if (!g->t0)
+		return;
+	*g->t0 = t0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	close(g->wfd);
+	close(g->rfd);
+	munmap(g->t0, sizeof(*g->t0));
+	g->t0 = NULL;
+}
+
 static int client_main(void *arg)
 {
-	struct { struct agent_client_cfg cfg; int fd; } *a = arg;
-	int r = agent_client_main(&a->cfg, a->fd);
+	struct client_arg *a = arg;
+	int r = go_wait(a);
 	sigset_t set;
+
+	if (!r)
+		r = agent_client_main(&a->cfg, a->fd);
 
 	if (r <= 0)
 		return r;
@@ -286,12 +363,12 @@ static int start_server(struct run *r, struct loop *l)
 }
 
 /* Client i's agent (or command), its schedule counted from t0_ns, records to rec_fd. */
-static int spawn_client(struct lab_rt *rt, size_t i, uint64_t t0_ns, int rec_fd, pid_t *ret_pid,
-			bool *ret_command)
+static int spawn_client(struct lab_rt *rt, size_t i, uint64_t t0_ns, const struct go *go,
+			int rec_fd, pid_t *ret_pid, bool *ret_command)
 {
 	const struct lab *lab = rt->lab;
 	const struct lab_client *c = &lab->clients[i];
-	struct { struct agent_client_cfg cfg; int fd; } a;
+	struct client_arg a;
 	char ns[64];
 
 	topo_netns_name(lab, c->name, ns, sizeof(ns));
@@ -321,27 +398,39 @@ static int spawn_client(struct lab_rt *rt, size_t i, uint64_t t0_ns, int rec_fd,
 		.end_ms = lab->duration_ms,
 	};
 	a.fd = rec_fd;
+	a.go_rfd = go ? go->rfd : -1;
+	a.go_wfd = go ? go->wfd : -1;
+	a.go_t0 = go ? go->t0 : NULL;
 	return lab_spawn(rt, rt->client_fd[i], ns, "client agent", client_main, &a, ret_pid);
 }
 
 static int start_clients(struct run *r, struct loop *l)
 {
 	struct lab_rt *rt = r->rt;
-	int err;
+	struct go go;
+	int err = go_open(&go);
 
+	if (err) {
+		snprintf(r->err, sizeof(r->err), "cannot make the clients' start signal");
+		return err;
+	}
 	for (size_t i = 0; i < r->lab->n_clients; i++) {
 		struct agent_proc *p = &l->procs[l->n_procs];
 
 		p->client = i;
-		err = spawn_client(rt, i, r->t0_ns, l->rec_fd, &p->pid, &p->command);
+		err = spawn_client(rt, i, 0, &go, l->rec_fd, &p->pid, &p->command);
 		if (!err && !p->command)
 			l->clients_left++;
 		if (err) {
 			snprintf(r->err, sizeof(r->err), "%s", rt->err);
+			go_release(&go, 0);
 			return err;
 		}
 		l->n_procs++;
 	}
+	/* command clients started as they were spawned; the agents start now, together */
+	r->t0_ns = mono_ns();
+	go_release(&go, r->t0_ns);
 	return 0;
 }
 
@@ -355,7 +444,7 @@ int run_clients_start(struct lab_rt *rt, char *err, size_t errlen)
 	if (null < 0)
 		return -errno;
 	for (size_t i = 0; !e && i < rt->lab->n_clients; i++) {
-		e = spawn_client(rt, i, t0, null, &pid, &command);
+		e = spawn_client(rt, i, t0, NULL, null, &pid, &command);
 		if (e)
 			snprintf(err, errlen, "%s", rt->err);
 	}
@@ -363,42 +452,93 @@ int run_clients_start(struct lab_rt *rt, char *err, size_t errlen)
 	return e;
 }
 
-static void on_gate(const struct recycle_event *ev, void *ctx)
+static void sink_gate(const struct run *r, const struct run_gate_event *g)
 {
-	struct run *r = ctx;
-	struct run_gate_event *g;
-
-	g = grow(r->gev, &r->cap_gev, r->n_gev, sizeof(*r->gev));
-	if (!g)
-		return;
-	r->gev = g;
-	g = &r->gev[r->n_gev++];
-	memset(g, 0, sizeof(*g));
-	g->ev = *ev;
-	g->client = -1;
-	g->behind = (int32_t)(ev->rec_ts - ev->tsval);
+	for (const struct run_sink *s = r->sink; s; s = s->next)
+		if (s->gate)
+			s->gate(s->ctx, r, g);
 }
 
-static int cmp_gev(const void *a, const void *b)
+static void sink_attempt(const struct run *r, const struct attempt_rec *a)
 {
-	const struct run_gate_event *x = a, *y = b;
-
-	return x->ev.t_ns < y->ev.t_ns ? -1 : x->ev.t_ns > y->ev.t_ns;
+	for (const struct run_sink *s = r->sink; s; s = s->next)
+		if (s->attempt)
+			s->attempt(s->ctx, r, a);
 }
 
-/* The gate's decisions from first on, to the captures: each commented on its SYN. */
-static void annotate_captures(const struct run *r, const struct loop *l, size_t first)
+/* One gate decision, its sender client (-1 unknown): to the per-client totals and the sinks. */
+static void deliver_gate(struct run *r, const struct recycle_event *ev, int client)
+{
+	struct run_gate_event g = {
+		.ev = *ev,
+		.client = client,
+		.behind = (int32_t)(ev->rec_ts - ev->tsval),
+	};
+
+	g.ev.client = client;
+	attrib_gate(&r->at, &g.ev);
+	sink_gate(r, &g);
+}
+
+/* The captures: each decision commented on its SYN, while the capture still holds it. */
+static void annotate_captures(const struct loop *l, const struct recycle_event *ev)
 {
 	for (int c = 0; c < l->n_cap; c++)
-		for (size_t i = first; i < r->n_gev; i++)
-			capture_verdict(l->cap[c], &r->gev[i].ev);
+		capture_verdict(l->cap[c], ev);
+}
+
+/* The emulated gate: its BPF programs named the sender. */
+static void on_gate(const struct recycle_event *ev, void *ctx)
+{
+	struct loop *l = ctx;
+	struct run *r = l->r;
+
+	annotate_captures(l, ev);
+	deliver_gate(r, ev, ev->client >= 0 && (size_t)ev->client < r->lab->n_clients ? ev->client
+										       : -1);
+}
+
+/*
+ * gate.mode kernel: the wire resolves SYNs when answered or given up on, not in the order they
+ * came, and 4.11's conntrack sends no events, so the sender is known only from the router's
+ * table at the end: the decisions wait in l->kgev (at most RUN_KGEV_MAX, the rest counted
+ * lost) and go on, sorted by time and attributed, once the run stopped (deliver_kernel). The
+ * captures get each one at once, while they still hold its SYN.
+ */
+static void on_kgate(const struct recycle_event *ev, void *ctx)
+{
+	struct loop *l = ctx;
+	struct recycle_event *v;
+
+	annotate_captures(l, ev);
+	if (l->n_kgev >= RUN_KGEV_MAX) {
+		l->kgev_lost++;
+		return;
+	}
+	v = grow(l->kgev, &l->cap_kgev, l->n_kgev, sizeof(*l->kgev));
+	if (!v) {
+		l->kgev_lost++;
+		return;
+	}
+	l->kgev = v;
+	l->kgev[l->n_kgev++] = *ev;
+}
+
+static int cmp_kgev(const void *a, const void *b)
+{
+	const struct recycle_event *x = a, *y = b;
+
+	return x->t_ns < y->t_ns ? -1 : x->t_ns > y->t_ns;
 }
 
 static void on_ct(const struct ct_entry *e, void *ctx)
 {
 	struct run *r = ctx;
-	struct run_nat_map *m = grow(r->nat, &r->cap_nat, r->n_nat, sizeof(*r->nat));
+	struct run_nat_map *m;
 
+	if (r->nat_total++ >= RUN_LIST_MAX)
+		return;
+	m = grow(r->nat, &r->cap_nat, r->n_nat, sizeof(*r->nat));
 	if (!m)
 		return;
 	r->nat = m;
@@ -413,12 +553,8 @@ static void read_records(struct run *r, struct loop *l)
 	struct attempt_rec rec;
 
 	while (read(l->rec_fd, &rec, sizeof(rec)) == sizeof(rec)) {
-		struct attempt_rec *v = grow(r->att, &r->cap_att, r->n_att, sizeof(*r->att));
-
-		if (!v)
-			return;
-		r->att = v;
-		r->att[r->n_att++] = rec;
+		attrib_attempt(&r->at, &rec);
+		sink_attempt(r, &rec);
 		if (rec.client < r->lab->n_clients) {
 			l->progress_att[rec.client]++;
 			if (rec.outcome == ATT_OK)
@@ -495,8 +631,10 @@ static int loop_run(struct run *r, struct loop *l)
 	for (size_t i = 0; i < lab->n_clients; i++)
 		if (lab->clients[i].connect_timeout_ms > max_to)
 			max_to = lab->clients[i].connect_timeout_ms;
-	/* every wait is bounded: schedule + the longest attempt (connect + response) + margin */
-	hard_end = r->t0_ns + (lab->duration_ms + 2 * max_to + 5000) * 1000000ull;
+	/* every wait is bounded: schedule + the longest attempt (connect + response) + margin,
+	 * more of it for many agents sharing few CPUs (20 ms each: 40 s for 2000) */
+	hard_end = r->t0_ns + (lab->duration_ms + 2 * max_to + 5000 + 20 * lab->n_clients) *
+				      1000000ull;
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (ep < 0 || tfd < 0)
 		return -errno;
@@ -571,14 +709,11 @@ static int loop_run(struct run *r, struct loop *l)
 			} else if (fd == l->rec_fd) {
 				read_records(r, l);
 			} else if (fd == gfd) {
-				size_t first = r->n_gev;
-
-				if (l->kw && kwatch_dispatch(l->kw, on_gate, r) && !r->err[0])
+				if (l->kw && kwatch_dispatch(l->kw, on_kgate, l) && !r->err[0])
 					snprintf(r->err, sizeof(r->err), "lost track of the server's SYNs "
 						 "or tcp_metrics records");
 				else if (!l->kw)
-					gate_consume(r->rt->gate, on_gate, r);
-				annotate_captures(r, l, first);
+					gate_consume(r->rt->gate, on_gate, l);
 			} else if (l->ct && fd == ct_watch_fd(l->ct)) {
 				ct_watch_read(l->ct, on_ct, r);
 			} else if (fd == tfd) {
@@ -624,51 +759,87 @@ static void stop_agents(struct loop *l)
 	}
 }
 
-/* Tie each gate decision to the inside client that sent it. Without NAT the server sees the
- * client's own address; with it, the router's conntrack events say which inside address became
- * the address:port the gate saw. If a mapping was reused, the newest one seen by the time of
- * the decision wins (events are stamped when read, hence the slack). */
+/* The gate's per-client drop counts, kept in BPF maps (exact whatever the ring lost). */
+static void read_attribution(struct run *r)
+{
+	size_t n = r->lab->n_clients;
+
+	r->client_drops = calloc(n ? n : 1, sizeof(*r->client_drops));
+	if (!r->client_drops || gate_client_drops(r->rt->gate, n, r->client_drops) ||
+	    gate_attrib_stats(r->rt->gate, r->attrib_stats)) {
+		free(r->client_drops);
+		r->client_drops = NULL;
+		snprintf(r->err, sizeof(r->err), "cannot read the gate's per-client counts");
+	}
+}
+
+/* Which client sent the SYN ev names (-1: none known). Without NAT the server sees the client's
+ * own address; with it, the router's conntrack events say which inside address became the
+ * address:port the gate saw. If a mapping was reused, the newest one seen by the time of the
+ * decision wins (events are stamped when read, hence the slack). */
 #define ATTRIB_SLACK_NS (100 * 1000000ull)
-static void attribute(struct run *r)
+static int attribute(const struct run *r, const struct recycle_event *ev)
 {
 	const struct lab *lab = r->lab;
 	bool nat = lab->router.present && lab->router.nat != NAT_NONE;
+	uint32_t in = ntohl(ev->saddr);
+	const struct run_nat_map *best = NULL;
+	bool mapped = false;
 
-	for (size_t i = 0; i < r->n_gev; i++) {
-		struct run_gate_event *g = &r->gev[i];
-		uint32_t in = ntohl(g->ev.saddr);
-		const struct run_nat_map *best = NULL;
-		bool mapped = false;
+	for (size_t k = 0; nat && k < r->n_nat; k++) {
+		const struct run_nat_map *m = &r->nat[k];
+		bool before = m->t_ns <= ev->t_ns + ATTRIB_SLACK_NS;
 
-		for (size_t k = 0; nat && k < r->n_nat; k++) {
-			const struct run_nat_map *m = &r->nat[k];
-			bool before = m->t_ns <= g->ev.t_ns + ATTRIB_SLACK_NS;
-
-			if (m->out_addr != in || m->out_port != g->ev.sport)
-				continue;
-			if (!best || (before && m->t_ns > best->t_ns) ||
-			    (!before && best->t_ns > g->ev.t_ns + ATTRIB_SLACK_NS &&
-			     m->t_ns < best->t_ns))
-				best = m;
-		}
-		/* no event (a kernel without CONFIG_NF_CONNTRACK_EVENTS, as the lab 4.11 build):
-		 * the table at the end, which keeps a short run's entries (TIME_WAIT 120 s) */
-		for (size_t k = 0; nat && !best && !mapped && k < r->n_ct_end; k++) {
-			const struct ct_entry *e = &r->ct_end[k];
-
-			if (e->reply_dst == in && e->reply_dport == g->ev.sport) {
-				in = e->orig_src;
-				mapped = true;
-			}
-		}
-		if (nat && !best && !mapped)
+		if (m->out_addr != in || m->out_port != ev->sport)
 			continue;
-		if (best)
-			in = best->in_addr;
-		for (size_t c = 0; c < lab->n_clients; c++)
-			if (lab->clients[c].addr.addr == in)
-				g->client = c;
+		if (!best || (before && m->t_ns > best->t_ns) ||
+		    (!before && best->t_ns > ev->t_ns + ATTRIB_SLACK_NS && m->t_ns < best->t_ns))
+			best = m;
 	}
+	/* no event (a kernel without CONFIG_NF_CONNTRACK_EVENTS, as the lab 4.11 build): the
+	 * table at the end, which keeps a short run's entries (TIME_WAIT 120 s) */
+	for (size_t k = 0; nat && !best && !mapped && k < r->n_ct_end; k++) {
+		const struct ct_entry *e = &r->ct_end[k];
+
+		if (e->reply_dst == in && e->reply_dport == ev->sport) {
+			in = e->orig_src;
+			mapped = true;
+		}
+	}
+	if (nat && !best && !mapped)
+		return -1;
+	if (best)
+		in = best->in_addr;
+	for (size_t c = 0; c < lab->n_clients; c++)
+		if (lab->clients[c].addr.addr == in)
+			return c;
+	return -1;
+}
+
+/*
+ * gate.mode kernel, once the router's table at the end is read: the wire's decisions in time
+ * order, each attributed, then per client the SYNs the wire saw go unanswered (there are no
+ * BPF counts: these are the drops) and the drops no client could be named for.
+ */
+static void deliver_kernel(struct run *r, struct loop *l)
+{
+	size_t n = r->lab->n_clients;
+
+	qsort(l->kgev, l->n_kgev, sizeof(*l->kgev), cmp_kgev);
+	for (size_t i = 0; i < l->n_kgev; i++)
+		deliver_gate(r, &l->kgev[i], attribute(r, &l->kgev[i]));
+	free(l->kgev);
+	l->kgev = NULL;
+	l->n_kgev = l->cap_kgev = 0;
+	r->client_drops = calloc(n ? n : 1, sizeof(*r->client_drops));
+	if (!r->client_drops) {
+		snprintf(r->err, sizeof(r->err), "cannot count the drops per client");
+		return;
+	}
+	for (size_t c = 0; c < n; c++)
+		r->client_drops[c] = r->at.c[c].drops;
+	r->attrib_stats[AS_UNATTRIBUTED] = r->at.unattributed_drops;
+	r->lost.unattributed_drops = r->at.unattributed_drops;
 }
 
 static int open_capture(struct run *r, struct loop *l, int ns_fd, const char *node,
@@ -781,7 +952,7 @@ int run_exec(struct run *r)
 	err = start_server(r, &l);
 	if (err)
 		goto stop;
-	r->t0_ns = mono_ns();
+	r->t0_ns = mono_ns();	/* again once the agents are forked (start_clients) */
 	err = start_clients(r, &l);
 	close(pfd[1]);
 	pfd[1] = -1;
@@ -793,23 +964,21 @@ stop:
 	if (l.rec_fd >= 0)
 		read_records(r, &l);
 	if (rt->gate) {
-		size_t first = r->n_gev;
-
-		gate_consume(rt->gate, on_gate, r);
-		annotate_captures(r, &l, first);
+		gate_consume(rt->gate, on_gate, &l);
 		gate_stats(rt->gate, r->gate_stats);
+		read_attribution(r);
 	}
 	if (l.kw) {
-		size_t first = r->n_gev;
-
-		kwatch_finish(l.kw, on_gate, r);
-		annotate_captures(r, &l, first);
+		kwatch_finish(l.kw, on_kgate, &l);
 		kwatch_stats(l.kw, r->gate_stats);
-		/* resolved when answered or given up on, not in the order they came */
-		qsort(r->gev, r->n_gev, sizeof(*r->gev), cmp_gev);
+		r->gate_stats[RS_EVENTS_LOST] += l.kgev_lost;
 	}
-	if (l.ct)
+	if (l.ct) {
 		ct_watch_read(l.ct, on_ct, r);
+		r->lost.conntrack_overruns = ct_watch_overruns(l.ct);
+	}
+	r->lost.gate_events = r->gate_stats[RS_EVENTS_LOST];
+	r->lost.unattributed_drops = r->attrib_stats[AS_UNATTRIBUTED];
 	r->duration_s = r->t0_ns ? (mono_ns() - r->t0_ns) / 1e9 : 0;
 	for (size_t i = 0; l.cs && i < r->lab->n_clients; i++) {
 		struct connstat_counts cc;
@@ -825,7 +994,8 @@ stop:
 		if (!err)
 			err = e;
 	}
-	attribute(r);
+	if (l.kw)
+		deliver_kernel(r, &l);
 	if (r->live)
 		r->live(r, r->live_ctx);
 out:
@@ -844,6 +1014,7 @@ out:
 			err = e;
 		}
 	}
+	r->lost.capture_packets = r->capture_drops;
 	if (l.ct)
 		ct_watch_close(l.ct);
 	kwatch_close(l.kw);
@@ -852,6 +1023,7 @@ out:
 		close(pfd[0]);
 	if (pfd[1] >= 0)
 		close(pfd[1]);
+	free(l.kgev);
 	free(l.procs);
 	free(l.progress_att);
 	free(l.progress_ok);
@@ -871,8 +1043,8 @@ void run_free(struct run *r)
 	counters_free(&r->ct_before);
 	counters_free(&r->ct_after);
 	free(r->ct_end);
-	free(r->att);
-	free(r->gev);
+	attrib_free(&r->at);
 	free(r->nat);
 	free(r->cmd_counts);
+	free(r->client_drops);
 }

@@ -2,8 +2,8 @@
 /*
  * run: one lab run between bring-up and teardown: counter snapshots, the gate, the server
  * agent (ready pipe), the client agents on their schedules, one epoll loop collecting attempt
- * records and gate decisions, then the stop. Everything collected stays in struct run for the
- * reports.
+ * records and gate decisions, then the stop. Each record and decision goes to the sink as it
+ * arrives; struct run keeps what the reports need, bounded by the lab's size.
  */
 #ifndef TWLAB_RUN_H
 #define TWLAB_RUN_H
@@ -15,6 +15,7 @@
 #include "run/conntrack.h"
 #include "bpf/recycle.h"
 #include "run/evidence.h"
+#include "run/attrib.h"
 #include "lab/lab.h"
 
 struct outdir;
@@ -37,6 +38,21 @@ struct run_cmd_counts {
 	uint64_t attempts, connected, syn_retransmits;
 };
 
+/* What the run loop hands on as it arrives (events.jsonl is written from it); ctx is the
+ * sink's. Either function may be NULL. */
+struct run;
+struct run_sink {
+	void (*attempt)(void *ctx, const struct run *r, const struct attempt_rec *a);
+	void (*gate)(void *ctx, const struct run *r, const struct run_gate_event *g);
+	void *ctx;
+	const struct run_sink *next;   /* the next sink to get the same (NULL: the last) */
+};
+
+/* nat[] and ct_end[] keep the first RUN_LIST_MAX entries; *_total counts them all */
+#define RUN_LIST_MAX 10000
+/* gate.mode kernel: decisions held until the end (run.c on_kgate); past it, counted lost */
+#define RUN_KGEV_MAX 1000000
+
 struct run {
 	struct lab *lab;
 	struct lab_rt *rt;
@@ -51,20 +67,23 @@ struct run {
 	double setup_s, duration_s, teardown_s;
 	bool interrupted;
 	char err[512];                 /* why the run stopped early (agent crash, ...) */
-	/* evidence */
-	struct attempt_rec *att;
-	size_t n_att, cap_att;
-	struct run_gate_event *gev;
-	size_t n_gev, cap_gev;
+	const struct run_sink *sink;
+	/* evidence, bounded by the lab's size (run/attrib.h); the rest goes to the sink */
+	struct attrib at;
+	struct attrib_lost lost;
 	uint64_t gate_stats[RS__MAX];
+	/* per client, the SYNs the gate dropped (its BPF counts, read at the end); NULL without
+	 * the emulated gate */
+	uint64_t *client_drops;
+	uint64_t attrib_stats[AS__MAX];
 	struct run_nat_map *nat;
-	size_t n_nat, cap_nat;
+	size_t n_nat, cap_nat, nat_total;
 	/* per client, for command clients; NULL when they could not be counted (no cgroup) */
 	struct run_cmd_counts *cmd_counts;
 	/* the router's conntrack statistics before and after, its table at the end */
 	struct counters ct_before, ct_after;
 	struct ct_entry *ct_end;
-	size_t n_ct_end, cap_ct_end;
+	size_t n_ct_end, cap_ct_end, ct_end_total;
 	/* counters per node: index 0 server, 1 router, 2 + i client i */
 	struct counters *before, *after;
 	size_t n_nodes;
@@ -75,7 +94,8 @@ struct run {
 	void *live_ctx;
 };
 
-void run_init(struct run *r, struct lab_rt *rt, int sigfd);
+/* 0 or -ENOMEM. */
+int run_init(struct run *r, struct lab_rt *rt, int sigfd);
 /* 0 when the schedule completed; -EINTR when a signal stopped it; another negative errno
  * when something broke (r->err says what). Evidence is kept in all cases. */
 int run_exec(struct run *r);

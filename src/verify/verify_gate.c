@@ -82,8 +82,9 @@ void verify_gate_file(struct verify_suite *s, const char *path, const char *stem
 		topo_free(lab);
 		goto out;
 	}
-	run_init(&run, &rt, o->sigfd);
-	err = run_exec(&run);
+	err = run_init(&run, &rt, o->sigfd);
+	if (!err)
+		err = run_exec(&run);
 	derr = lab_down(&rt);
 	res = report_result(&run);
 	ex = expect_eval_all(lab, res, &all_ok);

@@ -172,11 +172,14 @@ static void test_writer_matches_table(void **state)
 	struct run_nat_map nat = { 0 };
 	struct lab_rt rt = { .lab = fx->lab, .client_ts_offset = offsets };
 	struct run r = {
-		.lab = fx->lab, .rt = &rt, .att = &att, .n_att = 1, .nat = &nat, .n_nat = 1,
-		.ct_end = &ct, .n_ct_end = 1,
+		.lab = fx->lab, .rt = &rt, .nat = &nat, .n_nat = 1, .ct_end = &ct, .n_ct_end = 1,
 	};
-	json_t *res = report_result(&r), *v;
+	json_t *res, *v;
 
+	assert_int_equal(attrib_init(&r.at, fx->lab->n_clients), 0);
+	assert_int_equal(attrib_attempt(&r.at, &att), 0);
+	res = report_result(&r);
+	attrib_free(&r.at);
 	assert_non_null(res);
 	/* what cmd_run adds after the checks */
 	json_object_set_new(res, "expect", json_array());
