@@ -36,8 +36,10 @@ done
 for t in tests/net/*.sh; do
 	case "$(basename "$t")" in lib.sh|html_check.sh) continue ;; esac
 	echo "== $t"
+	t0=$SECONDS
 	out=$(timeout 600 bash "$t" 2>&1); rc=$?
 	echo "$out"
+	echo "   ($(basename "$t"): $((SECONDS - t0)) s)"
 	p=$(grep -c '\[ OK \]' <<<"$out"); f=$(grep -c '\[FAIL\]' <<<"$out"); s=$(grep -c '\[SKIP\]' <<<"$out")
 	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1; echo "TEST: $(basename "$t") exited with $rc without a failing test line [FAIL]"
