@@ -100,6 +100,12 @@ int cmd_vm_exec(const char *kernel, const char *modules, int timeout_s, const ch
 		char *const *guest, int n_guest, int *ret_status);
 /* -smp of the VMs cmd_vm_exec boots from now on (0: run-in-vm.sh's default, every core up to 4) */
 void cmd_vm_set_cpus(int n);
+/* The file at path (not followed if a link: one the guest left in the shared folder) appended
+ * to f; a put() callback of outdir. 0 or -errno. */
+int cmd_vm_copy_from(FILE *f, void *path);
+/* A copy of the user's file from (links followed) at to, a new name in the folder shared with
+ * the guest (never an existing file or link). 0 or -errno. */
+int cmd_vm_copy_in(const char *from, const char *to);
 /* Remove the guest's logs and the (then empty) folder, or keep them and say where. */
 void cmd_vm_end(const char *tmp, bool keep);
 /* Print each `command =` the lab is about to start (stderr, one line each). */

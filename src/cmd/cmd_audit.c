@@ -45,27 +45,6 @@ static int put_html(FILE *f, void *a)
 	return audit_html(a, f);
 }
 
-static int copy_file(const char *from, const char *to)
-{
-	FILE *in = fopen(from, "re"), *out = in ? fopen(to, "we") : NULL;
-	char buf[8192];
-	size_t n;
-	int err = 0;
-
-	if (!in || !out)
-		err = -1;
-	while (!err && (n = fread(buf, 1, sizeof(buf), in)) > 0)
-		if (fwrite(buf, 1, n, out) != n)
-			err = -1;
-	if (in && ferror(in))
-		err = -1;
-	if (in)
-		fclose(in);
-	if (out && fclose(out))
-		err = -1;
-	return err;
-}
-
 /* --kernel: scripts/run-in-vm.sh boots it with this host's root shared read-only and runs this
  * binary's audit inside; its JSON comes back through a folder shared writable. */
 static int in_vm(const char *spec, const char *modules, int timeout_s, const char *file,
@@ -85,8 +64,9 @@ static int in_vm(const char *spec, const char *modules, int timeout_s, const cha
 	snprintf(res, sizeof(res), "%s/audit.json", tmp);
 	/* the guest sees the host's root but not its /tmp: give it the file in the shared folder */
 	snprintf(conf, sizeof(conf), "%s/audit.conf", tmp);
-	if (copy_file(file, conf)) {
-		cmd_err("cannot copy %s into %s: %s", file, tmp, strerror(errno));
+	code = cmd_vm_copy_in(file, conf);
+	if (code) {
+		cmd_err("cannot copy %s into %s: %s", file, tmp, strerror(-code));
 		cmd_vm_end(tmp, true);
 		return EXIT_OTHER;
 	}

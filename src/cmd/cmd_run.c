@@ -13,7 +13,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include "cmd/cmd.h"
 #include "i18n/i18n.h"
@@ -125,48 +124,6 @@ static int open_out(const struct outdir *parent, const char *path, struct outdir
 	return EXIT_OTHER;
 }
 
-/* The contents of the file at path (a run's result in the folder shared with the guest). */
-static int copy_from(FILE *f, void *path)
-{
-	struct stat st;
-	int in = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), err = 0;
-
-	if (in < 0)
-		return -errno;
-	if (fflush(f) || fstat(in, &st)) {
-		err = -errno;
-		goto out;
-	}
-	for (off_t off = 0; off < st.st_size;)
-		if (sendfile(fileno(f), in, &off, st.st_size - off) <= 0) {
-			err = errno ? -errno : -EIO;
-			break;
-		}
-out:
-	close(in);
-	return err;
-}
-
-/* A copy of from at to, a new name in a folder of our own (the one shared with the guest). */
-static int copy_file_to(const char *from, const char *to)
-{
-	int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644), err;
-	FILE *f;
-
-	if (out < 0)
-		return -errno;
-	f = fdopen(out, "w");
-	if (!f) {
-		err = -errno;
-		close(out);
-		return err;
-	}
-	err = copy_from(f, (void *)from);
-	if (fclose(f) && !err)
-		err = -errno;
-	return err;
-}
-
 /* Every regular file under from (one level of folders: pcap/) into d, each through put(): the
  * guest's results get the same protection against planted links as a run on this kernel. */
 static int bring_back(const char *from, const struct outdir *d, int depth)
@@ -192,7 +149,7 @@ static int bring_back(const char *from, const struct outdir *d, int depth)
 			outdir_close(&sub);
 			rmdir(a);
 		} else if (de->d_type == DT_REG) {
-			err = put(d, de->d_name, copy_from, a);
+			err = put(d, de->d_name, cmd_vm_copy_from, a);
 			unlink(a);
 		}
 	}
@@ -219,7 +176,7 @@ static int run_in_vm(const char *kernel, const char *modules, int timeout_s, con
 	snprintf(copy, sizeof(copy), "%s/%s", tmp, basename(b));
 	snprintf(res, sizeof(res), "%s/out", tmp);
 	snprintf(log, sizeof(log), "%s/guest.log", tmp);
-	err = copy_file_to(topo, copy);
+	err = cmd_vm_copy_in(topo, copy);
 	if (err) {
 		cmd_err("cannot copy %s into %s: %s", topo, tmp, strerror(-err));
 		return EXIT_OTHER;

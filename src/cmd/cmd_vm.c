@@ -5,6 +5,7 @@
  * writable and holds what the guest leaves (its output files, guest.log, rc, console.log).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -12,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include "cmd/cmd.h"
 
@@ -130,4 +133,51 @@ void cmd_vm_end(const char *tmp, bool keep)
 	}
 	if (rmdir(tmp))
 		fprintf(stderr, "twlab: %s left behind: %s\n", tmp, strerror(errno));
+}
+
+/* All of the open file in, appended to f. 0 or -errno. */
+static int send_all(FILE *f, int in)
+{
+	struct stat st;
+
+	if (fflush(f) || fstat(in, &st))
+		return -errno;
+	for (off_t off = 0; off < st.st_size;)
+		if (sendfile(fileno(f), in, &off, st.st_size - off) <= 0)
+			return errno ? -errno : -EIO;
+	return 0;
+}
+
+int cmd_vm_copy_from(FILE *f, void *path)
+{
+	int in = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), err;
+
+	if (in < 0)
+		return -errno;
+	err = send_all(f, in);
+	close(in);
+	return err;
+}
+
+int cmd_vm_copy_in(const char *from, const char *to)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC), out, err;
+	FILE *f;
+
+	if (in < 0)
+		return -errno;
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	f = out < 0 ? NULL : fdopen(out, "w");
+	if (!f) {
+		err = -errno;
+		if (out >= 0)
+			close(out);
+		close(in);
+		return err;
+	}
+	err = send_all(f, in);
+	close(in);
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
 }
