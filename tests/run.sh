@@ -33,19 +33,60 @@ for t in "$B"/test_*; do
 		< <(echo "$out" | grep -E '^\[  (PASSED|FAILED|SKIPPED) +\]')
 done
 
+# The integration files run in two lanes at once: the files that boot QEMU guests (most of their
+# time is one emulated CPU) beside those that only use this host's namespaces. Lab names differ
+# between files and every leak check is per lab name, so the lanes cannot see each other's labs.
+# TWLAB_TEST_LANES=1 runs them one after the other. Each file's output is printed whole, in order.
+GUEST_FILES=" boundaries differential kernel411 lab61 matrix verify verify411 "
+LANES=${TWLAB_TEST_LANES:-2}
+NET_OUT=$(mktemp -d /tmp/twlab-run.XXXXXX)
+trap 'rm -rf "$NET_OUT"' EXIT
+net_files=()
 for t in tests/net/*.sh; do
 	case "$(basename "$t")" in lib.sh|html_check.sh) continue ;; esac
+	net_files+=("$t")
+done
+
+run_file() { # tests/net/X.sh: its output, exit status and wall time into $NET_OUT/X.*
+	local n t0=$SECONDS
+	n=$(basename "$1" .sh)
+	timeout 600 bash "$1" >"$NET_OUT/$n.out" 2>&1
+	echo $? >"$NET_OUT/$n.rc"
+	echo $((SECONDS - t0)) >"$NET_OUT/$n.secs"
+	echo "   ... $n.sh done: $((SECONDS - t0)) s, exit $(cat "$NET_OUT/$n.rc")"	# progress
+}
+lane() { # guest|host
+	local t n
+	for t in "${net_files[@]}"; do
+		n=$(basename "$t" .sh)
+		if [ "$LANES" -lt 2 ] || { [ "$1" = guest ] && [[ $GUEST_FILES == *" $n "* ]]; } ||
+		   { [ "$1" = host ] && [[ $GUEST_FILES != *" $n "* ]]; }; then
+			run_file "$t"
+		fi
+	done
+}
+
+t_net=$SECONDS
+if [ "$LANES" -lt 2 ]; then
+	lane all
+else
+	lane guest & guest_pid=$!
+	lane host
+	wait $guest_pid
+fi
+for t in "${net_files[@]}"; do
+	n=$(basename "$t" .sh)
 	echo "== $t"
-	t0=$SECONDS
-	out=$(timeout 600 bash "$t" 2>&1); rc=$?
+	out=$(cat "$NET_OUT/$n.out" 2>/dev/null); rc=$(cat "$NET_OUT/$n.rc" 2>/dev/null || echo 1)
 	echo "$out"
-	echo "   ($(basename "$t"): $((SECONDS - t0)) s)"
+	echo "   ($n.sh: $(cat "$NET_OUT/$n.secs" 2>/dev/null) s)"
 	p=$(grep -c '\[ OK \]' <<<"$out"); f=$(grep -c '\[FAIL\]' <<<"$out"); s=$(grep -c '\[SKIP\]' <<<"$out")
-	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
-		f=1; echo "TEST: $(basename "$t") exited with $rc without a failing test line [FAIL]"
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1; echo "TEST: $n.sh exited with $rc without a failing test line [FAIL]"
 	fi
 	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
 done
+echo "== integration tests: $((SECONDS - t_net)) s in $LANES lane(s)"
 
 echo
 echo "== summary"
