@@ -55,7 +55,7 @@ WERROR_FLAG := $(if $(filter 1,$(WERROR)),-Werror)
 # libwiretap (pcapng with comments): Debian 12's libwiretap-dev has no .pc file, so pkg-config
 # is asked when it knows "wiretap" (newer Debian) and the Debian paths are used otherwise.
 WIRETAP_CFLAGS := $(shell pkg-config --cflags wiretap 2>/dev/null || echo -I/usr/include/wireshark)
-WIRETAP_LIBS := $(shell pkg-config --libs wiretap 2>/dev/null || echo -lwiretap)
+WIRETAP_LIBS := $(shell pkg-config --libs wiretap 2>/dev/null || echo -lwiretap) -lwsutil
 TWLAB_CFLAGS := -DTWLAB_LOCALEDIR='"$(PREFIX)/share/locale"' -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	  $(WERROR_FLAG) -D_GNU_SOURCE -pthread -Isrc -I$(B) -MMD -MP \
 	  $(shell pkg-config --cflags $(PKGS)) $(WIRETAP_CFLAGS)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <wiretap/wtap.h>
+#include <wsutil/wslog.h>
 
 #include "run/pcapng.h"
 
@@ -18,6 +19,12 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 static void init(void)
 {
+	/* Uninitialised, Wireshark's log prints every debug message of the writer (a line per
+	 * packet, on stderr: in a VM guest each takes milliseconds, and the capture ring fills
+	 * meanwhile). Warnings only, unless WIRESHARK_LOG_LEVEL asks for more. */
+	ws_log_init("twlab", NULL);
+	if (!getenv("WIRESHARK_LOG_LEVEL"))
+		ws_log_set_level(LOG_LEVEL_WARNING);
 	wtap_init(FALSE);	/* registers the file types; no plugins */
 }
 
