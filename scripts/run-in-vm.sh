@@ -130,6 +130,8 @@ cat >"$STAGE/init" <<EOF
 #!/bin/sh
 export PATH=/bin:/sbin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+# the guest's uptime at each step, for the host's split of the boot (console.log)
+echo "twlab-vm: init at \$(cut -d' ' -f1 /proc/uptime)"
 echo /sbin/modprobe >/proc/sys/kernel/modprobe
 # The host's wall clock (tcp_metrics stamps records with it: a guest in 1970 would find every
 # record fresh). QEMU's RTC usually has it already; set it when it is more than a minute off.
@@ -149,6 +151,7 @@ fi
 for m in $(echo $LOAD); do
 	[ -d /sys/module/\$m ] || modprobe \$m || echo "twlab-vm: no module \$m"
 done
+echo "twlab-vm: modules at \$(cut -d' ' -f1 /proc/uptime)"
 if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose hostroot /mnt; then
 	echo "twlab-vm: cannot mount the host root over 9p"; poweroff -f
 fi
@@ -165,7 +168,7 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose twcwd "
 	echo "twlab-vm: cannot mount \$CWD"
 mkdir -p "/mnt\$OUT"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 twout "/mnt\$OUT" || echo "twlab-vm: cannot mount \$OUT"
-echo "twlab-vm: kernel \$(uname -r), running \$OUT/.vmrun.sh"
+echo "twlab-vm: kernel \$(uname -r), running \$OUT/.vmrun.sh at \$(cut -d' ' -f1 /proc/uptime)"
 TWLAB_VM=1 chroot /mnt /bin/sh "\$OUT/.vmrun.sh" >"/mnt\$OUT/guest.log" 2>&1
 echo \$? >"/mnt\$OUT/rc"
 echo "twlab-vm: done, status \$(cat "/mnt\$OUT/rc")"
@@ -216,7 +219,15 @@ rm -f "$OUT/.vmrun.sh"
 end=$(date +%s%N)
 kill $watch 2>/dev/null || true; wait $watch 2>/dev/null || true
 if read -r b e <"$OUT/.times" 2>/dev/null; then
-	echo "run-in-vm: VM ran $(((end - start) / 1000000)) ms: boot $(((b - start) / 1000000)) ms, command $(((e - b) / 1000000)) ms, shutdown $(((end - e) / 1000000)) ms" >&2
+	# the boot split from the guest's uptimes: QEMU and firmware until the kernel starts,
+	# the kernel until init, init's modules, its mounts until the command
+	split=$(awk -v boot=$(((b - start) / 1000000)) '
+		/twlab-vm: init at / { i = $NF * 1000 }
+		/twlab-vm: modules at / { m = $NF * 1000 }
+		/twlab-vm: kernel .* running .* at / { c = $NF * 1000 }
+		END { if (i && m && c) printf " (firmware %d ms, kernel %d ms, modules %d ms, mounts %d ms)",
+			boot - c, i, m - i, c - m }' "$OUT/console.log" 2>/dev/null || true)
+	echo "run-in-vm: VM ran $(((end - start) / 1000000)) ms ($KVER): boot $(((b - start) / 1000000)) ms$split, command $(((e - b) / 1000000)) ms, shutdown $(((end - e) / 1000000)) ms" >&2
 else
 	echo "run-in-vm: VM ran $(((end - start) / 1000000)) ms" >&2
 fi
