@@ -95,7 +95,10 @@ bench() {
 				.results[0].duration_s' | median | sed 's/^/    host suite (first column): /; s/$/ s/'
 			cat "$TMP/$l".json.* 2>/dev/null | jq -r '[.results[].tests[] | select(.status == "fail")] |
 				"    failed tests: \(length) \([.[].name] | unique | join(" "))"' | sort | uniq -c ;;
-		one) cat "$TMP/$l".json.* 2>/dev/null | jq -r '"    \(.kernel): \(.summary | tostring)"' | sort | uniq -c ;;
+		one) cat "$TMP/$l".json.* 2>/dev/null | jq -r '"    \(.kernel): \(.summary | tostring)"' | sort | uniq -c
+			jq -r '[.tests[] | select(.duration_s > 0)] | sort_by(-.duration_s) | .[:6] |
+				map("\(.name) \(.duration_s) s") | "    slowest tests (last run): " + join(", ")' \
+				"$(ls "$TMP/$l".json.* | tail -1)" 2>/dev/null || true ;;
 		esac
 	done
 }
