@@ -32,7 +32,7 @@ trap 'rm -rf "$TMP"' EXIT
 [ "$(id -u)" = 0 ] || { echo "bench-vm: needs root (QEMU labs)" >&2; exit 3; }
 [ -n "$BASELINE" ] && [ ! -x "$BASELINE" ] && { echo "bench-vm: no baseline $BASELINE" >&2; BASELINE=""; }
 
-median() { sort -g | awk '{v[NR] = $1} END {if (!NR) print "-"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+median() { grep -v "^-$" | sort -g | awk '{v[NR] = $1} END {if (!NR) print "-"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 range() { sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {print (lo == hi) ? lo : lo "-" hi}'; }
 
 # timed LABEL TWLAB ARGS...: one run holding the lock; appends "ms load1" to $TMP/LABEL.runs,
