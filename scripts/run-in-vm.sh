@@ -12,6 +12,8 @@
 #   --modules DIR  the kernel's lib/modules/VERSION (default: ../lib/modules/VERSION next to
 #                  a boot/vmlinuz-VERSION, as Debian's packages unpack)
 #   --timeout S    kill the VM after S seconds (default 600); exit 124 then
+#   --prepare      only build what is cached per kernel (the initramfs, the uncompressed ELF
+#                  below) and exit: `run-in-vm.sh --prepare [--modules DIR] VMLINUZ`
 # Exit: the command's status; 3 environment (no qemu, no modules, ...); 4 the VM gave no result.
 #
 # The command and its environment (TWLAB_* variables: TWLAB_GATE, TWLAB_LOG_DIR, default the
@@ -28,7 +30,7 @@
 # Tested with Debian 12's linux-image-6.1.*-amd64 (the cloud flavour has no 9p).
 set -euo pipefail
 
-MODULES="" TIMEOUT=600 MEM=1024 CPUS=$(nproc)
+MODULES="" TIMEOUT=600 MEM=1024 PREPARE=0 CPUS=$(nproc)
 [ "$CPUS" -gt 4 ] && CPUS=4
 die() { echo "run-in-vm: $1" >&2; exit "${2:-3}"; }
 
@@ -38,11 +40,16 @@ while [ $# -gt 0 ]; do
 	--timeout) TIMEOUT=$2; shift 2 ;;
 	--mem) MEM=$2; shift 2 ;;
 	--cpus) CPUS=$2; shift 2 ;;
+	--prepare) PREPARE=1; shift ;;
 	--) break ;;
 	-*) die "unknown option $1" 2 ;;
 	*) break ;;
 	esac
 done
+if [ "$PREPARE" = 1 ]; then
+	[ $# -eq 1 ] || die "usage: $0 --prepare [--modules DIR] VMLINUZ" 2
+	set -- "$1" /tmp -- true
+fi
 [ $# -ge 4 ] && [ "$3" = "--" ] || die "usage: $0 [--modules DIR] [--timeout S] VMLINUZ OUTDIR -- CMD [ARGS...]" 2
 KERNEL=$(realpath "$1") OUT=$(realpath "$2")
 shift 3
@@ -130,6 +137,8 @@ cat >"$STAGE/init" <<EOF
 #!/bin/sh
 export PATH=/bin:/sbin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+# the guest's uptime at each step, for the host's split of the boot (console.log)
+echo "twlab-vm: init at \$(cut -d' ' -f1 /proc/uptime)"
 echo /sbin/modprobe >/proc/sys/kernel/modprobe
 # The host's wall clock (tcp_metrics stamps records with it: a guest in 1970 would find every
 # record fresh). QEMU's RTC usually has it already; set it when it is more than a minute off.
@@ -149,6 +158,7 @@ fi
 for m in $(echo $LOAD); do
 	[ -d /sys/module/\$m ] || modprobe \$m || echo "twlab-vm: no module \$m"
 done
+echo "twlab-vm: modules at \$(cut -d' ' -f1 /proc/uptime)"
 if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose hostroot /mnt; then
 	echo "twlab-vm: cannot mount the host root over 9p"; poweroff -f
 fi
@@ -165,7 +175,7 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose twcwd "
 	echo "twlab-vm: cannot mount \$CWD"
 mkdir -p "/mnt\$OUT"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 twout "/mnt\$OUT" || echo "twlab-vm: cannot mount \$OUT"
-echo "twlab-vm: kernel \$(uname -r), running \$OUT/.vmrun.sh"
+echo "twlab-vm: kernel \$(uname -r), running \$OUT/.vmrun.sh at \$(cut -d' ' -f1 /proc/uptime)"
 TWLAB_VM=1 chroot /mnt /bin/sh "\$OUT/.vmrun.sh" >"/mnt\$OUT/guest.log" 2>&1
 echo \$? >"/mnt\$OUT/rc"
 echo "twlab-vm: done, status \$(cat "/mnt\$OUT/rc")"
@@ -175,6 +185,45 @@ EOF
 chmod +x "$STAGE/init"
 (cd "$STAGE" && find . | cpio -o -H newc --quiet) | gzip -1 >"$INITRD.tmp.$$"
 mv -f "$INITRD.tmp.$$" "$INITRD"
+fi
+
+# A bzImage decompresses itself before the kernel's clock starts, and Debian's are XZ: under
+# software emulation that takes 3-12 s of each boot. A kernel built with CONFIG_PVH (Debian's
+# are) boots straight from its uncompressed ELF through the PVH entry (QEMU loads it, with the
+# same -initrd and -append), so the ELF is extracted once into the cache beside the initramfs
+# and booted instead. TWLAB_VM_PVH=0 boots the image as it is.
+BOOT=$KERNEL
+pvh_elf() { # print the cached ELF of $KERNEL, extracting it first; fail when there is none
+	local cfg ver magic off tool out
+	ver=$(basename "$KERNEL"); ver=${ver#vmlinuz-}
+	cfg=$(dirname "$KERNEL")/config-$ver
+	[ -r "$cfg" ] && grep -qx 'CONFIG_PVH=y' "$cfg" || return 1
+	[ "$KEEP_INITRD" = 1 ] || return 1
+	out=$INITRD_CACHE/vmlinux-$KVER-$( { echo "$KERNEL"; stat -L -c '%Y %s' "$KERNEL"; } | sha256sum | cut -c1-16)
+	[ -s "$out" ] && { echo "$out"; return 0; }
+	for magic in 'xz \xfd7zXZ\x00' 'zstd \x28\xb5\x2f\xfd' 'gzip \x1f\x8b\x08'; do
+		tool=${magic%% *}
+		off=$(LC_ALL=C grep -obUaP "${magic#* }" "$KERNEL" 2>/dev/null | head -1 | cut -d: -f1)
+		[ -n "$off" ] && command -v "$tool" >/dev/null || continue
+		tail -c +$((off + 1)) "$KERNEL" | "$tool" -dcq >"$out.tmp.$$" 2>/dev/null || true
+		if [ "$(head -c 4 "$out.tmp.$$" | od -An -c | tr -d ' ')" = '177ELF' ]; then
+			mv -f "$out.tmp.$$" "$out"
+			echo "$out"
+			return 0
+		fi
+	done
+	rm -f "$out.tmp.$$"
+	return 1
+}
+if [ "${TWLAB_VM_PVH:-1}" != 0 ] && elf=$(pvh_elf); then
+	BOOT=$elf
+	echo "run-in-vm: booting the uncompressed ELF $BOOT (PVH entry)" >&2
+fi
+
+if [ "$PREPARE" = 1 ]; then
+	[ "$KEEP_INITRD" = 1 ] || die "cannot write $INITRD_CACHE"
+	echo "run-in-vm: prepared $INITRD, booting $BOOT" >&2
+	exit 0
 fi
 
 # The command, run by the guest's init from the shared folder (same paths inside)
@@ -203,7 +252,7 @@ start=$(date +%s%N)
 watch=$!
 set +e
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu "$CPU" -smp "$CPUS" -m "$MEM" \
-	-kernel "$KERNEL" -initrd "$INITRD" \
+	-kernel "$BOOT" -initrd "$INITRD" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=4 twlab.time=$(date +%s) twlab.out=$OUT twlab.cwd=$CWD" \
 	-display none -monitor none -serial "file:$OUT/console.log" -nic none -no-reboot \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
@@ -216,7 +265,15 @@ rm -f "$OUT/.vmrun.sh"
 end=$(date +%s%N)
 kill $watch 2>/dev/null || true; wait $watch 2>/dev/null || true
 if read -r b e <"$OUT/.times" 2>/dev/null; then
-	echo "run-in-vm: VM ran $(((end - start) / 1000000)) ms: boot $(((b - start) / 1000000)) ms, command $(((e - b) / 1000000)) ms, shutdown $(((end - e) / 1000000)) ms" >&2
+	# the boot split from the guest's uptimes: QEMU and firmware until the kernel starts,
+	# the kernel until init, init's modules, its mounts until the command
+	split=$(awk -v boot=$(((b - start) / 1000000)) '
+		/twlab-vm: init at / { i = $NF * 1000 }
+		/twlab-vm: modules at / { m = $NF * 1000 }
+		/twlab-vm: kernel .* running .* at / { c = $NF * 1000 }
+		END { if (i && m && c) printf " (firmware %d ms, kernel %d ms, modules %d ms, mounts %d ms)",
+			boot - c, i, m - i, c - m }' "$OUT/console.log" 2>/dev/null || true)
+	echo "run-in-vm: VM ran $(((end - start) / 1000000)) ms ($KVER): boot $(((b - start) / 1000000)) ms$split, command $(((e - b) / 1000000)) ms, shutdown $(((end - e) / 1000000)) ms" >&2
 else
 	echo "run-in-vm: VM ran $(((end - start) / 1000000)) ms" >&2
 fi

@@ -234,10 +234,11 @@ static bool cached(const char *cache, const char *pkg)
 	return !access(p, F_OK);
 }
 
-void kernel_list_existing(char **v, size_t *n, const char *cache)
+/* apt's kernel package names, "\nNAME\n..." (NULL when apt gave none) */
+static char *apt_kernel_names(void)
 {
 	char *names = NULL, line[256];
-	size_t nlen = 0, j = 0;
+	size_t nlen = 0;
 	FILE *mem = open_memstream(&names, &nlen);
 	FILE *f = popen("apt-cache pkgnames linux-image- 2>/dev/null", "r");
 
@@ -249,12 +250,26 @@ void kernel_list_existing(char **v, size_t *n, const char *cache)
 	}
 	if (f)
 		pclose(f);
+	return names;
+}
+
+void kernel_list_existing(char **v, size_t *n, const char *cache)
+{
+	char *names = NULL;
+	bool asked = false;
+	size_t j = 0;
+
 	for (size_t i = 0; i < *n; i++) {
 		struct kernel_spec k;
 		char key[160];
 		bool keep = true;
 
+		/* apt is asked only about a package not cached (it takes a second or two) */
 		if (!kernel_spec_parse(v[i], &k) && k.debian && !cached(cache, k.pkg)) {
+			if (!asked) {
+				names = apt_kernel_names();
+				asked = true;
+			}
 			snprintf(key, sizeof(key), "\n%s\n", k.pkg);
 			keep = names && strstr(names, key);
 		}

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include "verify/pool.h"
 #include "verify/verify.h"
 
 struct part {
@@ -76,69 +77,48 @@ static int take(struct verify_suite *s, struct verify_suite *part)
 	return 0;
 }
 
-static pid_t start(const char *dir, size_t i, const struct verify_kver *kv,
-		   const struct verify_opts *o, const struct part *p, const char *kernel)
+struct par {
+	const char *dir, *kernel;
+	const struct verify_kver *kv;
+	const struct verify_opts *o;
+	const struct part *parts;
+	int *st;
+};
+
+/* In the child: one part, its tests left as JSON in the private folder. */
+static int part_child(size_t i, void *ctx)
 {
+	const struct par *c = ctx;
 	char path[4200];
 	struct verify_suite s;
 	json_t *j;
-	pid_t pid;
 
-	fflush(NULL);
-	pid = fork();
-	if (pid)
-		return pid;
-	verify_suite_init(&s, kernel);
-	run_part(&s, kv, o, p);
-	snprintf(path, sizeof(path), "%s/part-%zu.json", dir, i);
+	verify_suite_init(&s, c->kernel);
+	run_part(&s, c->kv, c->o, &c->parts[i]);
+	snprintf(path, sizeof(path), "%s/part-%zu.json", c->dir, i);
 	j = verify_json(&s);
-	_exit(j && !json_dump_file(j, path, 0) ? 0 : 4);
+	return j && !json_dump_file(j, path, 0) ? 0 : 4;
+}
+
+static void part_done(size_t i, int status, void *ctx)
+{
+	((struct par *)ctx)->st[i] = status;
 }
 
 static int run_parallel(struct verify_suite *s, const struct verify_kver *kv,
 			const struct verify_opts *o, const struct part *parts, size_t n, int jobs)
 {
 	char dir[] = "/tmp/twlab-verify.XXXXXX", path[4200], why[256];
-	pid_t *pid = calloc(n, sizeof(*pid));
 	int *st = calloc(n, sizeof(*st));
-	size_t next = 0, running = 0;
-	int err = 0;
+	struct par c = { dir, s->kernel, kv, o, parts, st };
+	struct verify_pool pool = { n, jobs, part_child, part_done, NULL, &c };
+	int err;
 
-	if (!pid || !st || !mkdtemp(dir)) {
-		free(pid);
+	if (!st || !mkdtemp(dir)) {
 		free(st);
 		return -errno;
 	}
-	while (next < n || running) {
-		int status;
-		pid_t w;
-
-		while (running < (size_t)jobs && next < n) {
-			pid[next] = start(dir, next, kv, o, &parts[next], s->kernel);
-			if (pid[next] < 0) {
-				err = -errno;
-				break;
-			}
-			next++;
-			running++;
-		}
-		if (!running)
-			break;
-		w = waitpid(-1, &status, 0);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			err = -errno;
-			break;
-		}
-		for (size_t i = 0; i < next; i++)
-			if (pid[i] == w) {
-				running--;
-				st[i] = status;
-			}
-		if (err)
-			next = n;	/* start nothing more, wait for the rest */
-	}
+	err = verify_pool_run(&pool, NULL);
 	for (size_t i = 0; i < n; i++) {
 		struct verify_suite part;
 		json_error_t je;
@@ -168,7 +148,6 @@ static int run_parallel(struct verify_suite *s, const struct verify_kver *kv,
 		verify_suite_free(&part);
 	}
 	rmdir(dir);
-	free(pid);
 	free(st);
 	return err;
 }

@@ -121,6 +121,58 @@ static void test_fetch_codes(void **state)
 	fetch_exit("exit 0", -EIO);
 }
 
+/* Builds not cached are kept when apt knows them; apt is not asked at all when every build of
+ * the list is cached (a fake apt-cache first in PATH notes each call). */
+static void test_list_existing(void **state)
+{
+	char dir[] = "/tmp/twlab-unit-apt-XXXXXX", p[128], path[4200], **v;
+	const char *old = getenv("PATH");
+	size_t n;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/apt-cache", dir);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\necho x >>%s/calls\necho linux-image-6.1.0-49-amd64\n", dir);
+	fclose(f);
+	chmod(p, 0755);
+	for (int b = 47; b <= 48; b++) {
+		snprintf(p, sizeof(p), "%s/linux-image-6.1.0-%d-amd64", dir, b);
+		mkdir(p, 0700);
+		snprintf(p, sizeof(p), "%s/linux-image-6.1.0-%d-amd64/.done", dir, b);
+		fclose(fopen(p, "w"));
+	}
+	snprintf(path, sizeof(path), "%s:%s", dir, old ? old : "/usr/bin:/bin");
+	setenv("PATH", path, 1);
+
+	assert_int_equal(kernel_list_parse("debian:6.1.0-47..48", &v, &n, p, sizeof(p)), 0);
+	kernel_list_existing(v, &n, dir);
+	assert_int_equal(n, 2);
+	kernel_list_free(v, n);
+	snprintf(p, sizeof(p), "%s/calls", dir);
+	assert_int_equal(access(p, F_OK), -1);	/* all cached: apt not asked */
+
+	assert_int_equal(kernel_list_parse("debian:6.1.0-47..50", &v, &n, p, sizeof(p)), 0);
+	kernel_list_existing(v, &n, dir);
+	assert_int_equal(n, 3);			/* -50: neither cached nor known to apt */
+	assert_string_equal(v[2], "debian:6.1.0-49");
+	kernel_list_free(v, n);
+	snprintf(p, sizeof(p), "%s/calls", dir);
+	f = fopen(p, "r");
+	assert_non_null(f);
+	n = 0;
+	while (fgets(path, sizeof(path), f))
+		n++;
+	fclose(f);
+	assert_int_equal(n, 1);			/* once for the whole list */
+
+	setenv("PATH", old ? old : "/usr/bin:/bin", 1);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_list_bad),
 		cmocka_unit_test(test_fetch_codes),
+		cmocka_unit_test(test_list_existing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
