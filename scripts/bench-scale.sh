@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # bench-scale: 2000 clients behind one NAT, every = 10ms, the gate on (issue 8 item 4). A
 # benchmark, not a test: for each run, the gate's drops against the clients' sum, what was
-# unattributed and lost, the exit code, and twlab's peak resident memory (/usr/bin/time -v,
-# the whole process: bring-up, run, reports, teardown).
+# unattributed and lost, the exit code, twlab's peak resident memory (/usr/bin/time -v, the
+# whole process: bring-up, run, reports, teardown), the teardown's time and the load average
+# when the run started; then per duration the median peak. The peak must not grow with the
+# duration (README "Scale"): --duration "10s 60s" shows it.
 #
-# usage: scripts/bench-scale.sh [--clients N] [--duration DUR] [--runs N] [--twlab BIN]
+# usage: scripts/bench-scale.sh [--clients N] [--duration "DUR ..."] [--runs N] [--twlab BIN]
 #                               [--name LAB]
 # Root. Each run holds /tmp/twlab-nettest.lock. --twlab measures another build (the baseline:
 # main's binary built in a separate worktree).
@@ -28,20 +30,29 @@ done
 [ "$(id -u)" -eq 0 ] || { echo "bench-scale: needs root" >&2; exit 2; }
 TMP=$(mktemp -d /tmp/bench-scale.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
-"$TOP/scripts/scale-topo.sh" "$CLIENTS" 10ms "$DURATION" >"$TMP/scale.ini"
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-printf '%-5s %-4s %10s %10s %12s %10s %8s %8s\n' run exit gate_drops sum_clients unattributed events_lost peak_MB wall_s
-for ((i = 1; i <= RUNS; i++)); do
-	out=$TMP/out$i
-	flock /tmp/twlab-nettest.lock /usr/bin/time -v -o "$TMP/time$i" \
-		"$TWLAB" run "$TMP/scale.ini" --name "$NAME" --out "$out" -q >"$TMP/log$i" 2>&1
-	rc=$?
-	r=$out/result.json
-	rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$TMP/time$i")
-	wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$TMP/time$i")
-	printf '%-5s %-4s %10s %10s %12s %10s %8s %8s\n' "$i" "$rc" \
-		"$(jq .gate.syn_dropped "$r")" "$(jq '[.clients[].syn_dropped] | add' "$r")" \
-		"$(jq .gate.unattributed_drops "$r")" "$(jq .gate.events_lost "$r")" \
-		"$((rss / 1024))" "$wall"
-	grep '^twlab:' "$TMP/log$i" | head -3
+printf '%-5s %-4s %-4s %10s %10s %12s %10s %8s %8s %10s %6s\n' dur run exit gate_drops sum_clients \
+	unattributed events_lost peak_MB wall teardown_s load
+for dur in $DURATION; do
+	"$TOP/scripts/scale-topo.sh" "$CLIENTS" 10ms "$dur" >"$TMP/scale.ini"
+	: >"$TMP/peaks"
+	for ((i = 1; i <= RUNS; i++)); do
+		out=$TMP/out$i
+		rm -rf "$out"
+		load=$(cut -d' ' -f1 /proc/loadavg)
+		flock /tmp/twlab-nettest.lock /usr/bin/time -v -o "$TMP/time$i" \
+			"$TWLAB" run "$TMP/scale.ini" --name "$NAME" --out "$out" -q >"$TMP/log$i" 2>&1
+		rc=$?
+		r=$out/result.json
+		rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$TMP/time$i")
+		wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$TMP/time$i")
+		echo "$((rss / 1024))" >>"$TMP/peaks"
+		printf '%-5s %-4s %-4s %10s %10s %12s %10s %8s %8s %10s %6s\n' "$dur" "$i" "$rc" \
+			"$(jq .gate.syn_dropped "$r")" "$(jq '[.clients[].syn_dropped] | add' "$r")" \
+			"$(jq .gate.unattributed_drops "$r")" "$(jq .gate.events_lost "$r")" \
+			"$((rss / 1024))" "$wall" "$(jq .teardown_s "$r")" "$load"
+		grep '^twlab:' "$TMP/log$i" | head -3
+	done
+	echo "$dur: median peak $(median <"$TMP/peaks") MB over $RUNS run(s)"
 done

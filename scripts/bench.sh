@@ -9,6 +9,8 @@
 #      PARSE_BASELINE=/path/to/an/older/twlab (its check times beside, each cut at 60 s)
 #      ONLY=parse (the parse benchmark alone)
 #      BENCH_VM=1: also `twlab verify --kernel`, a matrix and a bisect under QEMU (bench-vm.sh)
+#      BENCH_SCALE=1: also 2000 clients for 10 s and 60 s, 3 runs each, twlab's peak memory
+#                     (bench-scale.sh, about 15 min)
 set -eu
 cd "$(dirname "$0")/.."
 SIZES=${SIZES:-100 1000}
@@ -129,4 +131,7 @@ if [ -x scripts/bench-gate.sh ]; then
 fi
 if [ "${BENCH_VM:-0}" = 1 ]; then
 	echo; scripts/bench-vm.sh
+fi
+if [ "${BENCH_SCALE:-0}" = 1 ]; then
+	echo; scripts/bench-scale.sh --duration "10s 60s" --runs 3
 fi

@@ -80,7 +80,7 @@ static int write_html(FILE *f, void *arg)
 {
 	struct html_arg *a = arg;
 	FILE *ev = a->events ? outdir_fopen_read(a->dir, "events.jsonl") : NULL;
-	int err = report_html(a->res, ev, f);
+	int err = report_html(a->res, ev, f, a->dir->fd);
 
 	if (ev)
 		fclose(ev);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "report/report_html.h"
+#include "report/spool.h"
 
 #define MAX_POINTS	  20000 /* TSval chart: beyond this, every k-th SYN */
 #define MAX_NAT_ROWS	  500
@@ -22,6 +23,8 @@
 enum hkind { HK_ATTEMPT, HK_SYN, HK_RECORD };
 enum houtc { HO_OK, HO_TIMEOUT, HO_REFUSED, HO_RESET, HO_ERROR };
 
+/* An event as report.html draws it. The model keeps none of them: each goes, with its hover
+ * text right after it (title_len bytes), to the spool buckets that draw it (html_ev_read). */
 struct hev {
 	double t, t_end;
 	enum hkind kind;
@@ -30,14 +33,39 @@ struct hev {
 	enum houtc outc;
 	bool drop, has_ts, update;
 	uint32_t tsval, record_ts;
-	char *title; /* hover text, not escaped */
+	uint32_t title_len; /* 0: no hover text */
+};
+
+/* A record event in its peer's bucket: one step of the record line. */
+struct hstep {
+	double t;
+	uint32_t record_ts, pad;
 };
 
 struct peer {
 	char key[96];	 /* "src>dst" addresses: the gate's record key */
 	char addr[48];	 /* src: the address the server sees */
 	int last_client; /* client of the last update, -1 none */
+	int bucket;	 /* its struct hstep in the spool, -1 until it has a record */
 };
+
+/* Per client, what the TSval chart's title and legend need. */
+struct hclient {
+	double ts_sum;		/* of its SYNs' TSvals (the title compares means) */
+	size_t n_ts, ts_drops;	/* its SYNs with a timestamp, of them dropped */
+	bool first_seen;	/* its first SYN with a timestamp was read (always drawn) */
+};
+
+#define FIRST_DROPS_CLIENTS 6
+#define FIRST_DROPS_EACH    2
+
+struct hfirst {
+	double t;
+	char *title;
+};
+
+/* Lane l's marks, pass p (0 failures, 1 connects, 2 drops): bucket b_lane + 3 * l + p. */
+#define HTML_LANE_PASSES 3
 
 struct model {
 	json_t *res;
@@ -45,8 +73,7 @@ struct model {
 	const char **cname;  /* names: events and counters refer to clients by them */
 	const char **clabel; /* what the page shows: the label, else the name */
 	int *by_name; /* client indices sorted by name */
-	struct hev *ev;
-	size_t n_ev, cap_ev;
+	size_t n_ev;	    /* events read (and drawn) */
 	struct peer *peer;
 	size_t n_peer, cap_peer;
 	double t0, t1; /* time axis */
@@ -56,10 +83,29 @@ struct model {
 	size_t n_lines, n_skipped; /* events.jsonl lines; those left out past HTML_MAX_EVENTS */
 	bool have_y;
 	double ymin, ymax;
+	/* where the events wait to be drawn, bounded by the lab's size in memory */
+	struct spool *sp;
+	int b_rec;	/* record events, in order (the timeline's record lane) */
+	int b_syn;	/* SYNs with a timestamp, in order (the TSval chart) */
+	int b_lane;	/* the timeline's lanes (HTML_LANE_PASSES each) */
+	size_t lanes;
+	int err;	/* the first spool error while drawing: the page is not written */
+	/* what the passes over the events need first, gathered as they are read */
+	bool seen[HO_ERROR + 1];	/* attempt outcomes */
+	double *conn_ms;		/* ok attempts' connect times: at most HTML_MAX_EVENTS */
+	size_t n_conn, cap_conn;
+	struct hclient *hc;		/* per client */
+	size_t ts_total_drops;
+	size_t n_pts, n_forced;		/* TSval chart: sampled SYNs, SYNs always drawn */
+	bool have_gap;			/* the first dropped SYN with a timestamp */
+	struct hev gap;
+	struct hfirst first[FIRST_DROPS_CLIENTS * FIRST_DROPS_EACH];
+	size_t n_first, first_clients, first_more;
+	size_t *first_n;		/* per client, its drops seen for the list */
 };
 
-/* The page reads this many events, then only the drops (so the page and twlab's memory stay
- * bounded by the drops); events.jsonl has them all. */
+/* The page reads this many events, then only the drops (so the page stays bounded by the
+ * drops); events.jsonl has them all. */
 #define HTML_MAX_EVENTS 50000
 
 /* Okabe-Ito, without yellow (too light on white) and black (the record line) */
@@ -76,13 +122,19 @@ const char *html_numf(const char *fmt, double v, int prec);
 double html_jnum(json_t *o, const char *key, double dflt);
 const char *html_jstr(json_t *o, const char *key, const char *dflt);
 int html_load_clients(struct model *m);
-int html_load_events(struct model *m, FILE *events);
+int html_load_events(struct model *m, FILE *events, int tmpdir);
+/* Bucket b from its start: then html_ev_read until 0. 0 or -errno (also in m->err). */
+int html_ev_rewind(struct model *m, int b);
+/* The next event of bucket b and its hover text (*title, NUL-terminated, "" when none; the
+ * buffer is the caller's, grown as needed, freed by the caller): 1, 0 at the end, -errno
+ * (also in m->err). */
+int html_ev_read(struct model *m, int b, struct hev *e, char **title, size_t *cap);
 void html_model_free(struct model *m);
 void html_num_cell(FILE *f, json_t *v);
 
 /* html_charts.c */
 double html_nice_step(double range, int want);
-void html_timeline(FILE *f, const struct model *m);
+void html_timeline(FILE *f, struct model *m);
 void html_tsval_chart(FILE *f, struct model *m);
 
 /* html_tables.c */

@@ -172,24 +172,16 @@ static int cmp_dbl(const void *a, const void *b)
 
 /* The connect time (ms) from which a connect is marked slow: SLOW_MIN_MS and 3 times the run's
  * median; 0 when no connect is that slow. (An ok attempt's t_end is its connect time.) */
-static double slow_threshold(const struct model *m)
+static double slow_threshold(struct model *m)
 {
-	double *v = malloc((m->n_ev + 1) * sizeof(*v)), thr, max = 0;
-	size_t n = 0;
+	double *v = m->conn_ms, thr, max = 0;
+	size_t n = m->n_conn;
 
-	if (!v)
+	if (!n)
 		return 0;
-	for (size_t i = 0; i < m->n_ev; i++)
-		if (m->ev[i].kind == HK_ATTEMPT && m->ev[i].outc == HO_OK)
-			v[n++] = (m->ev[i].t_end - m->ev[i].t) * 1000;
-	if (!n) {
-		free(v);
-		return 0;
-	}
 	qsort(v, n, sizeof(*v), cmp_dbl);
 	thr = fmax(SLOW_MIN_MS, 3 * v[n / 2]);
 	max = v[n - 1];
-	free(v);
 	return max >= thr ? thr : 0;
 }
 
@@ -235,13 +227,16 @@ static void kernel_note(FILE *f, const struct model *m)
 	      f);
 }
 
-void html_timeline(FILE *f, const struct model *m)
+void html_timeline(FILE *f, struct model *m)
 {
 	json_t *clients = json_object_get(m->res, "clients");
 	size_t lanes = m->n_clients < REPORT_HTML_MAX_LANES ? m->n_clients : REPORT_HTML_MAX_LANES;
 	double lh = lanes > 20 ? 30 : lanes > 6 ? 40 : 52, rec_h = m->gate ? 52 : 0;
-	bool seen[HO_ERROR + 1] = {false};
+	const bool *seen = m->seen;
 	double slow_ms;
+	struct hev ev, *e = &ev;
+	char *title = NULL;
+	size_t cap = 0;
 	double top = TL_TOP + rec_h, bottom = top + lanes * lh + 8, h = bottom + 64;
 	static const char *const ocls[] = {"ok", "timeout", "refused", "reset", "error"};
 
@@ -249,9 +244,6 @@ void html_timeline(FILE *f, const struct model *m)
 	      f);
 	fputs("<div class=\"legend\">", f);
 	/* always the connect and the drop; the other outcomes when they happened */
-	for (size_t i = 0; i < m->n_ev; i++)
-		if (m->ev[i].kind == HK_ATTEMPT)
-			seen[m->ev[i].outc] = true;
 	slow_ms = slow_threshold(m);
 	legend_item(f, "ok", _("connected"));
 	if (slow_ms > 0) {
@@ -293,12 +285,9 @@ void html_timeline(FILE *f, const struct model *m)
 			"<text x=\"%.1f\" y=\"%.1f\" font-size=\"15\" text-anchor=\"end\" "
 			"font-style=\"italic\">%s</text>",
 			TL_LX - 14, y + 7, _("server record"));
-		for (size_t i = 0; i < m->n_ev; i++) {
-			const struct hev *e = &m->ev[i];
-
-			if (e->kind == HK_RECORD)
-				shape(f, e->update ? "update" : "keep", tx(m, e->t), y, e->title);
-		}
+		html_ev_rewind(m, m->b_rec);
+		while (html_ev_read(m, m->b_rec, e, &title, &cap) > 0)
+			shape(f, e->update ? "update" : "keep", tx(m, e->t), y, title);
 		fputs("</g>\n", f);
 	}
 	for (size_t l = 0; l < lanes; l++) {
@@ -321,26 +310,27 @@ void html_timeline(FILE *f, const struct model *m)
 			fprintf(f, " <tspan fill=\"#a33a00\" font-weight=\"bold\">%s ✕</tspan>",
 				html_dec(dr, 0));
 		fputs("</text>\n", f);
-		/* failures first, then connects, drops on top */
-		for (int pass = 0; pass < 3; pass++)
-			for (size_t i = 0; i < m->n_ev; i++) {
-				const struct hev *e = &m->ev[i];
+		/* failures first, then connects, drops on top: each its own bucket */
+		for (int pass = 0; pass < HTML_LANE_PASSES; pass++) {
+			int b = m->b_lane + HTML_LANE_PASSES * (int)l + pass;
 
-				if (e->client != (int)l)
-					continue;
-				if (pass == 0 && e->kind == HK_ATTEMPT && e->outc != HO_OK)
-					shape(f, ocls[e->outc], tx(m, e->t_end), y, e->title);
-				else if (pass == 1 && e->kind == HK_ATTEMPT && e->outc == HO_OK)
+			html_ev_rewind(m, b);
+			while (html_ev_read(m, b, e, &title, &cap) > 0) {
+				if (pass == 0)
+					shape(f, ocls[e->outc], tx(m, e->t_end), y, title);
+				else if (pass == 1)
 					shape(f,
 					      slow_ms > 0 && (e->t_end - e->t) * 1000 >= slow_ms
 						      ? "slow"
 						      : "ok",
-					      tx(m, e->t_end), y, e->title);
-				else if (pass == 2 && e->kind == HK_SYN && e->drop)
-					shape(f, "drop", tx(m, e->t), y, e->title);
+					      tx(m, e->t_end), y, title);
+				else
+					shape(f, "drop", tx(m, e->t), y, title);
 			}
+		}
 		fputs("</g>\n", f);
 	}
+	free(title);
 	fputs("</svg>\n", f);
 	if (!m->n_clients)
 		fputs(_("<p class=\"note\">This lab has no clients.</p>\n"), f);
@@ -386,38 +376,27 @@ static int cmp_ylabel(const void *a, const void *b)
 static void tsval_title(FILE *f, const struct model *m)
 {
 	double *med = calloc(m->n_clients + 1, sizeof(*med));
-	size_t *n = calloc(m->n_clients + 1, sizeof(*n)), *drops = calloc(m->n_clients + 1,
-									       sizeof(*drops));
-	size_t winners = 0, with = 0, total = 0;
+	size_t winners = 0, with = 0, total = m->ts_total_drops;
 	int win = -1;
 	bool largest = true;
 
 	fputs(_("TSval against time"), f);
-	if (!m->gate || !m->have_y || !med || !n || !drops)
+	if (!m->gate || !m->have_y || !med)
 		goto out;
-	for (size_t i = 0; i < m->n_ev; i++) {
-		const struct hev *e = &m->ev[i];
-
-		if (e->kind != HK_SYN || !e->has_ts || e->client < 0)
-			continue;
-		/* the clients' clocks are far apart or they would not be dropped: a mean will do */
-		med[e->client] += e->tsval;
-		n[e->client]++;
-		drops[e->client] += e->drop;
-		total += e->drop;
-	}
 	for (size_t c = 0; c < m->n_clients; c++) {
-		if (!n[c])
+		const struct hclient *h = &m->hc[c];
+
+		if (!h->n_ts)
 			continue;
 		with++;
-		med[c] /= n[c];
-		if (!drops[c]) {
+		med[c] = h->ts_sum / h->n_ts;
+		if (!h->ts_drops) {
 			winners++;
 			win = (int)c;
 		}
 	}
 	for (size_t c = 0; win >= 0 && c < m->n_clients; c++)
-		if (n[c] && (int)c != win && med[c] >= med[win])
+		if (m->hc[c].n_ts && (int)c != win && med[c] >= med[win])
 			largest = false;
 	if (!total)
 		fputs(_(": no SYN was behind the server's record"), f);
@@ -429,8 +408,6 @@ static void tsval_title(FILE *f, const struct model *m)
 		fputs(_(": a SYN behind the server's record is dropped"), f);
 out:
 	free(med);
-	free(n);
-	free(drops);
 }
 
 void html_tsval_chart(FILE *f, struct model *m)
@@ -440,7 +417,10 @@ void html_tsval_chart(FILE *f, struct model *m)
 	struct ylabel *lab;
 	double *last_y;
 	bool *has, *first;
-	size_t n_forced = 0;
+	size_t n_forced = m->n_forced;
+	struct hev ev, *e = &ev;
+	char *title = NULL;
+	size_t cap = 0;
 
 	fputs("<section id=\"tsval\"><h2>", f);
 	tsval_title(f, m);
@@ -463,9 +443,8 @@ void html_tsval_chart(FILE *f, struct model *m)
 		fputs(_("<p class=\"warn\">out of memory</p></section>\n"), f);
 		return;
 	}
-	for (size_t i = 0; i < m->n_ev; i++)
-		if (m->ev[i].kind == HK_SYN && m->ev[i].client >= 0 && m->ev[i].has_ts)
-			has[m->ev[i].client] = true;
+	for (size_t c = 0; c < m->n_clients; c++)
+		has[c] = m->hc[c].n_ts > 0;
 
 	fputs("<div class=\"legend\">", f);
 	for (size_t c = 0; c < m->n_clients; c++) {
@@ -520,21 +499,23 @@ void html_tsval_chart(FILE *f, struct model *m)
 	for (size_t p = 0; p < m->n_peer; p++) {
 		bool started = false;
 		double last = 0;
+		struct hstep st;
+		ssize_t r;
 
-		for (size_t i = 0; i < m->n_ev; i++) {
-			const struct hev *e = &m->ev[i];
-
-			if (e->kind != HK_RECORD || e->peer != (int)p)
-				continue;
+		if (m->peer[p].bucket < 0 || html_ev_rewind(m, m->peer[p].bucket))
+			continue;
+		while ((r = spool_read(m->sp, m->peer[p].bucket, &st, sizeof(st))) == sizeof(st)) {
 			if (!started) {
 				fputs("<path class=\"record-step\" d=\"", f);
-				fprintf(f, "M%.1f %.1f", TX(e->t), TY(e->record_ts));
+				fprintf(f, "M%.1f %.1f", TX(st.t), TY(st.record_ts));
 				started = true;
 			} else {
-				fprintf(f, "H%.1fV%.1f", TX(e->t), TY(e->record_ts));
+				fprintf(f, "H%.1fV%.1f", TX(st.t), TY(st.record_ts));
 			}
-			last = e->record_ts;
+			last = st.record_ts;
 		}
+		if (r && !m->err)
+			m->err = r < 0 ? (int)r : -EIO;
 		if (!started)
 			continue;
 		fprintf(f, "H%.1f\"><title>", TS_RX);
@@ -545,31 +526,16 @@ void html_tsval_chart(FILE *f, struct model *m)
 	}
 
 	/* sampling thins out passed SYNs only: every drop and each client's first SYN is drawn */
-	n_pts = 0;
-	for (size_t i = 0; i < m->n_ev; i++) {
-		const struct hev *e = &m->ev[i];
-
-		if (e->kind != HK_SYN || !e->has_ts)
-			continue;
-		if (e->drop || (e->client >= 0 && !first[e->client]))
-			n_forced++;
-		else
-			n_pts++;
-		if (e->client >= 0)
-			first[e->client] = true;
-	}
+	n_pts = m->n_pts;
 	stride = n_pts + n_forced > MAX_POINTS
 			 ? (double)n_pts / fmax(1, (double)MAX_POINTS - (double)n_forced)
 			 : 1;
-	memset(first, 0, (m->n_clients + 1) * sizeof(*first));
 	n_pts = 0;
-	for (size_t i = 0, k = 0; i < m->n_ev; i++) {
-		const struct hev *e = &m->ev[i];
+	html_ev_rewind(m, m->b_syn);
+	for (size_t k = 0; html_ev_read(m, m->b_syn, e, &title, &cap) > 0;) {
 		bool forced;
 		double x, y;
 
-		if (e->kind != HK_SYN || !e->has_ts)
-			continue;
 		forced = e->drop || (e->client >= 0 && !first[e->client]);
 		if (e->client >= 0)
 			first[e->client] = true;
@@ -588,19 +554,17 @@ void html_tsval_chart(FILE *f, struct model *m)
 				"<circle class=\"pt pass\" fill=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"6.5\">",
 				html_client_colour(e->client), x, y);
 		fputs("<title>", f);
-		html_esc(f, e->title ? e->title : "");
+		html_esc(f, title);
 		fputs(e->drop ? "</title></path>\n" : "</title></circle>\n", f);
 		n_pts++;
 	}
+	free(title);
 
 	/* the first drop: how far below the record its TSval was */
-	for (size_t i = 0; i < m->n_ev; i++) {
-		const struct hev *e = &m->ev[i];
+	for (e = &m->gap; m->have_gap;) {
 		double x, y0, y1, tw, lx;
 		char b[48], text[160];
 
-		if (e->kind != HK_SYN || !e->drop || !e->has_ts)
-			continue;
 		x = TX(e->t);
 		y0 = TY(e->record_ts);
 		y1 = TY(e->tsval);

@@ -167,6 +167,7 @@ static int peer_index(struct model *m, const char *tuple)
 	snprintf(m->peer[m->n_peer].key, sizeof(m->peer[0].key), "%s", key);
 	snprintf(m->peer[m->n_peer].addr, sizeof(m->peer[0].addr), "%s", addr);
 	m->peer[m->n_peer].last_client = -1;
+	m->peer[m->n_peer].bucket = -1;
 	return (int)m->n_peer++;
 }
 
@@ -286,21 +287,106 @@ static char *event_title(struct model *m, struct hev *e, json_t *j)
 	return r < 0 ? NULL : s;
 }
 
+/* The lane bucket event e is drawn in, -1 when none (a client past the lanes, a SYN that
+ * passed, a record) */
+static int lane_bucket(const struct model *m, const struct hev *e)
+{
+	int pass;
+
+	if (e->client < 0 || (size_t)e->client >= m->lanes)
+		return -1;
+	if (e->kind == HK_ATTEMPT)
+		pass = e->outc == HO_OK ? 1 : 0;
+	else if (e->kind == HK_SYN && e->drop)
+		pass = 2;
+	else
+		return -1;
+	return m->b_lane + HTML_LANE_PASSES * e->client + pass;
+}
+
+static int put_ev(struct model *m, int b, const struct hev *e, const char *title)
+{
+	int err = spool_write(m->sp, b, e, sizeof(*e));
+
+	return err ? err : spool_write(m->sp, b, title, e->title_len);
+}
+
+static int grow_conn(struct model *m)
+{
+	size_t cap = m->cap_conn ? 2 * m->cap_conn : 256;
+	double *v = realloc(m->conn_ms, cap * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	m->conn_ms = v;
+	m->cap_conn = cap;
+	return 0;
+}
+
+/* What the page needs of event e before drawing it: the legend, the slow threshold, the TSval
+ * chart's title and sampling, its annotation, the first drops. */
+static int gather(struct model *m, const struct hev *e, const char *title)
+{
+	if (e->kind == HK_ATTEMPT) {
+		m->seen[e->outc] = true;
+		if (e->outc == HO_OK) {
+			if (m->n_conn == m->cap_conn && grow_conn(m))
+				return -ENOMEM;
+			m->conn_ms[m->n_conn++] = (e->t_end - e->t) * 1000;
+		}
+		return 0;
+	}
+	if (e->kind != HK_SYN)
+		return 0;
+	if (e->has_ts) {
+		if (e->drop || (e->client >= 0 && !m->hc[e->client].first_seen))
+			m->n_forced++;
+		else
+			m->n_pts++;
+		if (e->client >= 0) {
+			struct hclient *c = &m->hc[e->client];
+
+			c->first_seen = true;
+			/* the clients' clocks are far apart or they would not be dropped: a mean
+			 * will do */
+			c->ts_sum += e->tsval;
+			c->n_ts++;
+			c->ts_drops += e->drop;
+			m->ts_total_drops += e->drop;
+		}
+		if (e->drop && !m->have_gap) {
+			m->gap = *e;
+			m->have_gap = true;
+		}
+	}
+	/* the first drops of the first clients, as the list in the header shows them */
+	if (e->drop && e->client >= 0 && e->title_len) {
+		size_t *n = &m->first_n[e->client];
+
+		if (!*n && m->first_clients == FIRST_DROPS_CLIENTS) {
+			*n = FIRST_DROPS_EACH;	/* counted once in "more", never shown */
+			m->first_more++;
+		} else if ((*n)++ < FIRST_DROPS_EACH) {
+			struct hfirst *f = &m->first[m->n_first];
+
+			m->first_clients += *n == 1;
+			f->t = e->t;
+			f->title = strdup(title);
+			if (!f->title)
+				return -ENOMEM;
+			m->n_first++;
+		}
+	}
+	return 0;
+}
+
 static int add_event(struct model *m, json_t *j)
 {
 	const char *type = html_jstr(j, "type", "");
-	struct hev *e;
+	struct hev ev, *e = &ev;
+	char *title = NULL;
+	int lane, err;
 
-	if (m->n_ev == m->cap_ev) {
-		size_t cap = m->cap_ev ? 2 * m->cap_ev : 256;
-		struct hev *v = realloc(m->ev, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		m->ev = v;
-		m->cap_ev = cap;
-	}
-	e = &m->ev[m->n_ev];
 	memset(e, 0, sizeof(*e));
 	e->t = e->t_end = html_jnum(j, "t", 0);
 	e->client = client_index(m, html_jstr(j, "client", NULL));
@@ -338,22 +424,75 @@ static int add_event(struct model *m, json_t *j)
 	}
 	see_t(m, e->t);
 	see_t(m, e->t_end);
-	e->title = event_title(m, e, j);
-	if (e->kind == HK_RECORD && e->update)
-		m->peer[e->peer].last_client = e->client;
-	m->n_ev++;
+	lane = lane_bucket(m, e);
+	/* the hover text, only for an event something draws or lists */
+	if (lane >= 0 || e->kind == HK_RECORD || (e->kind == HK_SYN && (e->has_ts || e->drop)))
+		title = event_title(m, e, j);
+	e->title_len = title ? (uint32_t)strlen(title) : 0;
+	err = gather(m, e, title);
+	if (!err && lane >= 0)
+		err = put_ev(m, lane, e, title);
+	if (!err && e->kind == HK_SYN && e->has_ts)
+		err = put_ev(m, m->b_syn, e, title);
+	if (!err && e->kind == HK_RECORD) {
+		struct peer *p = &m->peer[e->peer];
+		struct hstep st = {.t = e->t, .record_ts = e->record_ts};
+
+		err = put_ev(m, m->b_rec, e, title);
+		if (!err && p->bucket < 0) {
+			/* a few records per chunk: there may be a peer per client */
+			p->bucket = spool_bucket(m->sp, 32 * sizeof(st));
+			err = p->bucket < 0 ? p->bucket : 0;
+		}
+		if (!err)
+			err = spool_write(m->sp, p->bucket, &st, sizeof(st));
+		if (e->update)
+			p->last_client = e->client;
+	}
+	free(title);
+	if (!err)
+		m->n_ev++;
+	return err;
+}
+
+/* a lane's bucket holds many small records: 4 KiB at a time */
+#define LANE_CHUNK 4096
+/* the record lane and the TSval chart's SYNs */
+#define SEQ_CHUNK 16384
+
+static int open_spool(struct model *m, int tmpdir)
+{
+	int err = spool_open(tmpdir, &m->sp);
+
+	m->lanes = m->n_clients < REPORT_HTML_MAX_LANES ? m->n_clients : REPORT_HTML_MAX_LANES;
+	m->hc = calloc(m->n_clients + 1, sizeof(*m->hc));
+	m->first_n = calloc(m->n_clients + 1, sizeof(*m->first_n));
+	if (err)
+		return err;
+	if (!m->hc || !m->first_n)
+		return -ENOMEM;
+	if ((m->b_rec = spool_bucket(m->sp, SEQ_CHUNK)) < 0)
+		return m->b_rec;
+	if ((m->b_syn = spool_bucket(m->sp, SEQ_CHUNK)) < 0)
+		return m->b_syn;
+	for (size_t i = 0; i < m->lanes * HTML_LANE_PASSES; i++) {
+		int b = spool_bucket(m->sp, LANE_CHUNK);
+
+		if (b < 0)
+			return b;
+		if (!i)
+			m->b_lane = b;
+	}
 	return 0;
 }
 
-int html_load_events(struct model *m, FILE *f)
+int html_load_events(struct model *m, FILE *f, int tmpdir)
 {
 	char *line = NULL;
 	size_t cap = 0;
-	int err = 0;
+	int err = open_spool(m, tmpdir);
 
-	if (!f)
-		return 0;
-	while (!err && getline(&line, &cap, f) > 0) {
+	while (!err && f && getline(&line, &cap, f) > 0) {
 		json_t *j;
 
 		m->n_lines++;
@@ -367,10 +506,48 @@ int html_load_events(struct model *m, FILE *f)
 			err = add_event(m, j);
 		json_decref(j);
 	}
-	if (!err && ferror(f))
+	if (!err && f && ferror(f))
 		err = -EIO;
 	free(line);
 	return err;
+}
+
+int html_ev_rewind(struct model *m, int b)
+{
+	int err = m->err ? m->err : spool_rewind(m->sp, b);
+
+	if (err && !m->err)
+		m->err = err;
+	return err;
+}
+
+int html_ev_read(struct model *m, int b, struct hev *e, char **title, size_t *cap)
+{
+	ssize_t r;
+
+	if (m->err)
+		return m->err;
+	r = spool_read(m->sp, b, e, sizeof(*e));
+	if (!r)
+		return 0;
+	if (r == (ssize_t)sizeof(*e) && e->title_len >= *cap) {
+		char *t = realloc(*title, e->title_len + 1);
+
+		if (!t)
+			return m->err = -ENOMEM;
+		*title = t;
+		*cap = e->title_len + 1;
+	}
+	if (r == (ssize_t)sizeof(*e))
+		r = e->title_len ? spool_read(m->sp, b, *title, e->title_len) : 0;
+	else if (r >= 0)
+		r = -EIO;
+	if (r >= 0 && (size_t)r != e->title_len)
+		r = -EIO;
+	if (r < 0)
+		return m->err = (int)r;
+	(*title)[e->title_len] = 0;
+	return 1;
 }
 
 int html_load_clients(struct model *m)
@@ -395,12 +572,14 @@ int html_load_clients(struct model *m)
 
 void html_model_free(struct model *m)
 {
-	for (size_t i = 0; i < m->n_ev; i++)
-		free(m->ev[i].title);
-	free(m->ev);
+	for (size_t i = 0; i < m->n_first; i++)
+		free(m->first[i].title);
+	spool_close(m->sp);
+	free(m->conn_ms);
+	free(m->hc);
+	free(m->first_n);
 	free(m->peer);
 	free(m->cname);
 	free(m->clabel);
 	free(m->by_name);
 }
-

@@ -604,41 +604,24 @@ void html_clocks(FILE *f, const struct model *m)
 	fputs("</ul>\n", f);
 }
 
-#define FIRST_DROPS_CLIENTS 6
-#define FIRST_DROPS_EACH    2
-
-/* The first drops of each client, as sentences: what a trainer reads aloud, without hover. */
+/* The first drops of each client, as sentences: what a trainer reads aloud, without hover
+ * (gathered as the events were read, html_model.c). */
 void html_first_drops(FILE *f, const struct model *m)
 {
-	size_t *n = calloc(m->n_clients + 1, sizeof(*n)), clients = 0, more = 0;
 	char b[32];
 
-	if (!n)
-		return;
-	for (size_t i = 0; i < m->n_ev; i++) {
-		const struct hev *e = &m->ev[i];
-
-		if (e->kind != HK_SYN || !e->drop || e->client < 0 || !e->title)
-			continue;
-		if (!n[e->client] && clients == FIRST_DROPS_CLIENTS) {
-			n[e->client] = FIRST_DROPS_EACH;	/* counted once in "more", never shown */
-			more++;
-			continue;
-		}
-		if (n[e->client]++ >= FIRST_DROPS_EACH)
-			continue;
-		if (!clients)
+	for (size_t i = 0; i < m->n_first; i++) {
+		if (!i)
 			fputs(_("<p class=\"firsts-h\">First drops, in order:</p><ul class=\"firsts\" "
 				"id=\"first-drops\">"),
 			      f);
-		clients += n[e->client] == 1;
-		fprintf(f, _("<li>t %s s · "), i18n_dec(b, sizeof(b), e->t, 2));
-		html_esc(f, e->title);
+		fprintf(f, _("<li>t %s s · "), i18n_dec(b, sizeof(b), m->first[i].t, 2));
+		html_esc(f, m->first[i].title);
 		fputs("</li>", f);
 	}
-	if (more)
-		fprintf(f, _("<li>… and %zu more clients with drops (the clients table)</li>"), more);
-	if (clients)
+	if (m->first_more)
+		fprintf(f, _("<li>… and %zu more clients with drops (the clients table)</li>"),
+			m->first_more);
+	if (m->n_first)
 		fputs("</ul>\n", f);
-	free(n);
 }

@@ -369,7 +369,7 @@ static void page(FILE *f, struct model *m)
 	fputs("</div></body></html>\n", f);
 }
 
-int report_html(json_t *result, FILE *events, FILE *out)
+int report_html(json_t *result, FILE *events, FILE *out, int tmpdir)
 {
 	struct model m = {.res = result};
 	int err;
@@ -380,7 +380,7 @@ int report_html(json_t *result, FILE *events, FILE *out)
 	m.paws_msl = html_jnum(json_object_get(result, "gate"), "paws_msl_s", 60);
 	err = html_load_clients(&m);
 	if (!err)
-		err = html_load_events(&m, events);
+		err = html_load_events(&m, events, tmpdir);
 	if (err)
 		goto out;
 	if (!m.n_ev)
@@ -390,7 +390,9 @@ int report_html(json_t *result, FILE *events, FILE *out)
 	m.t1 = m.t0 + ceil((m.t1 - m.t0) / html_nice_step(m.t1 - m.t0, 10)) * html_nice_step(m.t1 - m.t0, 10);
 
 	page(out, &m);
-	if (fflush(out))
+	if (m.err)
+		err = m.err;
+	else if (fflush(out))
 		err = -errno;
 	else if (ferror(out))
 		err = -EIO;

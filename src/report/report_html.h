@@ -15,9 +15,11 @@
 /*
  * Write the page to out from result (result.json's structure) and the lines of events
  * (events.jsonl; NULL: no events; lines that are not JSON objects are skipped). The caller
- * opens and closes both. 0, or -errno (-EINVAL when result is not an object, -EIO when out
- * had a write error).
+ * opens and closes both. The events wait to be drawn in an unnamed temporary file in the
+ * folder tmpdir (< 0: the system's temporary folder), so memory is bounded by the lab's size,
+ * not by the number of events. 0, or -errno (-EINVAL when result is not an object, -EIO when
+ * out had a write error).
  */
-int report_html(json_t *result, FILE *events, FILE *out);
+int report_html(json_t *result, FILE *events, FILE *out, int tmpdir);
 
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* report_html: the page built from a small result.json and events.jsonl. */
-/* MODULES: report_html html_model html_charts html_tables i18n */
+/* MODULES: report_html html_model html_charts html_tables spool i18n */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -134,7 +134,7 @@ static int html_file(json_t *res, const char *events_path, const char *out_path)
 			fclose(ev);
 		return err;
 	}
-	err = report_html(res, ev, out);
+	err = report_html(res, ev, out, -1);
 	if (fclose(out) && !err)
 		err = -errno;
 	if (ev)
@@ -345,11 +345,11 @@ static void test_errors(void **state)
 	FILE *full = fopen("/dev/full", "w");
 
 	(void)state;
-	assert_int_equal(report_html(arr, NULL, stdout), -EINVAL);
-	assert_int_equal(report_html(res, NULL, NULL), -EINVAL);
+	assert_int_equal(report_html(arr, NULL, stdout, -1), -EINVAL);
+	assert_int_equal(report_html(res, NULL, NULL, -1), -EINVAL);
 	/* a write that fails (the page does not fit in one stdio buffer) is an error */
 	assert_non_null(full);
-	assert_int_equal(report_html(res, NULL, full), -ENOSPC);
+	assert_int_equal(report_html(res, NULL, full, -1), -ENOSPC);
 	fclose(full);
 	json_decref(arr);
 	json_decref(res);
