@@ -7,7 +7,7 @@
 # each SYN's fate on 4.11's wire, run/wire.c).
 #
 # usage: scripts/differential.sh [--kernel VMLINUZ] [--out DIR] [--side host|kernel|both]
-#                                [--deterministic] [--seed N] [--count N] [--batch N]
+#                                [--deterministic | --generated] [--seed N] [--count N] [--batch N]
 #                                [--lock FILE] [TOPOLOGY...]
 #   --kernel  default: scripts/build-kernel.sh's image (built, or reused from the cache)
 #   --out     default out/differential; DIR/host/NAME and DIR/kernel/NAME hold each run,
@@ -16,6 +16,7 @@
 #             none: compare what DIR holds
 #   --deterministic  only the hand-written scenarios (topologies/verify/p*.ini, the demo
 #             topologies/nat-recycle.ini, the recycle exercises in lab/): no generated set
+#   --generated  only the generated set
 #   --seed, --count  the generated set (scripts/gen-topologies.sh; default seed 1, 50)
 #   --batch   scenarios per VM boot (default 20)
 #   --lock    take this flock(1) lock around each batch: --batch scenarios on this host, one
@@ -68,6 +69,7 @@ while [ $# -gt 0 ]; do
 	--out) OUT=$2; shift 2 ;;
 	--side) SIDE=$2; shift 2 ;;
 	--deterministic) DET=1; shift ;;
+	--generated) DET=2; shift ;;
 	--seed) SEED=$2; shift 2 ;;
 	--count) COUNT=$2; shift 2 ;;
 	--batch) BATCH=$2; shift 2 ;;
@@ -88,13 +90,13 @@ locked() { if [ -n "$LOCK" ]; then flock "$LOCK" "$@"; else "$@"; fi; }
 list="$OUT/scenarios.txt"
 : >"$list"
 if [ $# -eq 0 ]; then
-	for f in topologies/verify/p*.ini topologies/nat-recycle.ini; do
+	[ $DET = 2 ] || for f in topologies/verify/p*.ini topologies/nat-recycle.ini; do
 		echo "$(basename "$f" .ini) hand $f" >>"$list"
 	done
-	for f in lab/*/topology.ini; do
+	[ $DET = 2 ] || for f in lab/*/topology.ini; do
 		grep -qE '^recycle *= *on' "$f" && echo "$(basename "$(dirname "$f")") lab $f" >>"$list"
 	done
-	if [ $DET = 0 ]; then
+	if [ $DET != 1 ]; then
 		scripts/gen-topologies.sh --seed "$SEED" --count "$COUNT" "$OUT/gen" >"$OUT/gen.txt" || exit 3
 		while read -r f; do
 			n=$(basename "$f" .ini); echo "$n ${n#*-} $f" >>"$list"
