@@ -105,7 +105,9 @@ if [ $# -eq 0 ]; then
 else
 	for f in "$@"; do
 		n=$(basename "$(dirname "$f")"); case "$n" in verify|topologies|gen|.) n=$(basename "$f" .ini) ;; esac
-		echo "$n given $f" >>"$list"
+		# a generated one (gNN-CLASS.ini) counts in the generated set
+		c=given; [[ "$n" =~ ^g[0-9]+-(wrap|rate|start|client|direct)$ ]] && c=${n#*-}
+		echo "$n $c $f" >>"$list"
 	done
 fi
 
