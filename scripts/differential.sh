@@ -104,7 +104,7 @@ if [ $# -eq 0 ]; then
 	fi
 else
 	for f in "$@"; do
-		n=$(basename "$(dirname "$f")"); case "$n" in verify|topologies|gen|.) n=$(basename "$f" .ini) ;; esac
+		n=$(basename "$f" .ini); [ "$n" = topology ] && n=$(basename "$(dirname "$f")")
 		# a generated one (gNN-CLASS.ini) counts in the generated set
 		c=given; [[ "$n" =~ ^g[0-9]+-(wrap|rate|start|client|direct)$ ]] && c=${n#*-}
 		echo "$n $c $f" >>"$list"
