@@ -52,12 +52,18 @@ mechanism() {
 	local cl at n tg tk vg vk gap
 	[ -n "$1" ] || { echo "per-client counts differ, every SYN verdict alike"; return 1; }
 	read -r cl at n tg tk vg vk gap <<<"$1"
-	if [ "$n" -ge 2 ]; then
-		# SYNs 1 and 2 of an attempt go at 0 and 1 s on both kernels, the 3rd at 2 s on 6.18
-		# (tcp_syn_linear_timeouts), at 3 s on 4.11 (the RTO doubles)
-		echo "§5.2: the clients' SYN retransmission schedule (first difference: SYN $((n + 1)) of $cl's attempt $at)"
+	# a resent SYN (n >= 1) that only one kernel sent, or that the two sent more than 50 ms
+	# apart: the clients' own retransmission timers, not the rule (6.18: 1, 2, 3 s; 4.11: 1,
+	# 3, 7 s, and its 1 s timer ran 0.4-0.5 s late in the TCG guest)
+	if [ "$n" -ge 1 ] && { [ "$tg" = - ] || [ "$tk" = - ] ||
+		awk -v a="$tg" -v b="$tk" 'BEGIN { d = a - b; exit !(d > 0.05 || d < -0.05) }'; }; then
+		echo "§5.2: the clients' SYN retransmission timing (first difference: SYN $((n + 1)) of $cl's attempt $at, gate ${tg} s, 4.11 ${tk} s)"
 		return 0
 	fi
+	# a SYN a few ms from another client's: the scenario races (a connection takes 0.3 ms here,
+	# about 4 ms in the guest); gen-topologies.sh keeps clients' SYNs 50 ms apart against it
+	[ "$gap" != - ] && [ "$gap" -lt 50 ] &&
+		{ echo "a start-time race, not the rule: SYN $((n + 1)) of $cl's attempt $at at $tg s (gate: $vg) / $tk s (4.11: $vk), another client's SYN $gap ms away"; return 1; }
 	echo "first difference: SYN $((n + 1)) of $cl's attempt $at at $tg s (gate: $vg) / $tk s (4.11: $vk), another client's SYN $gap ms away"
 	return 1
 }
