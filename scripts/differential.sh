@@ -7,7 +7,7 @@
 # each SYN's fate on 4.11's wire, run/wire.c).
 #
 # usage: scripts/differential.sh [--kernel VMLINUZ] [--out DIR] [--side host|kernel|both]
-#                                [--deterministic] [--seed N] [--count N] [--batch N]
+#                                [--deterministic | --generated] [--seed N] [--count N] [--batch N]
 #                                [--lock FILE] [TOPOLOGY...]
 #   --kernel  default: scripts/build-kernel.sh's image (built, or reused from the cache)
 #   --out     default out/differential; DIR/host/NAME and DIR/kernel/NAME hold each run,
@@ -16,9 +16,11 @@
 #             none: compare what DIR holds
 #   --deterministic  only the hand-written scenarios (topologies/verify/p*.ini, the demo
 #             topologies/nat-recycle.ini, the recycle exercises in lab/): no generated set
+#   --generated  only the generated set
 #   --seed, --count  the generated set (scripts/gen-topologies.sh; default seed 1, 50)
 #   --batch   scenarios per VM boot (default 20)
-#   --lock    take this flock(1) lock around the host side and around each VM boot
+#   --lock    take this flock(1) lock around each batch: --batch scenarios on this host, one
+#             VM boot
 #   TOPOLOGY  instead of the default set
 # It builds labs on this host too (named $TWLAB_DIFF_NAME, default diff).
 # A scenario the kernel cannot run (twlab exit 3: paws_msl or paws_window changed, which 4.11
@@ -37,15 +39,34 @@ if [ "${1:-}" = --guest ]; then
 	exit 0
 fi
 
-# Differences a kernel mechanism explains: scenario -> the section of docs/kernel-notes.md.
+# Hand-written scenarios whose difference a kernel mechanism explains: scenario -> the section
+# of docs/kernel-notes.md. A generated scenario is judged from its data instead (mechanism()).
 declare -A KNOWN=(
 	[04-per-connection-offsets]="§2: 4.11's tcp_timestamps = 1 offset is per address pair (secure_tcp_ts_off(saddr, daddr)), 4.10+; 6.x's is per 4-tuple"
-	# seed 1: a dropped client's SYNs again after 1, 2 s on 6.18, after 1, 3 s on 4.11
-	[g18-start]="§5.2: the clients' SYN retransmission schedule (6.18's tcp_syn_linear_timeouts)"
-	[g33-start]="§5.2: the clients' SYN retransmission schedule (6.18's tcp_syn_linear_timeouts)"
-	[g38-start]="§5.2: the clients' SYN retransmission schedule (6.18's tcp_syn_linear_timeouts)"
-	[g28-start]="§5.2: a race, not the rule: h0 and h2 start 3 ms apart, h0's connection takes 0.3 ms here, 4 ms in the VM"
 )
+
+# mechanism FIRST: the kernel mechanism that explains a scenario's first difference (compare()'s
+# second line: "client attempt n t_gate t_4.11 v_gate v_4.11 gap_ms"), whatever the seed. Prints
+# it; exit 0 when it is one of docs/kernel-notes.md §5.2's, 1 (and what was seen) otherwise.
+mechanism() {
+	local cl at n tg tk vg vk gap
+	[ -n "$1" ] || { echo "per-client counts differ, every SYN verdict alike"; return 1; }
+	read -r cl at n tg tk vg vk gap <<<"$1"
+	# a resent SYN (n >= 1) that only one kernel sent, or that the two sent more than 50 ms
+	# apart: the clients' own retransmission timers, not the rule (6.18: 1, 2, 3 s; 4.11: 1,
+	# 3, 7 s, and its 1 s timer ran 0.4-0.5 s late in the TCG guest)
+	if [ "$n" -ge 1 ] && { [ "$tg" = - ] || [ "$tk" = - ] ||
+		awk -v a="$tg" -v b="$tk" 'BEGIN { d = a - b; exit !(d > 0.05 || d < -0.05) }'; }; then
+		echo "§5.2: the clients' SYN retransmission timing (first difference: SYN $((n + 1)) of $cl's attempt $at, gate ${tg} s, 4.11 ${tk} s)"
+		return 0
+	fi
+	# a SYN a few ms from another client's: the scenario races (a connection takes 0.3 ms here,
+	# about 4 ms in the guest); gen-topologies.sh keeps clients' SYNs 50 ms apart against it
+	[ "$gap" != - ] && [ "$gap" -lt 50 ] &&
+		{ echo "a start-time race, not the rule: SYN $((n + 1)) of $cl's attempt $at at $tg s (gate: $vg) / $tk s (4.11: $vk), another client's SYN $gap ms away"; return 1; }
+	echo "first difference: SYN $((n + 1)) of $cl's attempt $at at $tg s (gate: $vg) / $tk s (4.11: $vk), another client's SYN $gap ms away"
+	return 1
+}
 
 K="" OUT=out/differential SIDE=both DET=0 SEED=1 COUNT=50 BATCH=20 LOCK=""
 while [ $# -gt 0 ]; do
@@ -54,6 +75,7 @@ while [ $# -gt 0 ]; do
 	--out) OUT=$2; shift 2 ;;
 	--side) SIDE=$2; shift 2 ;;
 	--deterministic) DET=1; shift ;;
+	--generated) DET=2; shift ;;
 	--seed) SEED=$2; shift 2 ;;
 	--count) COUNT=$2; shift 2 ;;
 	--batch) BATCH=$2; shift 2 ;;
@@ -74,13 +96,13 @@ locked() { if [ -n "$LOCK" ]; then flock "$LOCK" "$@"; else "$@"; fi; }
 list="$OUT/scenarios.txt"
 : >"$list"
 if [ $# -eq 0 ]; then
-	for f in topologies/verify/p*.ini topologies/nat-recycle.ini; do
+	[ $DET = 2 ] || for f in topologies/verify/p*.ini topologies/nat-recycle.ini; do
 		echo "$(basename "$f" .ini) hand $f" >>"$list"
 	done
-	for f in lab/*/topology.ini; do
+	[ $DET = 2 ] || for f in lab/*/topology.ini; do
 		grep -qE '^recycle *= *on' "$f" && echo "$(basename "$(dirname "$f")") lab $f" >>"$list"
 	done
-	if [ $DET = 0 ]; then
+	if [ $DET != 1 ]; then
 		scripts/gen-topologies.sh --seed "$SEED" --count "$COUNT" "$OUT/gen" >"$OUT/gen.txt" || exit 3
 		while read -r f; do
 			n=$(basename "$f" .ini); echo "$n ${n#*-} $f" >>"$list"
@@ -88,8 +110,10 @@ if [ $# -eq 0 ]; then
 	fi
 else
 	for f in "$@"; do
-		n=$(basename "$(dirname "$f")"); case "$n" in verify|topologies|gen|.) n=$(basename "$f" .ini) ;; esac
-		echo "$n given $f" >>"$list"
+		n=$(basename "$f" .ini); [ "$n" = topology ] && n=$(basename "$(dirname "$f")")
+		# a generated one (gNN-CLASS.ini) counts in the generated set
+		c=given; [[ "$n" =~ ^g[0-9]+-(wrap|rate|start|client|direct)$ ]] && c=${n#*-}
+		echo "$n $c $f" >>"$list"
 	done
 fi
 
@@ -103,8 +127,14 @@ host_side() {
 	done <"$1"
 }
 if [ "$SIDE" = host ] || [ "$SIDE" = both ]; then
+	# one lock hold per batch of --batch scenarios, so others using the lock interleave
 	export -f host_side
-	locked bash -c 'host_side "$@"' host_side "$list" "$OUT/host"
+	rm -rf "$OUT/host/.in"; mkdir -p "$OUT/host/.in"
+	split -l "$BATCH" -d "$list" "$OUT/host/.in/b." || exit 3
+	for b in "$OUT"/host/.in/b.[0-9][0-9]; do
+		locked bash -c 'host_side "$@"' host_side "$b" "$OUT/host"
+	done
+	rm -rf "$OUT/host/.in"
 fi
 if [ "$SIDE" = kernel ] || [ "$SIDE" = both ]; then
 	if [ -z "$K" ]; then
@@ -131,10 +161,49 @@ if [ "$SIDE" = kernel ] || [ "$SIDE" = both ]; then
 	done
 fi
 
-# per SYN: each client's verdicts in time order, "client pass pass drop ..."
-verdicts() { [ -r "$1" ] && jq -r 'select(.type == "syn") | "\(.client) \(.verdict)"' "$1" |
-	awk '{ v[$1] = v[$1] " " $2 } END { for (c in v) print c "|" v[c] }' | LC_ALL=C sort -t'|' -k1,1; }
-rows="$OUT/table.txt" cl="$OUT/clients.txt" diff=0 syn_all=0 syn_same=0 gen_all=0 gen_same=0
+# per SYN: "client attempt n t verdict" for each SYN in time order; a client's SYNs on one
+# 4-tuple are one attempt (its retransmissions, n = 0, 1, ...) until one passes
+syns() { [ -r "$1" ] && jq -r 'select(.type == "syn") | "\(.t) \(.client) \(.tuple) \(.verdict)"' "$1" |
+	LC_ALL=C sort -s -g -k1,1 | awk '{ k = $2 " " $3
+		if (!(k in a) || last[k] == "pass") { a[k] = ++na[$2]; n[k] = 0 } else n[k]++
+		last[k] = $4; print $2, a[k], n[k], $1, $4 }'; }
+# compare HOST KERNEL: SYN by SYN within each attempt (the i-th attempt of a client on one side
+# against its i-th on the other). Prints "all same old_all old_same" and, when some SYN differs,
+# the first difference in time: "client attempt n t_gate t_4.11 v_gate v_4.11 gap_ms" (a SYN
+# only one side sent has "-"; gap_ms: to the nearest SYN of another client, either side)
+compare() {
+	awk '{ f = FILENAME == ARGV[1] ? 1 : 2; k = $1 " " $2 " " $3; if (f == 1) { ht[k] = $4; hv[k] = $5 } else { kt[k] = $4; kv[k] = $5 }
+	       keys[k]; ts[f, ++nt[f]] = $4; tc[f, nt[f]] = $1
+	       seq[f, $1] = seq[f, $1] " " $5 }
+	     END {
+		for (k in keys) {
+			all++
+			if ((k in hv) && (k in kv) && hv[k] == kv[k]) { same++; continue }
+			t = (k in ht) ? ht[k] : kt[k]
+			if ((k in kt) && kt[k] < t) t = kt[k]
+			if (first == "" || t < ft) { first = k; ft = t }
+		}
+		# the earlier measure: position by position in each client whole sequence
+		for (fc in seq) { split(fc, p, SUBSEP); if (p[1] != 1) continue
+			nh = split(seq[1, p[2]], a, " "); nk = split(seq[2, p[2]], b, " ")
+			m = nh > nk ? nh : nk; oall += m
+			for (i = 1; i <= m; i++) if (i <= nh && i <= nk && a[i] == b[i]) osame++ }
+		for (fc in seq) { split(fc, p, SUBSEP); if (p[1] == 2 && !((1, p[2]) in seq))
+			oall += split(seq[2, p[2]], b, " ") }
+		print all + 0, same + 0, oall + 0, osame + 0
+		if (first == "") exit
+		split(first, q, " "); gap = -1
+		for (s = 1; s <= 2; s++) for (i = 1; i <= nt[s]; i++) if (tc[s, i] != q[1]) {
+			d = ts[s, i] - ft; if (d < 0) d = -d
+			if (gap < 0 || d < gap) gap = d }
+		print first, (first in ht) ? ht[first] : "-", (first in kt) ? kt[first] : "-",
+		      (first in hv) ? hv[first] : "-", (first in kv) ? kv[first] : "-",
+		      gap < 0 ? "-" : int(gap * 1000 + 0.5)
+	     }' <(syns "$1") <(syns "$2")
+}
+rows="$OUT/table.txt" cl="$OUT/clients.txt" dv="$OUT/differences.txt" diff=0 syn_all=0 syn_same=0
+gen_all=0 gen_same=0 gen_oall=0 gen_osame=0
+: >"$dv"
 printf '%-28s %-7s %-9s %-13s %s\n' scenario class clients "SYN verdicts" note >"$rows"
 printf '%-28s %-8s %-15s %-15s %s\n' scenario client "gate a/c/drop" "4.11 a/c/drop" "" >"$cl"
 while read -r n c t; do
@@ -158,24 +227,31 @@ while read -r n c t; do
 		if [ "$hv" = "$kv" ]; then same=$((same + 1)); else mark="*"; fi
 		printf '%-28s %-8s %-15s %-15s %s\n' "$n" "$cn" "${hv:-?}" "${kv:-?}" "$mark" >>"$cl"
 	done
-	# SYN verdicts: position by position within each client's sequence
-	read -r sa ss < <(LC_ALL=C join -a1 -a2 -e '' -o 0,1.2,2.2 -t '|' \
-		<(verdicts "$h/events.jsonl") <(verdicts "$k/events.jsonl") |
-		awk -F'|' '{ nh = split($2, a, " "); nk = split($3, b, " "); m = nh > nk ? nh : nk
-			    t += m; for (i = 1; i <= m; i++) if (i <= nh && i <= nk && a[i] == b[i]) s++ }
-			    END { print t + 0, s + 0 }')
+	# SYN verdicts: attempt by attempt, SYN by SYN
+	{ read -r sa ss oa os; read -r fd; } < <(compare "$h/events.jsonl" "$k/events.jsonl")
 	syn_all=$((syn_all + sa)) syn_same=$((syn_same + ss))
-	[ "$c" = hand ] || [ "$c" = lab ] || [ "$c" = given ] || { gen_all=$((gen_all + sa)); gen_same=$((gen_same + ss)); }
+	if [ "$c" != hand ] && [ "$c" != lab ] && [ "$c" != given ]; then
+		gen_all=$((gen_all + sa)) gen_same=$((gen_same + ss))
+		gen_oall=$((gen_oall + oa)) gen_osame=$((gen_osame + os))
+	fi
 	note=""
-	if [ "$same" != "$all" ]; then
-		if [ -n "${KNOWN[$n]:-}" ]; then note="explained: ${KNOWN[$n]}"; else note="DIFFERS"; diff=1; fi
+	[ -n "${fd:-}" ] && echo "$n $fd" >>"$dv"
+	if [ "$same" != "$all" ] || [ "$ss" != "$sa" ]; then
+		if [ -n "${KNOWN[$n]:-}" ]; then
+			note="explained: ${KNOWN[$n]}"
+		elif why=$(mechanism "$fd"); then
+			note="explained: $why"
+		else
+			note="DIFFERS: $why"
+			[ "$same" != "$all" ] && diff=1
+		fi
 	fi
 	printf '%-28s %-7s %-9s %-13s %s\n' "$n" "$c" "$same/$all" "$ss/$sa" "$note" >>"$rows"
 done <"$list"
 {
 	echo
 	echo "SYN verdicts identical: $syn_same/$syn_all over every scenario compared"
-	[ $gen_all -gt 0 ] && echo "SYN verdicts identical over the generated set: $gen_same/$gen_all ($(awk "BEGIN { printf \"%.1f\", 100 * $gen_same / $gen_all }") %)"
+	[ $gen_all -gt 0 ] && echo "SYN verdicts identical over the generated set: $gen_same/$gen_all ($(awk "BEGIN { printf \"%.1f\", 100 * $gen_same / $gen_all }") %; position by position in each client's whole sequence: $gen_osame/$gen_oall)"
 } >>"$rows"
 cat "$rows"
 [ $diff -eq 0 ]
