@@ -19,7 +19,8 @@
 #define MAX_DIRECT_LABELS 10
 #define COUNTER_COLS	  8 /* more nodes than this: clients are summed in one column */
 
-enum hkind { HK_ATTEMPT, HK_SYN, HK_RECORD };
+/* HK_PAWS, HK_TWACK, HK_RST: what the server's link showed (run/twwatch.h) */
+enum hkind { HK_ATTEMPT, HK_SYN, HK_RECORD, HK_PAWS, HK_TWACK, HK_RST };
 enum houtc { HO_OK, HO_TIMEOUT, HO_REFUSED, HO_RESET, HO_ERROR };
 
 struct hev {
@@ -29,7 +30,10 @@ struct hev {
 	int peer;   /* syn, record: index in model.peer */
 	enum houtc outc;
 	bool drop, has_ts, update;
-	uint32_t tsval, record_ts;
+	bool rst_by_client, answers; /* HK_RST: sent by the client; answers the ACK or SYN */
+	int syn_retrans;	      /* HK_ATTEMPT */
+	int cause;		      /* a slow connect: index of the HK_PAWS/HK_TWACK in it, -1 */
+	uint32_t tsval, record_ts;   /* HK_PAWS: the SYN's TSval and the ACK's TSecr */
 	char *title; /* hover text, not escaped */
 };
 
@@ -52,7 +56,9 @@ struct model {
 	double t0, t1; /* time axis */
 	double paws_msl;
 	bool gate;
-	size_t n_syn, n_drop_unattr;
+	const char *server_label; /* labels.server, else "the server" (translated) */
+	double slow_ms; /* a connect this slow (ms) is marked, 0: none is (html_link_events) */
+	size_t n_syn, n_drop_unattr, n_wire;	/* n_wire: HK_PAWS, HK_TWACK, HK_RST events */
 	size_t n_lines, n_skipped; /* events.jsonl lines; those left out past HTML_MAX_EVENTS */
 	bool have_y;
 	double ymin, ymax;
@@ -69,6 +75,8 @@ extern const char *const palette[];
 /* html_model.c */
 const char *html_client_colour(int ci);
 const char *html_cname(const struct model *m, int ci);
+/* What the page calls a node of result.json's counters: its label, else its name. */
+const char *html_node_label(const struct model *m, const char *node);
 void html_esc(FILE *f, const char *s);
 char *html_fmt_int(char *buf, size_t len, long long v);
 const char *html_dec(double v, int prec);
@@ -77,6 +85,8 @@ double html_jnum(json_t *o, const char *key, double dflt);
 const char *html_jstr(json_t *o, const char *key, const char *dflt);
 int html_load_clients(struct model *m);
 int html_load_events(struct model *m, FILE *events);
+/* Once loaded: the slow connects' threshold, and each slow connect's cause with its words. */
+void html_link_events(struct model *m);
 void html_model_free(struct model *m);
 void html_num_cell(FILE *f, json_t *v);
 
@@ -89,6 +99,7 @@ void html_tsval_chart(FILE *f, struct model *m);
 void html_clients_table(FILE *f, const struct model *m);
 void html_clocks(FILE *f, const struct model *m);
 void html_first_drops(FILE *f, const struct model *m);
+void html_first_wire(FILE *f, const struct model *m);
 void html_conntrack_table(FILE *f, const struct model *m);
 void html_counters_table(FILE *f, const struct model *m);
 void html_expect_table(FILE *f, const struct model *m);

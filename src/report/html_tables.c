@@ -211,13 +211,20 @@ static int cmp_crow(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static void counter_rows(FILE *f, json_t *counters, const char **cols, size_t n_cols, bool sum,
-			 const struct crow *rows, size_t n_rows)
+static void counter_rows(FILE *f, const struct model *m, json_t *counters, const char **cols,
+			 size_t n_cols, bool sum, const struct crow *rows, size_t n_rows)
 {
 	fputs(_("<table><thead><tr><th>counter</th>"), f);
 	for (size_t c = 0; c < n_cols; c++) {
+		const char *label = html_node_label(m, cols[c]);
+
 		fputs("<th>", f);
-		html_esc(f, cols[c]);
+		html_esc(f, label);
+		if (strcmp(label, cols[c])) {	/* label = ...: the node's name too */
+			fputs(" (", f);
+			html_esc(f, cols[c]);
+			fputs(")", f);
+		}
 		fputs("</th>", f);
 	}
 	if (sum)
@@ -318,14 +325,14 @@ void html_counters_table(FILE *f, const struct model *m)
 		"above.</p>\n"),
 	      f);
 	if (n_key)
-		counter_rows(f, counters, cols, n_cols, sum, rows, n_key);
+		counter_rows(f, m, counters, cols, n_cols, sum, rows, n_key);
 	if (n_rows > n_key) {
 		fprintf(f,
 			P_("<details><summary>%zu more counter (IP and TCP housekeeping)</summary>\n",
 			   "<details><summary>%zu more counters (IP and TCP housekeeping)</summary>\n",
 			   n_rows - n_key),
 			n_rows - n_key);
-		counter_rows(f, counters, cols, n_cols, sum, rows + n_key, n_rows - n_key);
+		counter_rows(f, m, counters, cols, n_cols, sum, rows + n_key, n_rows - n_key);
 		fputs("</details>\n", f);
 	}
 out:
@@ -641,4 +648,70 @@ void html_first_drops(FILE *f, const struct model *m)
 	if (clients)
 		fputs("</ul>\n", f);
 	free(n);
+}
+
+#define FIRST_WIRE_EACH 3	/* a reject, the RST, the slow connect: one episode */
+
+static int cmp_wire(const void *a, const void *b, void *arg)
+{
+	const struct model *m = arg;
+	const struct hev *x = &m->ev[*(const size_t *)a], *y = &m->ev[*(const size_t *)b];
+	/* an attempt's mark is its end: its connect comes after the answers inside it */
+	double tx = x->kind == HK_ATTEMPT ? x->t_end : x->t, ty = y->kind == HK_ATTEMPT ? y->t_end : y->t;
+
+	if (tx != ty)
+		return tx < ty ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+/* What the server's link showed and the slow connects, as sentences in time order: the first of
+ * each client, read without hover, like the first drops. */
+void html_first_wire(FILE *f, const struct model *m)
+{
+	size_t *n = calloc(m->n_clients + 1, sizeof(*n)), *idx = malloc((m->n_ev + 1) * sizeof(*idx));
+	size_t k = 0, clients = 0, more = 0, shown = 0;
+	char b[32];
+
+	if (!n || !idx)
+		goto out;
+	for (size_t i = 0; i < m->n_ev; i++) {
+		const struct hev *e = &m->ev[i];
+		/* a slow connect with a reason: a SYN sent again */
+		bool slow = e->kind == HK_ATTEMPT && e->outc == HO_OK && m->slow_ms > 0 &&
+			    (e->t_end - e->t) * 1000 >= m->slow_ms && (e->cause >= 0 || e->syn_retrans);
+
+		if (e->client >= 0 && e->title &&
+		    (slow || e->kind == HK_PAWS || e->kind == HK_TWACK || e->kind == HK_RST))
+			idx[k++] = i;
+	}
+	if (!k || !m->n_wire)	/* slow connects alone: the timeline's marks and the story say it */
+		goto out;
+	qsort_r(idx, k, sizeof(*idx), cmp_wire, (void *)m);
+	for (size_t j = 0; j < k; j++) {
+		const struct hev *e = &m->ev[idx[j]];
+
+		if (!n[e->client] && clients == FIRST_DROPS_CLIENTS) {
+			n[e->client] = FIRST_WIRE_EACH;
+			more++;
+			continue;
+		}
+		if (n[e->client]++ >= FIRST_WIRE_EACH)
+			continue;
+		if (!shown++)
+			fputs(_("<p class=\"firsts-h\">What the server's kernel did instead of a SYN-ACK, "
+				"in order:</p><ul class=\"firsts\" id=\"first-wire\">"),
+			      f);
+		clients += n[e->client] == 1;
+		fprintf(f, _("<li>t %s s · "),
+			i18n_dec(b, sizeof(b), e->kind == HK_ATTEMPT ? e->t_end : e->t, 3));
+		html_esc(f, e->title);
+		fputs("</li>", f);
+	}
+	if (more)
+		fprintf(f, _("<li>… and %zu more clients (the timeline)</li>"), more);
+	if (shown)
+		fputs("</ul>\n", f);
+out:
+	free(n);
+	free(idx);
 }
