@@ -388,6 +388,45 @@ static void test_wire_events_and_labels(void **state)
 	json_decref(res);
 }
 
+/* Bob's attempts are written as they end, not as they start: the later connect's line comes
+ * first. Each slow connect still finds the PAWS reject inside it, read from his lane's answers
+ * (the page holds no array of events to search), and a connect without one says its resent SYN. */
+static void test_wire_cause_out_of_order(void **state)
+{
+	struct fx *fx = *state;
+	json_t *res = load(
+		"{\"lab\":\"ex5\",\"ok\":true,\"gate\":{\"enabled\":false},"
+		"\"clients\":[{\"name\":\"alice\",\"attempts\":2,\"connected\":2},"
+		"{\"name\":\"bob\",\"attempts\":3,\"connected\":3}],"
+		"\"counters\":{\"server\":{},\"alice\":{},\"bob\":{}},\"nat\":[],\"expect\":[]}");
+	char *html;
+
+	write_file(fx->events,
+		   "{\"t\":0.0,\"type\":\"attempt\",\"client\":\"alice\",\"local\":\"a:1\","
+		   "\"outcome\":\"ok\",\"connect_ms\":0.2,\"syn_retrans\":0}\n"
+		   "{\"t\":2.0,\"type\":\"attempt\",\"client\":\"bob\",\"local\":\"b:2\","
+		   "\"outcome\":\"ok\",\"connect_ms\":10.3,\"syn_retrans\":1}\n"
+		   "{\"t\":1.0,\"type\":\"attempt\",\"client\":\"bob\",\"local\":\"b:1\","
+		   "\"outcome\":\"ok\",\"connect_ms\":10.3,\"syn_retrans\":1}\n"
+		   "{\"t\":3.0,\"type\":\"attempt\",\"client\":\"bob\",\"local\":\"b:3\","
+		   "\"outcome\":\"ok\",\"connect_ms\":1003,\"syn_retrans\":1}\n"
+		   "{\"t\":4.0,\"type\":\"attempt\",\"client\":\"alice\",\"local\":\"a:2\","
+		   "\"outcome\":\"ok\",\"connect_ms\":0.2,\"syn_retrans\":0}\n"
+		   "{\"t\":1.0,\"type\":\"paws_reject\",\"client\":\"bob\",\"tuple\":\"x>y\","
+		   "\"tsval\":1,\"tw_ts_recent\":9}\n"
+		   "{\"t\":2.001,\"type\":\"paws_reject\",\"client\":\"bob\",\"tuple\":\"x>y\","
+		   "\"tsval\":2,\"tw_ts_recent\":9}\n");
+	assert_int_equal(html_file(res, fx->events, fx->out), 0);
+	html = read_all(fx->out);
+	assert_int_equal(count(html, "class=\"mark slow\""), 3);
+	/* the two on the timeline, the first in the list (bob's first three: reject, connect,
+	 * reject) */
+	assert_int_equal(count(html, "— its first SYN was rejected by PAWS at the server"), 3);
+	assert_int_equal(count(html, "from b:3 (t 3.000 s) — its SYN was sent 1 more time"), 1);
+	free(html);
+	json_decref(res);
+}
+
 static void test_errors(void **state)
 {
 	json_t *arr = json_array(), *res = load(two_clients);
@@ -414,6 +453,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sampling_keeps_drops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_clients_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wire_events_and_labels, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wire_cause_out_of_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};
 
