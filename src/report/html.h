@@ -20,7 +20,8 @@
 #define MAX_DIRECT_LABELS 10
 #define COUNTER_COLS	  8 /* more nodes than this: clients are summed in one column */
 
-enum hkind { HK_ATTEMPT, HK_SYN, HK_RECORD };
+/* HK_PAWS, HK_TWACK, HK_RST: what the server's link showed (run/twwatch.h) */
+enum hkind { HK_ATTEMPT, HK_SYN, HK_RECORD, HK_PAWS, HK_TWACK, HK_RST };
 enum houtc { HO_OK, HO_TIMEOUT, HO_REFUSED, HO_RESET, HO_ERROR };
 
 /* An event as report.html draws it. The model keeps none of them: each goes, with its hover
@@ -32,7 +33,9 @@ struct hev {
 	int peer;   /* syn, record: index in model.peer */
 	enum houtc outc;
 	bool drop, has_ts, update;
-	uint32_t tsval, record_ts;
+	bool rst_by_client, answers; /* HK_RST: sent by the client; answers the ACK or SYN */
+	int syn_retrans;	      /* HK_ATTEMPT */
+	uint32_t tsval, record_ts;   /* HK_PAWS: the SYN's TSval and the ACK's TSecr */
 	uint32_t title_len; /* 0: no hover text */
 };
 
@@ -64,8 +67,20 @@ struct hfirst {
 	char *title;
 };
 
-/* Lane l's marks, pass p (0 failures, 1 connects, 2 drops): bucket b_lane + 3 * l + p. */
-#define HTML_LANE_PASSES 3
+/* The first-wire list: per drawn client, its first answers from the server's link and slow
+ * connects with their reason (a reject, the RST, the slow connect: one episode). */
+#define FIRST_WIRE_EACH 3
+
+struct hwire {
+	double t;	/* a connect: its end */
+	size_t seq;	/* ties: the order they were read */
+	int client;
+	char *title;
+};
+
+/* Lane l's marks, pass p (0 failures, 1 connects, 2 drops, 3 the server's answers and the
+ * RSTs: HK_PAWS, HK_TWACK, HK_RST): bucket b_lane + HTML_LANE_PASSES * l + p. */
+#define HTML_LANE_PASSES 4
 
 struct model {
 	json_t *res;
@@ -79,7 +94,9 @@ struct model {
 	double t0, t1; /* time axis */
 	double paws_msl;
 	bool gate;
-	size_t n_syn, n_drop_unattr;
+	const char *server_label; /* labels.server, else "the server" (translated) */
+	double slow_ms; /* a connect this slow (ms) is marked, 0: none is (html_link_events) */
+	size_t n_syn, n_drop_unattr, n_wire;	/* n_wire: HK_PAWS, HK_TWACK, HK_RST events */
 	size_t n_lines, n_skipped; /* events.jsonl lines; those left out past HTML_MAX_EVENTS */
 	bool have_y;
 	double ymin, ymax;
@@ -92,8 +109,13 @@ struct model {
 	int err;	/* the first spool error while drawing: the page is not written */
 	/* what the passes over the events need first, gathered as they are read */
 	bool seen[HO_ERROR + 1];	/* attempt outcomes */
+	bool wire[HK_RST + 1];		/* HK_PAWS, HK_TWACK, HK_RST drawn in a lane */
 	double *conn_ms;		/* ok attempts' connect times: at most HTML_MAX_EVENTS */
 	size_t n_conn, cap_conn;
+	double *once_ms;		/* of them, those whose SYN went once */
+	size_t n_once, cap_once;
+	struct hwire *fw;		/* the first-wire list (html_link_events), lanes * EACH */
+	size_t n_fw;
 	struct hclient *hc;		/* per client */
 	size_t ts_total_drops;
 	size_t n_pts, n_forced;		/* TSval chart: sampled SYNs, SYNs always drawn */
@@ -115,6 +137,8 @@ extern const char *const palette[];
 /* html_model.c */
 const char *html_client_colour(int ci);
 const char *html_cname(const struct model *m, int ci);
+/* What the page calls a node of result.json's counters: its label, else its name. */
+const char *html_node_label(const struct model *m, const char *node);
 void html_esc(FILE *f, const char *s);
 char *html_fmt_int(char *buf, size_t len, long long v);
 const char *html_dec(double v, int prec);
@@ -129,6 +153,26 @@ int html_ev_rewind(struct model *m, int b);
  * buffer is the caller's, grown as needed, freed by the caller): 1, 0 at the end, -errno
  * (also in m->err). */
 int html_ev_read(struct model *m, int b, struct hev *e, char **title, size_t *cap);
+/* Once loaded: the slow connects' threshold (m->slow_ms) and the first-wire list (m->fw). */
+void html_link_events(struct model *m);
+
+/* A lane's connects read in order, each looked up among the same lane's answers from the
+ * server's link (its pass 3 bucket, read alongside): no event is kept but the next answer. */
+struct html_causes {
+	int b;		/* the lane's answers; -1: none */
+	bool started, have, end;
+	double last_t;
+	struct hev w;
+	char *title;
+	size_t cap;
+};
+void html_causes_init(const struct model *m, struct html_causes *c, size_t lane);
+void html_causes_free(struct html_causes *c);
+/* Ok attempt e (of c's lane) is slow and says why: *out is its hover text (title) with the
+ * reason (the server's answer to its SYN inside it, else its SYNs resent), malloc'd. 1 when
+ * so, 0 when not slow or no reason (*out NULL), -errno. */
+int html_slow_title(struct model *m, struct html_causes *c, const struct hev *e,
+		    const char *title, char **out);
 void html_model_free(struct model *m);
 void html_num_cell(FILE *f, json_t *v);
 
@@ -141,6 +185,7 @@ void html_tsval_chart(FILE *f, struct model *m);
 void html_clients_table(FILE *f, const struct model *m);
 void html_clocks(FILE *f, const struct model *m);
 void html_first_drops(FILE *f, const struct model *m);
+void html_first_wire(FILE *f, const struct model *m);
 void html_conntrack_table(FILE *f, const struct model *m);
 void html_counters_table(FILE *f, const struct model *m);
 void html_expect_table(FILE *f, const struct model *m);

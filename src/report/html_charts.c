@@ -21,7 +21,6 @@
 #define TL_LX  135.0
 #define TL_RX  790.0
 #define TL_TOP 12.0
-#define SLOW_MIN_MS 5.0	/* a connect this slow, and 3 times the run's median: marked */
 
 /* ---- axes ---- */
 
@@ -56,6 +55,10 @@ static void shape(FILE *f, const char *cls, double x, double y, const char *titl
 		fprintf(f, "M%.1f %.1fl9 -16h-18z", x, y + 9);
 	else if (!strcmp(cls, "update") || !strcmp(cls, "keep"))
 		fprintf(f, "M%.1f %.1fl9 9l-9 9l-9 -9z", x, y - 9);
+	else if (!strcmp(cls, "paws") || !strcmp(cls, "twack"))	/* a bar above the lane line */
+		fprintf(f, "M%.1f %.1fh6v16h-6z", x - 3, y - 8);
+	else if (!strcmp(cls, "rst"))	/* a chevron below it */
+		fprintf(f, "M%.1f %.1fl8 -9l8 9", x - 8, y + 4);
 	fputs("\"><title>", f);
 	html_esc(f, t);
 	fputs("</title></path>", f);
@@ -93,6 +96,16 @@ static void legend_item(FILE *f, const char *cls, const char *text)
 	else if (!strcmp(cls, "keep"))
 		fputs("<path d=\"M15 5l10 10l-10 10l-10-10z\" fill=\"#fff\" stroke=\"#009E73\" "
 		      "stroke-width=\"2.5\"/>",
+		      f);
+	else if (!strcmp(cls, "paws"))
+		fputs("<path d=\"M12 5h6v20h-6z\" fill=\"#6B3FA0\" stroke=\"#3a1f5c\"/>", f);
+	else if (!strcmp(cls, "twack"))
+		fputs("<path d=\"M12 5h6v20h-6z\" fill=\"#fff\" stroke=\"#6B3FA0\" "
+		      "stroke-width=\"2.5\"/>",
+		      f);
+	else if (!strcmp(cls, "rst"))
+		fputs("<path d=\"M6 20l9-10l9 10\" fill=\"none\" stroke=\"#111\" "
+		      "stroke-width=\"3.5\" stroke-linecap=\"round\"/>",
 		      f);
 	else if (!strcmp(cls, "step"))
 		fputs("<path d=\"M2 22h10v-14h16\" fill=\"none\" stroke=\"#000\" stroke-width=\"3\"/>",
@@ -163,28 +176,6 @@ static void lane_label(FILE *f, const char *name, double y)
 	fputs("</text>", f);
 }
 
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The connect time (ms) from which a connect is marked slow: SLOW_MIN_MS and 3 times the run's
- * median; 0 when no connect is that slow. (An ok attempt's t_end is its connect time.) */
-static double slow_threshold(struct model *m)
-{
-	double *v = m->conn_ms, thr, max = 0;
-	size_t n = m->n_conn;
-
-	if (!n)
-		return 0;
-	qsort(v, n, sizeof(*v), cmp_dbl);
-	thr = fmax(SLOW_MIN_MS, 3 * v[n / 2]);
-	max = v[n - 1];
-	return max >= thr ? thr : 0;
-}
-
 static long long counter(const struct model *m, const char *node, const char *name)
 {
 	return (long long)html_jnum(json_object_get(json_object_get(m->res, "counters"), node),
@@ -221,10 +212,16 @@ static void kernel_note(FILE *f, const struct model *m)
 		fprintf(f, P_(" sent %s RST</b>", " sent %s RSTs</b>", n), html_dec(n, 0));
 		shown++;
 	}
-	fputs(_(". Counters carry no time; when a SYN lands on the server's TIME_WAIT of the same "
-		"4-tuple (exercise 5), each reject is an ACK instead of a SYN-ACK, the client's RST, "
-		"and the SYN again: a slow connect on the timeline.</p>\n"),
-	      f);
+	if (m->n_wire)
+		fputs(_(". The timeline marks each one the server's link showed, at its time: a bar "
+			"above the lane for a SYN answered with an ACK instead of a SYN-ACK (filled: a "
+			"PAWS reject), a chevron below it for an RST.</p>\n"),
+		      f);
+	else
+		fputs(_(". Counters carry no time; when a SYN lands on the server's TIME_WAIT of the "
+			"same 4-tuple (exercise 5), each reject is an ACK instead of a SYN-ACK, the "
+			"client's RST, and the SYN again: a slow connect on the timeline.</p>\n"),
+		      f);
 }
 
 void html_timeline(FILE *f, struct model *m)
@@ -232,10 +229,10 @@ void html_timeline(FILE *f, struct model *m)
 	json_t *clients = json_object_get(m->res, "clients");
 	size_t lanes = m->n_clients < REPORT_HTML_MAX_LANES ? m->n_clients : REPORT_HTML_MAX_LANES;
 	double lh = lanes > 20 ? 30 : lanes > 6 ? 40 : 52, rec_h = m->gate ? 52 : 0;
-	const bool *seen = m->seen;
-	double slow_ms;
+	const bool *seen = m->seen, *wire = m->wire;
+	double slow_ms = m->slow_ms;
 	struct hev ev, *e = &ev;
-	char *title = NULL;
+	char *title = NULL, *slow_t;
 	size_t cap = 0;
 	double top = TL_TOP + rec_h, bottom = top + lanes * lh + 8, h = bottom + 64;
 	static const char *const ocls[] = {"ok", "timeout", "refused", "reset", "error"};
@@ -244,7 +241,6 @@ void html_timeline(FILE *f, struct model *m)
 	      f);
 	fputs("<div class=\"legend\">", f);
 	/* always the connect and the drop; the other outcomes when they happened */
-	slow_ms = slow_threshold(m);
 	legend_item(f, "ok", _("connected"));
 	if (slow_ms > 0) {
 		char t[160];
@@ -255,6 +251,12 @@ void html_timeline(FILE *f, struct model *m)
 	}
 	if (m->gate)
 		legend_item(f, "drop", _("SYN dropped by the recycle rule (hover: why)"));
+	if (wire[HK_PAWS])
+		legend_item(f, "paws", _("SYN rejected by PAWS at the server: an ACK came back"));
+	if (wire[HK_TWACK])
+		legend_item(f, "twack", _("SYN answered with an ACK, not a SYN-ACK"));
+	if (wire[HK_RST])
+		legend_item(f, "rst", _("RST"));
 	if (seen[HO_TIMEOUT])
 		legend_item(f, "timeout", _("connect timed out"));
 	if (seen[HO_REFUSED])
@@ -310,7 +312,12 @@ void html_timeline(FILE *f, struct model *m)
 			fprintf(f, " <tspan fill=\"#a33a00\" font-weight=\"bold\">%s ✕</tspan>",
 				html_dec(dr, 0));
 		fputs("</text>\n", f);
-		/* failures first, then connects, drops on top: each its own bucket */
+		/* failures first, then connects, drops on top, then the server's answers above
+		 * the line and the RSTs below it (they fall within a connect's few ms): each its
+		 * own bucket; a slow connect's reason is looked up in the answers as it is drawn */
+		struct html_causes cs;
+
+		html_causes_init(m, &cs, l);
 		for (int pass = 0; pass < HTML_LANE_PASSES; pass++) {
 			int b = m->b_lane + HTML_LANE_PASSES * (int)l + pass;
 
@@ -318,16 +325,25 @@ void html_timeline(FILE *f, struct model *m)
 			while (html_ev_read(m, b, e, &title, &cap) > 0) {
 				if (pass == 0)
 					shape(f, ocls[e->outc], tx(m, e->t_end), y, title);
-				else if (pass == 1)
-					shape(f,
-					      slow_ms > 0 && (e->t_end - e->t) * 1000 >= slow_ms
-						      ? "slow"
-						      : "ok",
-					      tx(m, e->t_end), y, title);
-				else
+				else if (pass == 1) {
+					bool slow = slow_ms > 0 && (e->t_end - e->t) * 1000 >= slow_ms;
+					int r = html_slow_title(m, &cs, e, title, &slow_t);
+
+					if (r < 0 && !m->err)
+						m->err = r;
+					shape(f, slow ? "slow" : "ok", tx(m, e->t_end), y,
+					      r > 0 ? slow_t : title);
+					free(slow_t);
+				} else if (pass == 2)
 					shape(f, "drop", tx(m, e->t), y, title);
+				else if (e->kind == HK_PAWS || e->kind == HK_TWACK)
+					shape(f, e->kind == HK_PAWS ? "paws" : "twack", tx(m, e->t),
+					      y - lh / 2 + 10, title);
+				else
+					shape(f, "rst", tx(m, e->t), y + lh / 2 - 10, title);
 			}
 		}
+		html_causes_free(&cs);
 		fputs("</g>\n", f);
 	}
 	free(title);

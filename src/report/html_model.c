@@ -137,6 +137,16 @@ const char *html_cname(const struct model *m, int ci)
 	return ci >= 0 ? m->clabel[ci] : "?";
 }
 
+const char *html_node_label(const struct model *m, const char *node)
+{
+	int ci;
+
+	if (!strcmp(node, "server") || !strcmp(node, "router"))
+		return html_jstr(json_object_get(m->res, "labels"), node, node);
+	ci = client_index(m, node);
+	return ci >= 0 ? m->clabel[ci] : node;
+}
+
 static int peer_index(struct model *m, const char *tuple)
 {
 	char key[96], addr[48];
@@ -271,6 +281,35 @@ static char *event_title(struct model *m, struct hev *e, json_t *j)
 				     html_jstr(j, "tuple", "?"), html_jstr(j, "reason", "?"),
 				     html_dec(e->t, 3));
 		break;
+	case HK_PAWS:
+		r = asprintf(
+			&s,
+			_("%s: SYN %s rejected by PAWS at %s — TSval %u is behind %u, the last TSval of the connection before on this 4-tuple (TIME_WAIT): an ACK came back, not a SYN-ACK (t %s s)"),
+			who, html_jstr(j, "tuple", "?"), m->server_label, e->tsval, e->record_ts,
+			html_dec(e->t, 3));
+		break;
+	case HK_TWACK:
+		r = asprintf(
+			&s,
+			_("%s: SYN %s answered with an ACK, not a SYN-ACK — %s still holds this 4-tuple and the SYN is not newer (t %s s)"),
+			who, html_jstr(j, "tuple", "?"), m->server_label, html_dec(e->t, 3));
+		break;
+	case HK_RST:
+		if (e->rst_by_client && e->answers)
+			r = asprintf(
+				&s,
+				_("%s sent an RST to that ACK (it acknowledges the connection before): it ends %s's TIME_WAIT, and the SYN goes again (t %s s)"),
+				who, m->server_label, html_dec(e->t, 3));
+		else if (e->rst_by_client)
+			r = asprintf(&s, _("%s sent an RST on %s (t %s s)"), who,
+				     html_jstr(j, "tuple", "?"), html_dec(e->t, 3));
+		else if (e->answers)
+			r = asprintf(&s, _("%s answered %s's SYN %s with an RST: nothing listens (t %s s)"),
+				     m->server_label, who, html_jstr(j, "tuple", "?"), html_dec(e->t, 3));
+		else
+			r = asprintf(&s, _("%s sent an RST to %s on %s (t %s s)"), m->server_label, who,
+				     html_jstr(j, "tuple", "?"), html_dec(e->t, 3));
+		break;
 	case HK_RECORD:
 		if (e->update)
 			r = asprintf(
@@ -299,6 +338,8 @@ static int lane_bucket(const struct model *m, const struct hev *e)
 		pass = e->outc == HO_OK ? 1 : 0;
 	else if (e->kind == HK_SYN && e->drop)
 		pass = 2;
+	else if (e->kind == HK_PAWS || e->kind == HK_TWACK || e->kind == HK_RST)
+		pass = 3;
 	else
 		return -1;
 	return m->b_lane + HTML_LANE_PASSES * e->client + pass;
@@ -311,15 +352,18 @@ static int put_ev(struct model *m, int b, const struct hev *e, const char *title
 	return err ? err : spool_write(m->sp, b, title, e->title_len);
 }
 
-static int grow_conn(struct model *m)
+static int push_ms(double **v, size_t *n, size_t *cap, double ms)
 {
-	size_t cap = m->cap_conn ? 2 * m->cap_conn : 256;
-	double *v = realloc(m->conn_ms, cap * sizeof(*v));
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 256;
+		double *p = realloc(*v, c * sizeof(*p));
 
-	if (!v)
-		return -ENOMEM;
-	m->conn_ms = v;
-	m->cap_conn = cap;
+		if (!p)
+			return -ENOMEM;
+		*v = p;
+		*cap = c;
+	}
+	(*v)[(*n)++] = ms;
 	return 0;
 }
 
@@ -330,10 +374,18 @@ static int gather(struct model *m, const struct hev *e, const char *title)
 	if (e->kind == HK_ATTEMPT) {
 		m->seen[e->outc] = true;
 		if (e->outc == HO_OK) {
-			if (m->n_conn == m->cap_conn && grow_conn(m))
+			double ms = (e->t_end - e->t) * 1000;
+
+			if (push_ms(&m->conn_ms, &m->n_conn, &m->cap_conn, ms))
 				return -ENOMEM;
-			m->conn_ms[m->n_conn++] = (e->t_end - e->t) * 1000;
+			if (!e->syn_retrans && push_ms(&m->once_ms, &m->n_once, &m->cap_once, ms))
+				return -ENOMEM;
 		}
+		return 0;
+	}
+	if (e->kind == HK_PAWS || e->kind == HK_TWACK || e->kind == HK_RST) {
+		if (e->client >= 0 && (size_t)e->client < m->lanes)
+			m->wire[e->kind] = true;
 		return 0;
 	}
 	if (e->kind != HK_SYN)
@@ -397,6 +449,16 @@ static int add_event(struct model *m, json_t *j)
 		e->t_end = html_jnum(j, "end", e->t);
 		if (e->outc == HO_OK)
 			e->t_end = e->t + html_jnum(j, "connect_ms", 0) / 1000.0;
+		e->syn_retrans = (int)html_jnum(j, "syn_retrans", 0);
+	} else if (!strcmp(type, "paws_reject") || !strcmp(type, "timewait_ack") ||
+		   !strcmp(type, "rst")) {
+		e->kind = type[0] == 'p' ? HK_PAWS : type[0] == 't' ? HK_TWACK : HK_RST;
+		e->tsval = (uint32_t)html_jnum(j, "tsval", 0);
+		e->record_ts = (uint32_t)html_jnum(j, "tw_ts_recent", 0);
+		e->has_ts = json_is_number(json_object_get(j, "tsval"));
+		e->rst_by_client = !strcmp(html_jstr(j, "from", ""), "client");
+		e->answers = strcmp(html_jstr(j, "answers", "segment"), "segment") != 0;
+		m->n_wire++;
 	} else if (!strcmp(type, "syn") || !strcmp(type, "record")) {
 		int p = peer_index(m, html_jstr(j, "tuple", ""));
 
@@ -496,8 +558,10 @@ int html_load_events(struct model *m, FILE *f, int tmpdir)
 		json_t *j;
 
 		m->n_lines++;
-		/* past the cap only drops: every one of them is drawn */
-		if (m->n_ev >= HTML_MAX_EVENTS && !strstr(line, "\"verdict\":\"drop\"")) {
+		/* past the cap only drops and what the server's link showed: all are drawn */
+		if (m->n_ev >= HTML_MAX_EVENTS && !strstr(line, "\"verdict\":\"drop\"") &&
+		    !strstr(line, "\"type\":\"paws_reject\"") && !strstr(line, "\"type\":\"rst\"") &&
+		    !strstr(line, "\"type\":\"timewait_ack\"")) {
 			m->n_skipped++;
 			continue;
 		}
@@ -550,6 +614,178 @@ int html_ev_read(struct model *m, int b, struct hev *e, char **title, size_t *ca
 	return 1;
 }
 
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The connect time (ms) from which a connect is marked slow: SLOW_MIN_MS and 3 times the median
+ * of the connects whose SYN went once (those resent are what is looked for: in exercise 5 they
+ * are half the connects), of them all when none went once; 0 when no connect is that slow.
+ * (An ok attempt's t_end is its connect time.) */
+#define SLOW_MIN_MS 5.0
+static double slow_threshold(struct model *m)
+{
+	double *v = m->n_once ? m->once_ms : m->conn_ms, thr, max = 0;
+	size_t n = m->n_once ? m->n_once : m->n_conn;
+
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < m->n_conn; i++)
+		max = fmax(max, m->conn_ms[i]);
+	qsort(v, n, sizeof(*v), cmp_dbl);
+	thr = fmax(SLOW_MIN_MS, 3 * v[n / 2]);
+	return max >= thr ? thr : 0;
+}
+
+void html_causes_init(const struct model *m, struct html_causes *c, size_t lane)
+{
+	memset(c, 0, sizeof(*c));
+	c->b = lane < m->lanes ? m->b_lane + HTML_LANE_PASSES * (int)lane + 3 : -1;
+}
+
+void html_causes_free(struct html_causes *c)
+{
+	free(c->title);
+	c->title = NULL;
+	c->cap = 0;
+}
+
+/* HK_PAWS or HK_TWACK: the first of the lane's answers inside attempt e (events are stamped to
+ * the ms: 1 ms of slack on each side), -1 none. The answers are in time order; so are a lane's
+ * attempts, but when one starts before the one before, the answers are read again. */
+static int cause_of(struct model *m, struct html_causes *c, const struct hev *e)
+{
+	if (c->b < 0)
+		return -1;
+	if (!c->started || e->t < c->last_t) {
+		if (html_ev_rewind(m, c->b))
+			return -1;
+		c->started = true;
+		c->have = c->end = false;
+	}
+	c->last_t = e->t;
+	for (;;) {
+		if (!c->have && !c->end) {
+			int r = html_ev_read(m, c->b, &c->w, &c->title, &c->cap);
+
+			if (r <= 0)
+				c->end = true;
+			else if (c->w.kind == HK_PAWS || c->w.kind == HK_TWACK)
+				c->have = true;
+			continue;
+		}
+		if (c->have && c->w.t < e->t - 0.001) {
+			c->have = false;
+			continue;
+		}
+		break;
+	}
+	return c->have && c->w.t <= e->t_end + 0.001 ? (int)c->w.kind : -1;
+}
+
+int html_slow_title(struct model *m, struct html_causes *c, const struct hev *e,
+		    const char *title, char **out)
+{
+	char why[400] = "";
+	int cause;
+
+	*out = NULL;
+	if (e->kind != HK_ATTEMPT || e->outc != HO_OK)
+		return 0;
+	cause = cause_of(m, c, e);	/* every connect: the answers are read once, in order */
+	if (m->slow_ms <= 0 || (e->t_end - e->t) * 1000 < m->slow_ms)
+		return 0;
+	if (cause == HK_PAWS)
+		snprintf(why, sizeof(why),
+			 _("its first SYN was rejected by PAWS at %s; its RST and the SYN again followed"),
+			 m->server_label);
+	else if (cause == HK_TWACK)
+		snprintf(why, sizeof(why),
+			 _("its first SYN was answered with an ACK, not a SYN-ACK, and sent again"));
+	else if (e->syn_retrans)
+		snprintf(why, sizeof(why), P_("its SYN was sent %d more time",
+					      "its SYN was sent %d more times", e->syn_retrans),
+			 e->syn_retrans);
+	if (!why[0])
+		return 0;
+	if (asprintf(out, _("%s — %s"), title ? title : "", why) < 0) {
+		*out = NULL;
+		return -ENOMEM;
+	}
+	return 1;
+}
+
+/* Keep item (t, title) among the client's first FIRST_WIRE_EACH in time order (fw[0..*n)). */
+static int keep_first(struct hwire *fw, size_t *n, double t, size_t seq, int client,
+		      const char *title)
+{
+	size_t k = *n;
+	char *s;
+
+	while (k > 0 && (fw[k - 1].t > t || (fw[k - 1].t == t && fw[k - 1].seq > seq)))
+		k--;
+	if (k >= FIRST_WIRE_EACH)
+		return 0;
+	s = strdup(title);
+	if (!s)
+		return -ENOMEM;
+	if (*n == FIRST_WIRE_EACH) {
+		free(fw[FIRST_WIRE_EACH - 1].title);
+		(*n)--;
+	}
+	memmove(fw + k + 1, fw + k, (*n - k) * sizeof(*fw));
+	fw[k] = (struct hwire){.t = t, .seq = seq, .client = client, .title = s};
+	(*n)++;
+	return 0;
+}
+
+/* A slow connect says why: the server's answer to its SYN on the wire, else its SYNs resent.
+ * The threshold; then, per drawn client, its first answers and slow connects for the list in
+ * the header, read from its lane's buckets (the page lists those of the drawn clients). */
+void html_link_events(struct model *m)
+{
+	struct hev ev;
+	char *title = NULL, *s;
+	size_t cap = 0, seq = 0;
+
+	m->slow_ms = slow_threshold(m);
+	if (!m->n_wire || m->err)
+		return;
+	m->fw = calloc(m->lanes * FIRST_WIRE_EACH + 1, sizeof(*m->fw));
+	if (!m->fw) {
+		m->err = -ENOMEM;
+		return;
+	}
+	for (size_t l = 0; l < m->lanes && !m->err; l++) {
+		struct hwire *fw = m->fw + m->n_fw;
+		size_t n = 0;
+		int b = m->b_lane + HTML_LANE_PASSES * (int)l;
+		struct html_causes c;
+
+		html_causes_init(m, &c, l);
+		html_ev_rewind(m, b + 1);
+		while (!m->err && html_ev_read(m, b + 1, &ev, &title, &cap) > 0) {
+			int r = html_slow_title(m, &c, &ev, title, &s);
+
+			if (r > 0 && keep_first(fw, &n, ev.t_end, seq++, (int)l, s))
+				m->err = -ENOMEM;
+			free(s);
+			if (r < 0)
+				m->err = r;
+		}
+		html_causes_free(&c);
+		html_ev_rewind(m, b + 3);
+		while (!m->err && html_ev_read(m, b + 3, &ev, &title, &cap) > 0)
+			if (ev.title_len && keep_first(fw, &n, ev.t, seq++, (int)l, title))
+				m->err = -ENOMEM;
+		m->n_fw += n;
+	}
+	free(title);
+}
+
 int html_load_clients(struct model *m)
 {
 	json_t *clients = json_object_get(m->res, "clients");
@@ -566,6 +802,7 @@ int html_load_clients(struct model *m)
 		m->by_name[i] = (int)i;
 	}
 	m->n_clients = n;
+	m->server_label = html_jstr(json_object_get(m->res, "labels"), "server", _("the server"));
 	qsort_r(m->by_name, n, sizeof(int), cmp_name, m->cname);
 	return 0;
 }
@@ -574,8 +811,12 @@ void html_model_free(struct model *m)
 {
 	for (size_t i = 0; i < m->n_first; i++)
 		free(m->first[i].title);
+	for (size_t i = 0; i < m->n_fw; i++)
+		free(m->fw[i].title);
+	free(m->fw);
 	spool_close(m->sp);
 	free(m->conn_ms);
+	free(m->once_ms);
 	free(m->hc);
 	free(m->first_n);
 	free(m->peer);

@@ -211,13 +211,20 @@ static int cmp_crow(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static void counter_rows(FILE *f, json_t *counters, const char **cols, size_t n_cols, bool sum,
-			 const struct crow *rows, size_t n_rows)
+static void counter_rows(FILE *f, const struct model *m, json_t *counters, const char **cols,
+			 size_t n_cols, bool sum, const struct crow *rows, size_t n_rows)
 {
 	fputs(_("<table><thead><tr><th>counter</th>"), f);
 	for (size_t c = 0; c < n_cols; c++) {
+		const char *label = html_node_label(m, cols[c]);
+
 		fputs("<th>", f);
-		html_esc(f, cols[c]);
+		html_esc(f, label);
+		if (strcmp(label, cols[c])) {	/* label = ...: the node's name too */
+			fputs(" (", f);
+			html_esc(f, cols[c]);
+			fputs(")", f);
+		}
 		fputs("</th>", f);
 	}
 	if (sum)
@@ -318,14 +325,14 @@ void html_counters_table(FILE *f, const struct model *m)
 		"above.</p>\n"),
 	      f);
 	if (n_key)
-		counter_rows(f, counters, cols, n_cols, sum, rows, n_key);
+		counter_rows(f, m, counters, cols, n_cols, sum, rows, n_key);
 	if (n_rows > n_key) {
 		fprintf(f,
 			P_("<details><summary>%zu more counter (IP and TCP housekeeping)</summary>\n",
 			   "<details><summary>%zu more counters (IP and TCP housekeeping)</summary>\n",
 			   n_rows - n_key),
 			n_rows - n_key);
-		counter_rows(f, counters, cols, n_cols, sum, rows + n_key, n_rows - n_key);
+		counter_rows(f, m, counters, cols, n_cols, sum, rows + n_key, n_rows - n_key);
 		fputs("</details>\n", f);
 	}
 out:
@@ -624,4 +631,52 @@ void html_first_drops(FILE *f, const struct model *m)
 			m->first_more);
 	if (m->n_first)
 		fputs("</ul>\n", f);
+}
+
+static int cmp_wire(const void *a, const void *b)
+{
+	const struct hwire *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* What the server's link showed and the slow connects, as sentences in time order: the first of
+ * each client, read without hover, like the first drops (html_link_events gathered each drawn
+ * client's first FIRST_WIRE_EACH). */
+void html_first_wire(FILE *f, const struct model *m)
+{
+	size_t *n = calloc(m->n_clients + 1, sizeof(*n));
+	size_t clients = 0, more = 0, shown = 0;
+	char b[32];
+
+	if (!n || !m->n_fw || !m->n_wire)	/* slow connects alone: the marks and the story */
+		goto out;
+	qsort(m->fw, m->n_fw, sizeof(*m->fw), cmp_wire);
+	for (size_t j = 0; j < m->n_fw; j++) {
+		const struct hwire *e = &m->fw[j];
+
+		if (!n[e->client] && clients == FIRST_DROPS_CLIENTS) {
+			n[e->client] = FIRST_WIRE_EACH;
+			more++;
+			continue;
+		}
+		if (n[e->client]++ >= FIRST_WIRE_EACH)
+			continue;
+		if (!shown++)
+			fputs(_("<p class=\"firsts-h\">What the server's kernel did instead of a SYN-ACK, "
+				"in order:</p><ul class=\"firsts\" id=\"first-wire\">"),
+			      f);
+		clients += n[e->client] == 1;
+		fprintf(f, _("<li>t %s s · "), i18n_dec(b, sizeof(b), e->t, 3));
+		html_esc(f, e->title);
+		fputs("</li>", f);
+	}
+	if (more)
+		fprintf(f, _("<li>… and %zu more clients (the timeline)</li>"), more);
+	if (shown)
+		fputs("</ul>\n", f);
+out:
+	free(n);
 }

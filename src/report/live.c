@@ -45,9 +45,9 @@ static const char *const sentences[] = {
 	[0] = N_("%s: SYN %s:%u dropped — TSval %u is %d behind the value recorded from %s %s s ago (window %s s)"),
 	[1] = N_("%s: SYN %s:%u dropped — it carries no timestamp and a record from %s is %s s old (window %s s)"),
 	[2] = N_("%s: SYN %s:%u passed — %s"),
-	[3] = N_("%s: the server entered TIME_WAIT and recorded TSval %u for %s"),
-	[4] = N_("%s: the server entered TIME_WAIT and kept the record of %s (TSval %u)"),
-	[5] = N_("%s connects from %s:%u (the server sees %s:%u)"),
+	[3] = N_("%s: %s entered TIME_WAIT and recorded TSval %u for %s"),
+	[4] = N_("%s entered TIME_WAIT and kept the record of %s (TSval %u)"),
+	[5] = N_("%s connects from %s:%u (%s sees %s:%u)"),
 	[6] = N_("%s: connected in %s ms"),
 };
 
@@ -100,6 +100,12 @@ static const char *label_of(const struct live *lv, int c)
 {
 	return c >= 0 && (size_t)c < lv->lab->n_clients ? topo_client_label(&lv->lab->clients[c]) :
 							  "?";
+}
+
+/* what a sentence calls the server: its label, else "the server" */
+static const char *server_of(const struct live *lv)
+{
+	return lv->lab->server.label[0] ? lv->lab->server.label : _("the server");
 }
 
 static char *dump(json_t *o)
@@ -169,8 +175,8 @@ char *live_nat_json(struct live *lv, const struct ct_entry *e)
 			c = i;
 	ntoa_host(e->orig_src, in);
 	ntoa_host(e->reply_dst, out);
-	snprintf(text, sizeof(text), _(sentences[5]), label_of(lv, c), in, e->orig_sport, out,
-		 e->reply_dport);
+	snprintf(text, sizeof(text), _(sentences[5]), label_of(lv, c), in, e->orig_sport,
+		 server_of(lv), out, e->reply_dport);
 	return dump(json_pack("{s:f, s:s, s:s, s:s}", "t", rel_s(lv, mono_ns()), "client",
 			      name_of(lv, c), "outcome", "syn", "text", text));
 }
@@ -225,11 +231,13 @@ char *live_gate_json(struct live *lv, const struct recycle_event *ev, int client
 			r->daddr = ev->daddr;
 		}
 		if (ev->kind == EV_RECORD_UPDATE) {
-			snprintf(text, sizeof(text), _(sentences[3]), label, ev->tsval, src);
+			snprintf(text, sizeof(text), _(sentences[3]), label, server_of(lv),
+				 ev->tsval, src);
 			if (r)
 				r->client = client;
 		} else {
-			snprintf(text, sizeof(text), _(sentences[4]), src, ev->rec_ts);
+			snprintf(text, sizeof(text), _(sentences[4]), server_of(lv), src,
+				 ev->rec_ts);
 		}
 		*ret_event = "record";
 		return dump(json_pack("{s:f, s:s, s:s, s:I, s:I, s:s}", "t", rel_s(lv, ev->t_ns),

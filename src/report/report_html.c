@@ -63,6 +63,9 @@ static const char css[] =
 	".mark.error{fill:#fff;stroke:#666;stroke-width:2.5}\n"
 	".mark.update{fill:#009E73;stroke:#004d38;stroke-width:1.5}\n"
 	".mark.keep{fill:#fff;stroke:#009E73;stroke-width:2.5}\n"
+	".mark.paws{fill:#6B3FA0;stroke:#3a1f5c;stroke-width:1}"
+	".mark.twack{fill:#fff;stroke:#6B3FA0;stroke-width:2}\n"
+	".mark.rst{fill:none;stroke:#111;stroke-width:3;stroke-linecap:round}\n"
 	".pt.drop{stroke-width:3;stroke-linecap:round;fill:none}\n"
 	".pt.pass{stroke:#fff;stroke-width:1}\n"
 	".record-step{fill:none;stroke:#000;stroke-width:3}\n"
@@ -343,6 +346,7 @@ static void header(FILE *f, const struct model *m)
 	story(f, m);
 	html_clocks(f, m);
 	html_first_drops(f, m);
+	html_first_wire(f, m);
 	fputs("</header>\n", f);
 }
 
@@ -383,6 +387,7 @@ int report_html(json_t *result, FILE *events, FILE *out, int tmpdir)
 		err = html_load_events(&m, events, tmpdir);
 	if (err)
 		goto out;
+	html_link_events(&m);
 	if (!m.n_ev)
 		m.t1 = html_jnum(result, "duration_s", 0);
 	if (m.t1 - m.t0 < 0.5)

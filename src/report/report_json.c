@@ -199,6 +199,18 @@ static json_t *conntrack_json(const struct run *r)
 			 "table_total", (json_int_t)r->ct_end_total);
 }
 
+/* What the server's link showed besides SYN-ACKs (run/twwatch.h), as counts. */
+static json_t *wire_json(const struct run *r)
+{
+	const uint64_t *c = r->tw_counts;
+
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "paws_rejects",
+			 (json_int_t)c[TW_PAWS_REJECT], "timewait_acks", (json_int_t)c[TW_ACK],
+			 "client_rsts", (json_int_t)c[TW_RST_CLIENT], "server_rsts",
+			 (json_int_t)c[TW_RST_SERVER], "events_lost", (json_int_t)r->tw_lost,
+			 "ring_drops", (json_int_t)r->tw_ring_drops);
+}
+
 /* What evidence was lost: any of it and the run is not ok (README "Scale"). */
 static json_t *lost_json(const struct run *r)
 {
@@ -230,7 +242,17 @@ json_t *report_result(const struct run *r)
 			gate_json(r), "clients", clients, "counters", counters, "nat", nat_json(r));
 	if (res) {
 		json_object_set_new(res, "nat_total", json_integer(r->nat_total));
+		json_object_set_new(res, "wire", wire_json(r));
 		json_object_set_new(res, "lost", lost_json(r));
+	}
+	if (res && (r->lab->server.label[0] || r->lab->router.label[0])) {
+		json_t *l = json_object();
+
+		if (r->lab->server.label[0])
+			json_object_set_new(l, "server", json_string(r->lab->server.label));
+		if (r->lab->router.present && r->lab->router.label[0])
+			json_object_set_new(l, "router", json_string(r->lab->router.label));
+		json_object_set_new(res, "labels", l);
 	}
 	if (res && r->lab->description)
 		json_object_set_new(res, "description", json_string(r->lab->description));
@@ -261,6 +283,7 @@ void report_drop_line(const struct run *r, size_t ci, char *buf, size_t len)
 	uint32_t be = d->ev.saddr;
 	int32_t behind = (int32_t)(d->ev.rec_ts - d->ev.tsval);
 	const char *writer = d->writer >= 0 ? client_label(r, d->writer) : _("this address");
+	const char *server = r->lab->server.label[0] ? r->lab->server.label : _("the server");
 
 	inet_ntop(AF_INET, &be, src, sizeof(src));
 	i18n_g(win, sizeof(win), r->lab->server.paws_msl_ms / 1000.0);
@@ -268,13 +291,13 @@ void report_drop_line(const struct run *r, size_t ci, char *buf, size_t len)
 	/* TSvals and their distance stay as the wire and tshark write them: a trainer looks
 	 * them up in the capture */
 	if (d->ev.verdict == RV_WIRE_UNANSWERED && !d->ev.has_record)
-		snprintf(buf, len, _("%s: SYN %s:%u dropped — the server answered neither SYN-ACK nor RST"),
-			 client_label(r, ci), src, d->ev.sport);
+		snprintf(buf, len, _("%s: SYN %s:%u dropped — %s answered neither SYN-ACK nor RST"),
+			 client_label(r, ci), src, d->ev.sport, server);
 	else if (d->ev.verdict == RV_WIRE_UNANSWERED)
 		snprintf(buf, len,
-			 _("%s: SYN %s:%u dropped — unanswered; TSval %u, the server's tcp_metrics record %u is %d ahead and %s s old"),
-			 client_label(r, ci), src, d->ev.sport, d->ev.tsval, d->ev.rec_ts, behind,
-			 age);
+			 _("%s: SYN %s:%u dropped — unanswered; TSval %u, the tcp_metrics record %u of %s is %d ahead and %s s old"),
+			 client_label(r, ci), src, d->ev.sport, d->ev.tsval, d->ev.rec_ts, server,
+			 behind, age);
 	else if (d->ev.verdict == RV_DROP_NO_TS)
 		snprintf(buf, len,
 			 _("%s: SYN %s:%u dropped — it carries no timestamp and a record from %s is %s s old (window %s s)"),
@@ -340,9 +363,44 @@ static void event_gate(void *ctx, const struct run *r, const struct run_gate_eve
 	put_line(ctx, j);
 }
 
+/* "paws_reject", "timewait_ack" (a SYN answered by a bare ACK) and "rst" lines */
+static void event_tw(void *ctx, const struct run *r, const struct tw_event *e)
+{
+	static const char *const types[] = { "paws_reject", "timewait_ack", "rst", "rst" };
+	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN], tuple[64];
+	uint32_t sb = e->saddr, db = e->daddr;
+	json_t *j;
+
+	if (e->kind >= RUN_TW_KINDS)
+		return;
+	inet_ntop(AF_INET, &sb, s, sizeof(s));
+	inet_ntop(AF_INET, &db, d, sizeof(d));
+	snprintf(tuple, sizeof(tuple), "%s:%u>%s:%u", s, e->sport, d, e->dport);
+	j = json_pack("{s:f, s:s, s:s, s:s}", "t", round3(((double)e->t_ns - r->t0_ns) / 1e9),
+		      "type", types[e->kind], "client", client_name(r, e->client), "tuple", tuple);
+	if (!j)
+		return;
+	if (e->kind == TW_RST_CLIENT || e->kind == TW_RST_SERVER) {
+		json_object_set_new(j, "from", json_string(e->kind == TW_RST_CLIENT ? "client"
+										 : "server"));
+		json_object_set_new(j, "answers", json_string(e->answers_ack   ? "timewait_ack"
+							      : e->answers_syn ? "syn"
+									       : "segment"));
+	} else {
+		json_object_set_new(j, "syn_t", json_real(round3(((double)e->syn_t_ns - r->t0_ns) / 1e9)));
+		if (e->has_ts) {
+			json_object_set_new(j, "tsval", json_integer(e->tsval));
+			json_object_set_new(j, "tw_ts_recent", json_integer(e->tw_ts));
+			json_object_set_new(j, "behind", json_integer((int32_t)(e->tw_ts - e->tsval)));
+		}
+	}
+	put_line(ctx, j);
+}
+
 void report_sink(struct run_sink *s, FILE *f)
 {
-	*s = (struct run_sink){ .attempt = event_attempt, .gate = event_gate, .ctx = f };
+	*s = (struct run_sink){ .attempt = event_attempt, .gate = event_gate, .tw = event_tw,
+				.ctx = f };
 }
 
 int report_write_json(json_t *j, FILE *f)

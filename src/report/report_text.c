@@ -63,6 +63,16 @@ void report_text(const struct run *r, json_t *res, FILE *out)
 		lab->server.recycle ? _("on") : _("off"));
 	if (lab->description)
 		fprintf(out, "  %s\n", lab->description);
+	if (lab->server.label[0] || (lab->router.present && lab->router.label[0])) {
+		fputs("  ", out);
+		if (lab->server.label[0])
+			fprintf(out, _("server: %s"), lab->server.label);
+		if (lab->server.label[0] && lab->router.present && lab->router.label[0])
+			fputs(" · ", out);
+		if (lab->router.present && lab->router.label[0])
+			fprintf(out, _("router: %s"), lab->router.label);
+		fputs("\n", out);
+	}
 	fputs(" ", out);
 	/* the table's columns: left, left, left, then numbers to the right */
 	static const struct {
@@ -137,6 +147,17 @@ void report_text(const struct run *r, json_t *res, FILE *out)
 			i18n_int(n[3], sizeof(n[3]), jint(gate, "PAWSPassive")),
 			i18n_int(n[4], sizeof(n[4]), jint(gate, "ListenDrops")),
 			i18n_int(n[5], sizeof(n[5]), jint(gate, "records_updated")));
+	/* what the server answered instead of a SYN-ACK, and the RSTs (events.jsonl has each) */
+	json_t *wire = json_object_get(res, "wire");
+
+	if (jint(wire, "paws_rejects") || jint(wire, "timewait_acks") || jint(wire, "client_rsts") ||
+	    jint(wire, "server_rsts"))
+		fprintf(out,
+			_("  on the server's link: %s SYNs rejected by PAWS (an ACK instead of a SYN-ACK), %s other ACKs to a SYN, %s RSTs from clients, %s from the server\n"),
+			i18n_int(n[0], sizeof(n[0]), jint(wire, "paws_rejects")),
+			i18n_int(n[1], sizeof(n[1]), jint(wire, "timewait_acks")),
+			i18n_int(n[2], sizeof(n[2]), jint(wire, "client_rsts")),
+			i18n_int(n[3], sizeof(n[3]), jint(wire, "server_rsts")));
 	/* one drop per client, the first: what a trainer reads aloud */
 	for (size_t ci = 0; ci < lab->n_clients && shown < 5; ci++) {
 		char line[512];

@@ -87,6 +87,21 @@ static const struct schema_field lost[] = {
 	{ NULL },
 };
 
+static const struct schema_field labels[] = {
+	{ "server", SCH_STRING, true }, { "router", SCH_STRING, true },
+	{ NULL },
+};
+
+/* what the server's link showed besides SYN-ACKs (run/twwatch.h): events.jsonl has each */
+static const struct schema_field wire[] = {
+	{ "paws_rejects", SCH_NUMBER },	/* SYNs answered by an ACK whose TSecr is ahead */
+	{ "timewait_acks", SCH_NUMBER },	/* SYNs answered by an ACK, not PAWS */
+	{ "client_rsts", SCH_NUMBER }, { "server_rsts", SCH_NUMBER },
+	{ "events_lost", SCH_NUMBER },	/* past 1,000,000 held events */
+	{ "ring_drops", SCH_NUMBER },	/* packets the capture's ring dropped */
+	{ NULL },
+};
+
 const struct schema_field schema_result[] = {
 	{ "schema", SCH_NUMBER },
 	{ "lab", SCH_STRING },
@@ -101,8 +116,10 @@ const struct schema_field schema_result[] = {
 	{ "counters", SCH_OBJECT },		/* node -> {counter: delta} */
 	{ "nat", SCH_ARRAY, false, nat_map },	/* the first 10,000 */
 	{ "nat_total", SCH_NUMBER },
+	{ "wire", SCH_OBJECT, false, wire },
 	{ "lost", SCH_OBJECT, false, lost },
 	{ "conntrack", SCH_OBJECT, true, conntrack },	/* with a router */
+	{ "labels", SCH_OBJECT, true, labels },	/* label = ... of the server, the router */
 	{ "error", SCH_STRING, true },		/* the run stopped early */
 	{ "interrupted", SCH_BOOL, true },
 	{ "expect", SCH_ARRAY },		/* written after the checks */

@@ -56,6 +56,8 @@ bool tcp_parse(const uint8_t *f, size_t caplen, struct syn_key *k, uint8_t *ret_
 	k->sport = get16(th);
 	k->dport = get16(th + 2);
 	k->seq = get32(th + 4);
+	if (get16(ip + 2) > ihl + doff)
+		k->paylen = get16(ip + 2) - ihl - doff;
 	for (size_t i = 20; i < doff;) {
 		uint8_t kind = th[i], l;
 
@@ -69,6 +71,7 @@ bool tcp_parse(const uint8_t *f, size_t caplen, struct syn_key *k, uint8_t *ret_
 			break;
 		if (kind == TCPOPT_TS_ && l == 10) {
 			k->tsval = get32(th + i + 2);
+			k->tsecr = get32(th + i + 6);
 			k->has_ts = true;
 		}
 		i += l;

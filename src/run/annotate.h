@@ -18,10 +18,12 @@ struct syn_key {
 	uint16_t sport, dport;	/* host order */
 	uint32_t seq;
 	uint32_t tsval;		/* 0 when !has_ts */
+	uint32_t tsecr;		/* the TSval echoed, 0 when !has_ts */
+	uint32_t paylen;	/* bytes of payload, by the IP header's total length */
 	bool has_ts;
 };
 
-/* The 4-tuple, sequence number and TSval of any IPv4 TCP segment in an Ethernet frame, and its
+/* The 4-tuple, sequence number, TSval and TSecr of any IPv4 TCP segment in an Ethernet frame, and its
  * flags byte (th[13]); false when it is not one or is truncated. */
 bool tcp_parse(const uint8_t *frame, size_t caplen, struct syn_key *ret, uint8_t *ret_flags);
 /* The key of an Ethernet frame that is an IPv4 TCP SYN without ACK; false for anything else

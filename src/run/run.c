@@ -19,6 +19,7 @@
 #include "run/outdir.h"
 #include "run/conntrack.h"
 #include "run/kwatch.h"
+#include "run/twwatch.h"
 #include "lab/connstat.h"
 #include "lab/gate.h"
 #include "lab/netns.h"
@@ -29,6 +30,7 @@
 #define PROGRESS_MS 250
 #define CAP_TAG (1ull << 40)	/* epoll data of capture fds: tag | index */
 #define OUT_TAG (1ull << 41)	/* stdout, stderr: tag | fd */
+#define TW_TAG (1ull << 42)	/* the twwatch capture */
 
 struct agent_proc {
 	pid_t pid;
@@ -52,6 +54,9 @@ struct loop {
 	struct recycle_event *kgev;	/* its decisions until the run stopped (on_kgate) */
 	size_t n_kgev, cap_kgev;
 	uint64_t kgev_lost;
+	struct twwatch *tw;		/* the server's answers other than SYN-ACKs, and RSTs */
+	struct tw_event *twev;		/* held until the run stopped (on_tw), as kgev */
+	size_t n_twev, cap_twev;
 	struct connstat_loader *cs;	/* command clients' sockets, counted on the cgroup */
 	uint32_t *progress_att, *progress_ok, *progress_drop;
 };
@@ -466,6 +471,13 @@ static void sink_attempt(const struct run *r, const struct attempt_rec *a)
 			s->attempt(s->ctx, r, a);
 }
 
+static void sink_tw(const struct run *r, const struct tw_event *e)
+{
+	for (const struct run_sink *s = r->sink; s; s = s->next)
+		if (s->tw)
+			s->tw(s->ctx, r, e);
+}
+
 /* One gate decision, its sender client (-1 unknown): to the per-client totals and the sinks. */
 static void deliver_gate(struct run *r, const struct recycle_event *ev, int client)
 {
@@ -522,6 +534,33 @@ static void on_kgate(const struct recycle_event *ev, void *ctx)
 	}
 	l->kgev = v;
 	l->kgev[l->n_kgev++] = *ev;
+}
+
+/* What the server answered instead of a SYN-ACK, and RSTs: held like on_kgate's decisions,
+ * since the sender is named from the router's table at the end. */
+static void on_tw(const struct tw_event *ev, void *ctx)
+{
+	struct loop *l = ctx;
+	struct tw_event *v;
+
+	if (l->n_twev >= RUN_KGEV_MAX) {
+		l->r->tw_lost++;
+		return;
+	}
+	v = grow(l->twev, &l->cap_twev, l->n_twev, sizeof(*l->twev));
+	if (!v) {
+		l->r->tw_lost++;
+		return;
+	}
+	l->twev = v;
+	l->twev[l->n_twev++] = *ev;
+}
+
+static int cmp_twev(const void *a, const void *b)
+{
+	const struct tw_event *x = a, *y = b;
+
+	return x->t_ns < y->t_ns ? -1 : x->t_ns > y->t_ns;
 }
 
 static int cmp_kgev(const void *a, const void *b)
@@ -647,6 +686,9 @@ static int loop_run(struct run *r, struct loop *l)
 	if (l->ct)
 		epoll_ctl(ep, EPOLL_CTL_ADD, ct_watch_fd(l->ct),
 			  &(struct epoll_event){ .events = EPOLLIN, .data.fd = ct_watch_fd(l->ct) });
+	if (l->tw)
+		epoll_ctl(ep, EPOLL_CTL_ADD, twwatch_fd(l->tw),
+			  &(struct epoll_event){ .events = EPOLLIN, .data.u64 = TW_TAG });
 	for (int i = 0; i < l->n_cap; i++)
 		epoll_ctl(ep, EPOLL_CTL_ADD, capture_fd(l->cap[i]),
 			  &(struct epoll_event){ .events = EPOLLIN, .data.u64 = CAP_TAG | i });
@@ -687,6 +729,10 @@ static int loop_run(struct run *r, struct loop *l)
 					err = -EINTR;
 				}
 				epoll_ctl(ep, EPOLL_CTL_DEL, (int)(ev[i].data.u64 & 0xffff), NULL);
+				continue;
+			}
+			if (ev[i].data.u64 == TW_TAG) {
+				twwatch_read(l->tw, on_tw, l);
 				continue;
 			}
 			if ((ev[i].data.u64 & CAP_TAG) == CAP_TAG) {
@@ -778,22 +824,22 @@ static void read_attribution(struct run *r)
  * address:port the gate saw. If a mapping was reused, the newest one seen by the time of the
  * decision wins (events are stamped when read, hence the slack). */
 #define ATTRIB_SLACK_NS (100 * 1000000ull)
-static int attribute(const struct run *r, const struct recycle_event *ev)
+static int attribute_at(const struct run *r, uint32_t saddr, uint16_t sport, uint64_t t_ns)
 {
 	const struct lab *lab = r->lab;
 	bool nat = lab->router.present && lab->router.nat != NAT_NONE;
-	uint32_t in = ntohl(ev->saddr);
+	uint32_t in = ntohl(saddr);
 	const struct run_nat_map *best = NULL;
 	bool mapped = false;
 
 	for (size_t k = 0; nat && k < r->n_nat; k++) {
 		const struct run_nat_map *m = &r->nat[k];
-		bool before = m->t_ns <= ev->t_ns + ATTRIB_SLACK_NS;
+		bool before = m->t_ns <= t_ns + ATTRIB_SLACK_NS;
 
-		if (m->out_addr != in || m->out_port != ev->sport)
+		if (m->out_addr != in || m->out_port != sport)
 			continue;
 		if (!best || (before && m->t_ns > best->t_ns) ||
-		    (!before && best->t_ns > ev->t_ns + ATTRIB_SLACK_NS && m->t_ns < best->t_ns))
+		    (!before && best->t_ns > t_ns + ATTRIB_SLACK_NS && m->t_ns < best->t_ns))
 			best = m;
 	}
 	/* no event (a kernel without CONFIG_NF_CONNTRACK_EVENTS, as the lab 4.11 build): the
@@ -801,7 +847,7 @@ static int attribute(const struct run *r, const struct recycle_event *ev)
 	for (size_t k = 0; nat && !best && !mapped && k < r->n_ct_end; k++) {
 		const struct ct_entry *e = &r->ct_end[k];
 
-		if (e->reply_dst == in && e->reply_dport == ev->sport) {
+		if (e->reply_dst == in && e->reply_dport == sport) {
 			in = e->orig_src;
 			mapped = true;
 		}
@@ -814,6 +860,29 @@ static int attribute(const struct run *r, const struct recycle_event *ev)
 		if (lab->clients[c].addr.addr == in)
 			return c;
 	return -1;
+}
+
+static int attribute(const struct run *r, const struct recycle_event *ev)
+{
+	return attribute_at(r, ev->saddr, ev->sport, ev->t_ns);
+}
+
+/* The server's answers and the RSTs, once the router's table at the end is read: in time
+ * order, each attributed (a SYN's sender by the SYN's time), counted, to the sinks. */
+static void deliver_tw(struct run *r, struct loop *l)
+{
+	qsort(l->twev, l->n_twev, sizeof(*l->twev), cmp_twev);
+	for (size_t i = 0; i < l->n_twev; i++) {
+		struct tw_event *e = &l->twev[i];
+
+		e->client = attribute_at(r, e->saddr, e->sport, e->syn_t_ns ? e->syn_t_ns : e->t_ns);
+		if (e->kind < RUN_TW_KINDS)
+			r->tw_counts[e->kind]++;
+		sink_tw(r, e);
+	}
+	free(l->twev);
+	l->twev = NULL;
+	l->n_twev = l->cap_twev = 0;
 }
 
 /*
@@ -925,6 +994,16 @@ int run_exec(struct run *r)
 			goto out;
 		}
 	}
+	err = netns_enter(rt->server_fd);
+	if (!err)
+		err = twwatch_open(r->lab->router.present ? "eth0" : "br0", r->lab->server.addr.addr,
+				   r->lab->server.port, &l.tw);
+	netns_enter_root();
+	if (err) {
+		snprintf(r->err, sizeof(r->err), "cannot capture the server's link in %s (its "
+			 "answers and RSTs): %s", rt->server_ns, strerror(-err));
+		goto out;
+	}
 	err = open_captures(r, &l);
 	if (err)
 		goto out;
@@ -973,6 +1052,10 @@ stop:
 		kwatch_stats(l.kw, r->gate_stats);
 		r->gate_stats[RS_EVENTS_LOST] += l.kgev_lost;
 	}
+	if (l.tw) {
+		twwatch_read(l.tw, on_tw, &l);
+		r->tw_ring_drops = twwatch_ring_drops(l.tw);
+	}
 	if (l.ct) {
 		ct_watch_read(l.ct, on_ct, r);
 		r->lost.conntrack_overruns = ct_watch_overruns(l.ct);
@@ -996,6 +1079,7 @@ stop:
 	}
 	if (l.kw)
 		deliver_kernel(r, &l);
+	deliver_tw(r, &l);
 	if (r->live)
 		r->live(r, r->live_ctx);
 out:
@@ -1018,6 +1102,8 @@ out:
 	if (l.ct)
 		ct_watch_close(l.ct);
 	kwatch_close(l.kw);
+	twwatch_close(l.tw);
+	free(l.twev);
 	connstat_free(l.cs);
 	if (pfd[0] >= 0)
 		close(pfd[0]);

@@ -16,6 +16,7 @@
 #include "bpf/recycle.h"
 #include "run/evidence.h"
 #include "run/attrib.h"
+#include "run/twwatch.h"
 #include "lab/lab.h"
 
 struct outdir;
@@ -44,12 +45,16 @@ struct run;
 struct run_sink {
 	void (*attempt)(void *ctx, const struct run *r, const struct attempt_rec *a);
 	void (*gate)(void *ctx, const struct run *r, const struct run_gate_event *g);
+	/* the server's answers other than SYN-ACKs and the RSTs (run/twwatch.h), attributed, in
+	 * time order once the run stopped */
+	void (*tw)(void *ctx, const struct run *r, const struct tw_event *e);
 	void *ctx;
 	const struct run_sink *next;   /* the next sink to get the same (NULL: the last) */
 };
 
 /* nat[] and ct_end[] keep the first RUN_LIST_MAX entries; *_total counts them all */
 #define RUN_LIST_MAX 10000
+#define RUN_TW_KINDS 4		/* enum tw_kind */
 /* gate.mode kernel: decisions held until the end (run.c on_kgate); past it, counted lost */
 #define RUN_KGEV_MAX 1000000
 
@@ -78,6 +83,11 @@ struct run {
 	uint64_t attrib_stats[AS__MAX];
 	struct run_nat_map *nat;
 	size_t n_nat, cap_nat, nat_total;
+	/* what the server's link showed (run/twwatch.h): per enum tw_kind; held events that found
+	 * no room; packets its capture's ring dropped */
+	uint64_t tw_counts[RUN_TW_KINDS];
+	uint64_t tw_lost;
+	unsigned tw_ring_drops;
 	/* per client, for command clients; NULL when they could not be counted (no cgroup) */
 	struct run_cmd_counts *cmd_counts;
 	/* the router's conntrack statistics before and after, its table at the end */

@@ -58,52 +58,70 @@ int wire_new(uint32_t addr, uint16_t port, struct wire **ret)
 	return 0;
 }
 
-int wire_open(const char *ifname, uint32_t addr, uint16_t port, struct wire **ret)
+int wire_capture(const char *ifname, const char *filter, pcap_t **ret, int *ret_fd)
 {
-	char errbuf[PCAP_ERRBUF_SIZE], filter[128];
+	char errbuf[PCAP_ERRBUF_SIZE];
 	struct bpf_program prog;
-	struct wire *w;
-	int err = wire_new(addr, port, &w);
+	pcap_t *p = pcap_create(ifname, errbuf);
+	int err, fd;
 
-	if (err)
-		return err;
-	w->p = pcap_create(ifname, errbuf);
-	if (!w->p) {
-		free(w);
+	if (!p)
 		return -ENOMEM;
-	}
 	/* headers are enough; the kernel ring holds a burst of 500 SYN/s several times over */
-	if (pcap_set_snaplen(w->p, 128) || pcap_set_promisc(w->p, 0) ||
-	    pcap_set_immediate_mode(w->p, 1) || pcap_set_buffer_size(w->p, 2 << 20) ||
-	    pcap_set_tstamp_precision(w->p, PCAP_TSTAMP_PRECISION_NANO)) {
+	if (pcap_set_snaplen(p, 128) || pcap_set_promisc(p, 0) || pcap_set_immediate_mode(p, 1) ||
+	    pcap_set_buffer_size(p, 2 << 20) ||
+	    pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO)) {
 		err = -EINVAL;
 		goto fail;
 	}
-	err = pcap_activate(w->p);
+	err = pcap_activate(p);
 	if (err < 0) {
 		err = err == PCAP_ERROR_NO_SUCH_DEVICE ? -ENODEV
 		      : err == PCAP_ERROR_PERM_DENIED ? -EPERM : -EIO;
 		goto fail;
 	}
-	snprintf(filter, sizeof(filter), "tcp port %u and tcp[13] & 6 != 0", port);
-	if (pcap_compile(w->p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) ||
-	    pcap_setfilter(w->p, &prog)) {
+	if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN)) {
 		err = -EIO;
 		goto fail;
 	}
+	err = pcap_setfilter(p, &prog) ? -EIO : 0;
 	pcap_freecode(&prog);
-	if (pcap_setnonblock(w->p, 1, errbuf) < 0 || (w->fd = pcap_get_selectable_fd(w->p)) < 0) {
+	if (err)
+		goto fail;
+	if (pcap_setnonblock(p, 1, errbuf) < 0 || (fd = pcap_get_selectable_fd(p)) < 0) {
 		err = -EIO;
 		goto fail;
 	}
-	w->real_to_mono = (int64_t)(clock_ns(CLOCK_MONOTONIC) - clock_ns(CLOCK_REALTIME));
-	*ret = w;
+	*ret = p;
+	*ret_fd = fd;
 	return 0;
 fail:
-	pcap_close(w->p);
-	free(w->v);
-	free(w);
+	pcap_close(p);
 	return err;
+}
+
+int64_t wire_real_to_mono(void)
+{
+	return (int64_t)(clock_ns(CLOCK_MONOTONIC) - clock_ns(CLOCK_REALTIME));
+}
+
+int wire_open(const char *ifname, uint32_t addr, uint16_t port, struct wire **ret)
+{
+	char filter[128];
+	struct wire *w;
+	int err = wire_new(addr, port, &w);
+
+	if (err)
+		return err;
+	snprintf(filter, sizeof(filter), "tcp port %u and tcp[13] & 6 != 0", port);
+	err = wire_capture(ifname, filter, &w->p, &w->fd);
+	if (err) {
+		free(w);
+		return err;
+	}
+	w->real_to_mono = wire_real_to_mono();
+	*ret = w;
+	return 0;
 }
 
 int wire_fd(const struct wire *w)

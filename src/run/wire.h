@@ -18,6 +18,7 @@
 
 struct wire;
 struct recycle_event;
+struct pcap;
 
 typedef void (*wire_fn)(const struct recycle_event *ev, void *ctx);
 
@@ -26,6 +27,12 @@ int wire_new(uint32_t addr, uint16_t port, struct wire **ret);
 /* Open a capture of ifname in the caller's netns too (non-blocking). 0, -ENODEV, -EPERM,
  * -EIO. */
 int wire_open(const char *ifname, uint32_t addr, uint16_t port, struct wire **ret);
+/* The capture alone, shared with run/twwatch.c: a non-blocking libpcap handle on ifname in the
+ * caller's netns, 128 bytes of each packet, nanosecond stamps (CLOCK_REALTIME), filter applied.
+ * 0, -ENOMEM, -EINVAL, -ENODEV, -EPERM, -EIO. */
+int wire_capture(const char *ifname, const char *filter, struct pcap **ret, int *ret_fd);
+/* What to add to a pcap stamp (CLOCK_REALTIME ns) for CLOCK_MONOTONIC, now. */
+int64_t wire_real_to_mono(void);
 /* Descriptor that polls readable when packets wait; -1 for a matcher without capture. */
 int wire_fd(const struct wire *w);
 /* One Ethernet frame seen at t_ns (CLOCK_MONOTONIC): SYNs resolved by it go to fn. */

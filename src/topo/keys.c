@@ -99,6 +99,8 @@ static int server_key(struct parser *p, const char *key, const char *value)
 		return topo_value_command(p, key, value, &s->command, &s->command_text);
 	if (!strcmp(key, "user"))
 		return topo_value_user(p, key, value, s->user, &s->user_line);
+	if (!strcmp(key, "label"))
+		return topo_value_label(p, key, value, s->label);
 	if (topo_is_sysctl_key(key))
 		return topo_add_sysctl(p, &s->sysctls, key, value);
 	return 1;
@@ -162,6 +164,8 @@ static int router_key(struct parser *p, const char *key, const char *value)
 			rt->port_mode = (enum port_mode)r;
 		return r < 0 ? r : 0;
 	}
+	if (!strcmp(key, "label"))
+		return topo_value_label(p, key, value, rt->label);
 	if (topo_is_sysctl_key(key))
 		return topo_add_sysctl(p, &rt->sysctls, key, value);
 	return 1;
@@ -346,7 +350,7 @@ bad:
 /* The roots of result.json an expectation may look at. */
 static const char *const expect_roots[] = {
 	"schema", "lab", "kernel", "ok", "duration_s", "setup_s", "teardown_s",
-	"gate", "clients", "client", "counters", NULL,
+	"gate", "clients", "client", "counters", "wire", NULL,
 };
 
 static int check_expect_path(struct parser *p, const char *path)
@@ -380,7 +384,8 @@ static int check_expect_path(struct parser *p, const char *path)
 			    path);
 	if ((!strcmp(root, "client") || !strcmp(root, "counters")) && seg < 3)
 		return topo_perr(p, p->line, path, -EINVAL, "%s: expected %s.NAME.FIELD", path, root);
-	if ((!strcmp(root, "gate") || !strcmp(root, "clients")) && seg < 2)
+	if ((!strcmp(root, "gate") || !strcmp(root, "clients") || !strcmp(root, "wire")) &&
+	    seg < 2)
 		return topo_perr(p, p->line, path, -EINVAL, "%s: expected %s.FIELD", path, root);
 	return 0;
 }

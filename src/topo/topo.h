@@ -14,7 +14,7 @@
 #define TOPO_MAX_CLIENTS 5000
 #define TOPO_MAX_SYSCTLS 2000000  /* in a lab, replicas counted: a few files' worth */
 #define TOPO_USER_MAX 64   /* user = NAME */
-/* label = João: a client's display name, any UTF-8 text up to TOPO_LABEL_MAX - 8 bytes (a
+/* label = João: a node's display name (client, server or router), any UTF-8 text up to TOPO_LABEL_MAX - 8 bytes (a
  * replica appends " N") */
 #define TOPO_LABEL_MAX 64
 #define TOPO_ERR_MAX 512
@@ -55,6 +55,7 @@ struct lab_server {
 	char *command_text;
 	char user[TOPO_USER_MAX];  /* user = NAME: run the command as NAME ("" = root) */
 	int user_line;
+	char label[TOPO_LABEL_MAX]; /* "" = none: reports say "the server" */
 	struct topo_sysctls sysctls;
 	/* plan (topo_plan) */
 	struct topo_addr addr;    /* on eth0 (router) or br0 (direct) */
@@ -69,6 +70,7 @@ struct lab_router {
 	enum nat_mode nat;
 	uint16_t port_lo, port_hi; /* 0,0 = all */
 	enum port_mode port_mode;
+	char label[TOPO_LABEL_MAX]; /* "" = none: reports say "the router" */
 	struct topo_sysctls sysctls;
 	/* plan */
 	struct topo_addr out_addr; /* outside (towards the server) */

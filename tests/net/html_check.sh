@@ -8,7 +8,8 @@
 # a measuring script in a copy of the page checks: no sideways scrolling
 # (scrollWidth <= innerWidth), every text drawn at 14 px or more (HTML by its computed size,
 # SVG text by its computed size times the SVG's scale), and, with DROPS_DRAWN=N, N drop marks
-# on the timeline and N on the TSval chart (gate.syn_dropped). Screenshots at each size are
+# on the timeline and N on the TSval chart (gate.syn_dropped); with PAWS_DRAWN=N and RSTS_DRAWN=N,
+# N PAWS-reject bars and N RST chevrons drawn (a box on screen) on the timeline. Screenshots at each size are
 # left beside the main one (NAME-1024.png, NAME-1920.png, NAME-large.png).
 # usage: [DROPS_DRAWN=N] tests/net/html_check.sh REPORT.html EXPECTED_LANES EXPECT_DROPS(0|1)
 set -u
@@ -97,6 +98,11 @@ measure_js='
 	out.push("texts=" + n);
 	out.push("timelineDrops=" + document.querySelectorAll("#timeline-svg .mark.drop").length);
 	out.push("tsvalDrops=" + document.querySelectorAll("#tsval-svg .pt.drop").length);
+	function drawn(sel) {
+		return Array.prototype.filter.call(document.querySelectorAll(sel), visible).length;
+	}
+	out.push("timelinePaws=" + drawn("#timeline-svg .mark.paws"));
+	out.push("timelineRsts=" + drawn("#timeline-svg .mark.rst"));
 	var pre = document.createElement("pre");
 	pre.id = "twl-measure";
 	pre.textContent = "\n" + out.join("\n") + "\n";
@@ -128,6 +134,11 @@ for size in 1024,768 1920,1080 large; do
 				{ echo "   $size: $(mval $k $tag) $k, expected $DROPS_DRAWN"; ok=0; }
 		done
 	fi
+	for k in PAWS:timelinePaws RSTS:timelineRsts; do
+		want=${k%%:*}_DRAWN
+		[ -z "${!want:-}" ] || [ "$(mval ${k#*:} $tag)" = "${!want}" ] ||
+			{ echo "   $size: $(mval ${k#*:} $tag) ${k#*:}, expected ${!want}"; ok=0; }
+	done
 	echo "   $size: scrollWidth $sw / innerWidth $iw, smallest text $mt px ($(mval texts $tag) texts)"
 	timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync \

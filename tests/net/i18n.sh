@@ -28,9 +28,17 @@ if [ "$(id -u)" -ne 0 ]; then
 	log_test $KSFT_SKIP "i18n: the demo in Spanish and Portuguese" "needs root"
 	exit $RET
 fi
-# the demo, bob with a display name
-sed 's/^\[client bob\]$/[client bob]\nlabel = João Ñandú/' topologies/nat-recycle.ini >"$TMP/demo.ini"
-grep -q '^label = João Ñandú$' "$TMP/demo.ini" || { log_test 1 "i18n: the test topology"; exit 1; }
+# the demo, bob, the server and the router with display names
+sed -e 's/^\[client bob\]$/[client bob]\nlabel = João Ñandú/' -e 's/^\[server\]$/[server]\nlabel = Servidor Ñ/' \
+	-e 's/^\[router\]$/[router]\nlabel = Roteador Ω/' topologies/nat-recycle.ini >"$TMP/demo.ini"
+[ "$(grep -c '^label = \(João Ñandú\|Servidor Ñ\|Roteador Ω\)$' "$TMP/demo.ini")" = 3 ] ||
+	{ log_test 1 "i18n: the test topology"; exit 1; }
+"$TWLAB" check "$TMP/demo.ini" >/dev/null
+log_test $? "check: label = on the server and the router"
+printf '[server]\nlabel = a\tb\n[client a]\n' >"$TMP/badlabel.ini"
+"$TWLAB" check "$TMP/badlabel.ini" >/dev/null 2>"$TMP/badlabel.err"
+[ $? -eq 2 ] && grep -q ":2: key 'label'" "$TMP/badlabel.err"
+log_test $? "check: a server label with a tab is refused, file:line and key named" "$(cat "$TMP/badlabel.err")"
 
 es=$TMP/es
 "$TWLAB" run "$TMP/demo.ini" --name ${P}i18n --out "$es" --lang es >"$TMP/es.txt" 2>"$TMP/es.err"
@@ -69,6 +77,11 @@ grep -Eq '<br>\+[0-9]{3}\.[0-9]{3}\.[0-9]{3}</td>' "$h" && ! grep -Eq '<br>\+[0-
 log_test $? "es report.html: numbers grouped as Spanish writes them (862.385.778)"
 jq -e '.clients[] | select(.name == "bob") | .label == "João Ñandú"' "$es/result.json" >/dev/null
 log_test $? "result.json: the client's label, its name unchanged"
+grep -qx '  servidor: Servidor Ñ · router: Roteador Ω' "$TMP/es.txt" &&
+	grep -q '<th>Servidor Ñ (server)</th><th>Roteador Ω (router)</th>' "$h" &&
+	jq -e '.labels == {"server": "Servidor Ñ", "router": "Roteador Ω"} and (.counters | has("server") and has("router"))' "$es/result.json" >/dev/null
+log_test $? "the server's and the router's labels: es summary, report.html's counters, result.json" \
+	"$(grep -m1 'servidor:' "$TMP/es.txt")"
 ip netns list 2>/dev/null | grep -q "twl-${P}i18n-bob" && RET=1
 
 # Portuguese from the environment (no --lang), whether pt_BR.UTF-8 is installed or not
@@ -79,8 +92,9 @@ log_test $? "LANG=pt_BR.UTF-8: the demo runs to its expectations" "$(tail -1 "$T
 check_no_leaks ${P}i18n "i18n pt" || true
 grep -q '^laboratório '"${P}"'i18n no Linux .*: 2 clientes, masquerade, o servidor fecha primeiro, recycle ligado$' "$TMP/pt.txt" &&
 	grep -Eq '^  comporta: [0-9.]+ SYNs vistos, [0-9.]+ aceitos, [0-9.]+ descartados' "$TMP/pt.txt" &&
-	grep -Eq '^  João Ñandú: SYN 198\.51\.100\.1:[0-9]+ descartado — TSval [0-9]+ está [0-9]+ atrás do valor registrado de alice há [0-9]+,[0-9] s \(janela 60 s\)$' "$TMP/pt.txt"
-log_test $? "pt summary: the lab line, the gate line, the drop sentence" "$(grep -m1 'SYN 198' "$TMP/pt.txt")"
+	grep -Eq '^  João Ñandú: SYN 198\.51\.100\.1:[0-9]+ descartado — TSval [0-9]+ está [0-9]+ atrás do valor registrado de alice há [0-9]+,[0-9] s \(janela 60 s\)$' "$TMP/pt.txt" &&
+	grep -qx '  servidor: Servidor Ñ · roteador: Roteador Ω' "$TMP/pt.txt"
+log_test $? "pt summary: the lab line, the labels, the gate line, the drop sentence" "$(grep -m1 'SYN 198' "$TMP/pt.txt")"
 grep -q '<html lang="pt-BR">' "$pt/report.html" &&
 	grep -q 'id="verdict">a previsão se confirmou: João Ñandú bloqueado, alice nunca' "$pt/report.html" &&
 	grep -Eq '<br>\+[0-9]{3}\.[0-9]{3}\.[0-9]{3}</td>' "$pt/report.html"

@@ -28,11 +28,33 @@ if command -v chromium >/dev/null; then
 		--quiet >/dev/null 2>&1
 	log_test $? "exercise 5 runs to its expectations"
 	check_no_leaks ${P}rep5 "exercise 5 report run" || true
-	DROPS_DRAWN=0 SCREENSHOT=$TMP/ex5.png bash "$(dirname "$0")/html_check.sh" "$ex5/report.html" 2 0
+	# each PAWS reject and each RST, timed from the server's link: as many as the kernel
+	# counted, all bob's, each inside one of bob's connects (started 1.2 s apart)
+	ev5=$ex5/events.jsonl
+	n_paws=$(jq -s '[.[] | select(.type == "paws_reject")] | length' "$ev5")
+	n_rst=$(jq -s '[.[] | select(.type == "rst" and .from == "client" and .answers == "timewait_ack")] | length' "$ev5")
+	k_paws=$(jq '(.counters.server.TcpExtPAWSTimewait // 0) + (.counters.server.TcpExtPAWSEstab // 0)' "$ex5/result.json")
+	k_rst=$(jget "$ex5/result.json" .counters.bob.TcpOutRsts)
+	[ "$n_paws" -gt 0 ] && [ "$n_paws" = "$k_paws" ] && [ "$n_rst" = "$k_rst" ] &&
+		[ "$(jget "$ex5/result.json" .wire.paws_rejects)" = "$n_paws" ]
+	log_test $? "exercise 5: a timed paws_reject per PAWS count, an rst per bob's RST" \
+		"events: $n_paws rejects, $n_rst RSTs; counters: $k_paws, $k_rst"
+	jq -se '[.[] | select(.type == "attempt" and .client == "bob")] as $a |
+		[.[] | select(.type == "paws_reject" or .type == "rst")] |
+		length > 0 and all(.client == "bob" and (.t as $t | any($a[];
+			.t - 0.002 <= $t and $t <= .t + .connect_ms / 1000 + 0.002)))' "$ev5" >/dev/null &&
+		jq -se '[.[] | select(.type == "paws_reject")] | all(.behind > 0 and .tw_ts_recent > .tsval)' "$ev5" >/dev/null
+	log_test $? "exercise 5: each reject and RST is bob's, inside one of his connects, TSval behind" \
+		"$(jq -c 'select(.type == "paws_reject" or .type == "rst")' "$ev5" | head -2)"
+	PAWS_DRAWN=$n_paws RSTS_DRAWN=$n_rst DROPS_DRAWN=0 SCREENSHOT=$TMP/ex5.png \
+		bash "$(dirname "$0")/html_check.sh" "$ex5/report.html" 2 0
 	[ $? -eq 0 ] || RET=1
 	grep -q 'class="mark slow"' "$ex5/report.html" && grep -q 'id="kernel-note"' "$ex5/report.html" &&
-		grep -q "bob's connects slow" "$ex5/report.html"
-	log_test $? "report of exercise 5: slow connects marked, PAWS rejects and RSTs shown"
+		grep -q "bob's connects slow" "$ex5/report.html" &&
+		grep -Eq 'id="first-wire"><li>t [0-9.]+ s · bob: SYN 198\.51\.100\.1:40000&gt;198\.51\.100\.2:8080 rejected by PAWS at the server — TSval [0-9]+ is behind [0-9]+' "$ex5/report.html" &&
+		grep -Eq '<li>t [0-9.]+ s · bob sent an RST to that ACK' "$ex5/report.html" &&
+		grep -Eq '<li>t [0-9.]+ s · bob: connected in [0-9.]+ ms from [^<]* — its first SYN was rejected by PAWS' "$ex5/report.html"
+	log_test $? "report of exercise 5: rejects, RSTs and slow connects on the timeline, in words without hover"
 else
 	log_test $KSFT_SKIP "html report" "chromium not installed"
 fi

@@ -167,6 +167,30 @@ static void test_label(void **state)
 	assert_int_equal(r, -EINVAL);
 	assert_non_null(strstr(err.msg, "longer than"));
 	assert_null(lab);
+
+	/* the server and the router: the same key, the same checks; their names stay */
+	lab = load("[server]\nlabel = Servidor Ñ\n[router]\nlabel = Roteador Ω\n[client a]\n", &err,
+		   &r);
+	assert_int_equal(r, 0);
+	assert_string_equal(lab->server.label, "Servidor Ñ");
+	assert_string_equal(lab->router.label, "Roteador Ω");
+	topo_free(lab);
+	lab = load("[server]\n[router]\n[client a]\n", &err, &r);
+	assert_int_equal(r, 0);
+	assert_string_equal(lab->server.label, "");
+	assert_string_equal(lab->router.label, "");
+	topo_free(lab);
+	lab = load("[server]\nlabel = a\tb\n[client a]\n", &err, &r);
+	assert_int_equal(r, -EINVAL);
+	assert_int_equal(err.line, 2);
+	assert_string_equal(err.key, "label");
+	lab = load("[server]\n[router]\nlabel =\n[client a]\n", &err, &r);
+	assert_int_equal(r, -EINVAL);
+	assert_int_equal(err.line, 3);
+	assert_string_equal(err.key, "label");
+	lab = load("[server]\n[router]\nlabel = \xc3\n[client a]\n", &err, &r);
+	assert_int_equal(r, -EINVAL);
+	assert_string_equal(err.key, "label");
 }
 
 int main(void)

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -100,8 +101,11 @@ static const char *const clients =
 	"{\"name\":\"carol\",\"attempts\":1,\"connected\":0,\"syn_dropped\":1}],"
 	"\"counters\":{\"server\":{},\"router\":{}},\"nat\":[],\"expect\":[]}";
 
-/* alice connects and leaves a record, then bob and carol lose n SYNs between them */
-static void write_events(const char *path, int n)
+/* alice connects and leaves a record, then bob and carol lose n SYNs between them; wire: bob
+ * and carol's SYNs are instead rejected by PAWS at the server n times between them, each with
+ * the client's RST (exercise 5: the twwatch lines come after the attempts), and bob has one
+ * slow connect around his first reject */
+static void write_events(const char *path, int n, bool wire)
 {
 	FILE *f = fopen(path, "w");
 
@@ -115,7 +119,21 @@ static void write_events(const char *path, int n)
 	      "{\"t\":0.01,\"type\":\"record\",\"client\":\"alice\","
 	      "\"tuple\":\"198.51.100.1:40000>198.51.100.2:8080\",\"action\":\"update\","
 	      "\"ts_recent\":864000000,\"record_ts\":864000000}\n", f);
-	for (int i = 0; i < n; i++)
+	if (wire)
+		fputs("{\"t\":0.02,\"type\":\"attempt\",\"client\":\"bob\",\"seq\":0,"
+		      "\"local\":\"100.64.0.6:1024\",\"outcome\":\"ok\",\"connect_ms\":10.3,"
+		      "\"syn_retrans\":1,\"errno\":0}\n", f);
+	for (int i = 0; wire && i < n; i++)
+		fprintf(f, "{\"t\":%.6f,\"type\":\"paws_reject\",\"client\":\"%s\","
+			   "\"tuple\":\"198.51.100.1:%d>198.51.100.2:8080\",\"syn_t\":%.6f,"
+			   "\"tsval\":%d,\"tw_ts_recent\":864000000,\"behind\":%d}\n"
+			   "{\"t\":%.6f,\"type\":\"rst\",\"client\":\"%s\","
+			   "\"tuple\":\"198.51.100.1:%d>198.51.100.2:8080\",\"from\":\"client\","
+			   "\"answers\":\"timewait_ack\"}\n",
+			0.021 + i * 0.001, i % 2 ? "carol" : "bob", 1024 + i % 60000, 0.021 + i * 0.001,
+			3600000 + i, 864000000 - 3600000 - i, 0.021 + i * 0.001,
+			i % 2 ? "carol" : "bob", 1024 + i % 60000);
+	for (int i = 0; !wire && i < n; i++)
 		fprintf(f, "{\"t\":%.6f,\"type\":\"syn\",\"client\":\"%s\","
 			   "\"tuple\":\"198.51.100.1:%d>198.51.100.2:8080\",\"verdict\":\"drop\","
 			   "\"reason\":\"paws\",\"tsval\":%d,\"record_ts\":864000000,"
@@ -144,10 +162,11 @@ static int count(const char *path, const char *needle)
 struct built {
 	long long heap;		/* peak of live heap while the page was built, over its start */
 	int timeline_drops, tsval_drops;
+	int paws, rsts, slow_why;	/* marks drawn; the slow connect's reason */
 	int files_left;		/* in the folder given for the temporary file */
 };
 
-static struct built build(int n_drops)
+static struct built build(int n_drops, bool wire)
 {
 	char dir[] = "/tmp/twl-test-htmlmem.XXXXXX", events[64], out[64];
 	json_t *res = json_loads(clients, 0, NULL);
@@ -159,7 +178,7 @@ static struct built build(int n_drops)
 	assert_non_null(mkdtemp(dir));
 	snprintf(events, sizeof(events), "%s/events.jsonl", dir);
 	snprintf(out, sizeof(out), "/tmp/twl-test-htmlmem-%d.html", (int)getpid());
-	write_events(events, n_drops);
+	write_events(events, n_drops, wire);
 	dfd = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	assert_true(dfd >= 0);
 	ev = fopen(events, "r");
@@ -179,6 +198,9 @@ static struct built build(int n_drops)
 	close(dfd);
 	b.timeline_drops = count(out, "class=\"mark drop\"");
 	b.tsval_drops = count(out, "class=\"pt drop\"");
+	b.paws = count(out, "class=\"mark paws\"");
+	b.rsts = count(out, "class=\"mark rst\"");
+	b.slow_why = count(out, "— its first SYN was rejected by PAWS at the server; its RST");
 	unlink(out);
 	json_decref(res);
 	return b;
@@ -194,8 +216,8 @@ static void test_heap_flat_in_drops(void **state)
 	struct built s, l;
 
 	(void)state;
-	s = build(SHORT_RUN);
-	l = build(LONG_RUN);
+	s = build(SHORT_RUN, false);
+	l = build(LONG_RUN, false);
 	print_message("peak heap building the page: %lld bytes for %d drops, %lld for %d\n",
 		      s.heap, SHORT_RUN, l.heap, LONG_RUN);
 	/* every drop drawn, twice: they were read back */
@@ -210,10 +232,35 @@ static void test_heap_flat_in_drops(void **state)
 	assert_true(l.heap <= s.heap + SLACK);
 }
 
+/* The same with what the server's link showed (exercise 5): every reject and RST drawn, the slow
+ * connect's reason found among them, and no more memory for ten times as many. */
+static void test_heap_flat_in_wire_events(void **state)
+{
+	struct built s, l;
+
+	(void)state;
+	s = build(SHORT_RUN, true);
+	l = build(LONG_RUN, true);
+	print_message("peak heap building the page: %lld bytes for %d rejects and RSTs, %lld for "
+		      "%d\n", s.heap, SHORT_RUN, l.heap, LONG_RUN);
+	assert_int_equal(s.paws, SHORT_RUN);
+	assert_int_equal(s.rsts, SHORT_RUN);
+	assert_int_equal(l.paws, LONG_RUN);
+	assert_int_equal(l.rsts, LONG_RUN);
+	/* on the timeline (the first-wire list has bob's first three: rejects and an RST
+	 * before his connect ends) */
+	assert_int_equal(s.slow_why, 1);
+	assert_int_equal(l.slow_why, 1);
+	assert_int_equal(l.files_left, 0);
+	assert_true(s.heap > 0);
+	assert_true(l.heap <= s.heap + SLACK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_heap_flat_in_drops),
+		cmocka_unit_test(test_heap_flat_in_wire_events),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

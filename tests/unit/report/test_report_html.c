@@ -339,6 +339,94 @@ static void test_many_clients_capped(void **state)
 	json_decref(res);
 }
 
+/* Exercise 5: no gate; bob's SYN meets the server's TIME_WAIT: the reject and his RST, timed
+ * from the server's link, drawn in his lane and said in words; his connect is slow, and why.
+ * The server and the router carry labels: their counter columns say so. */
+static void test_wire_events_and_labels(void **state)
+{
+	struct fx *fx = *state;
+	json_t *res = load(
+		"{\"lab\":\"ex5\",\"ok\":true,\"gate\":{\"enabled\":false},"
+		"\"labels\":{\"server\":\"Servidor Ñ\",\"router\":\"Roteador <Ω>\"},"
+		"\"clients\":[{\"name\":\"alice\",\"attempts\":3,\"connected\":3},"
+		"{\"name\":\"bob\",\"attempts\":1,\"connected\":1}],"
+		"\"counters\":{\"server\":{\"TcpExtPAWSTimewait\":1},\"router\":{\"IpForwDatagrams\":4},"
+		"\"alice\":{},\"bob\":{\"TcpOutRsts\":1}},\"nat\":[],\"expect\":[]}");
+	char *html;
+
+	write_file(fx->events,
+		   "{\"t\":0.0,\"type\":\"attempt\",\"client\":\"alice\",\"local\":\"100.64.0.2:1\","
+		   "\"outcome\":\"ok\",\"connect_ms\":0.2,\"syn_retrans\":0}\n"
+		   "{\"t\":0.5,\"type\":\"attempt\",\"client\":\"alice\",\"local\":\"100.64.0.2:2\","
+		   "\"outcome\":\"ok\",\"connect_ms\":0.2,\"syn_retrans\":0}\n"
+		   "{\"t\":1.2,\"type\":\"attempt\",\"client\":\"bob\",\"local\":\"100.64.0.6:3\","
+		   "\"outcome\":\"ok\",\"connect_ms\":10.3,\"syn_retrans\":1}\n"
+		   "{\"t\":2.4,\"type\":\"attempt\",\"client\":\"alice\",\"local\":\"100.64.0.2:4\","
+		   "\"outcome\":\"ok\",\"connect_ms\":0.2,\"syn_retrans\":0}\n"
+		   "{\"t\":1.2,\"type\":\"paws_reject\",\"client\":\"bob\","
+		   "\"tuple\":\"198.51.100.1:40000>198.51.100.2:8080\",\"syn_t\":1.2,"
+		   "\"tsval\":3601200,\"tw_ts_recent\":864000100,\"behind\":860398900}\n"
+		   "{\"t\":1.2,\"type\":\"rst\",\"client\":\"bob\","
+		   "\"tuple\":\"198.51.100.1:40000>198.51.100.2:8080\",\"from\":\"client\","
+		   "\"answers\":\"timewait_ack\"}\n");
+	assert_int_equal(html_file(res, fx->events, fx->out), 0);
+	html = read_all(fx->out);
+	assert_int_equal(count(html, "class=\"mark paws\""), 1);
+	assert_int_equal(count(html, "class=\"mark rst\""), 1);
+	assert_int_equal(count(html, "class=\"mark slow\""), 1);
+	assert_non_null(strstr(html, "id=\"first-wire\"><li>t 1.200 s · bob: SYN "
+				     "198.51.100.1:40000&gt;198.51.100.2:8080 rejected by PAWS at "
+				     "Servidor Ñ — TSval 3601200 is behind 864000100"));
+	assert_non_null(strstr(html, "<li>t 1.200 s · bob sent an RST to that ACK"));
+	assert_non_null(strstr(html, "<li>t 1.210 s · bob: connected in 10.30 ms from "
+				     "100.64.0.6:3 (t 1.200 s) — its first SYN was rejected by PAWS at "
+				     "Servidor Ñ; its RST and the SYN again followed</li>"));
+	assert_non_null(strstr(html, "The timeline marks each one"));
+	assert_non_null(strstr(html, "<th>Servidor Ñ (server)</th><th>Roteador &lt;Ω&gt; (router)</th>"));
+	assert_null(strstr(html, "<Ω>"));
+	free(html);
+	json_decref(res);
+}
+
+/* Bob's attempts are written as they end, not as they start: the later connect's line comes
+ * first. Each slow connect still finds the PAWS reject inside it, read from his lane's answers
+ * (the page holds no array of events to search), and a connect without one says its resent SYN. */
+static void test_wire_cause_out_of_order(void **state)
+{
+	struct fx *fx = *state;
+	json_t *res = load(
+		"{\"lab\":\"ex5\",\"ok\":true,\"gate\":{\"enabled\":false},"
+		"\"clients\":[{\"name\":\"alice\",\"attempts\":2,\"connected\":2},"
+		"{\"name\":\"bob\",\"attempts\":3,\"connected\":3}],"
+		"\"counters\":{\"server\":{},\"alice\":{},\"bob\":{}},\"nat\":[],\"expect\":[]}");
+	char *html;
+
+	write_file(fx->events,
+		   "{\"t\":0.0,\"type\":\"attempt\",\"client\":\"alice\",\"local\":\"a:1\","
+		   "\"outcome\":\"ok\",\"connect_ms\":0.2,\"syn_retrans\":0}\n"
+		   "{\"t\":2.0,\"type\":\"attempt\",\"client\":\"bob\",\"local\":\"b:2\","
+		   "\"outcome\":\"ok\",\"connect_ms\":10.3,\"syn_retrans\":1}\n"
+		   "{\"t\":1.0,\"type\":\"attempt\",\"client\":\"bob\",\"local\":\"b:1\","
+		   "\"outcome\":\"ok\",\"connect_ms\":10.3,\"syn_retrans\":1}\n"
+		   "{\"t\":3.0,\"type\":\"attempt\",\"client\":\"bob\",\"local\":\"b:3\","
+		   "\"outcome\":\"ok\",\"connect_ms\":1003,\"syn_retrans\":1}\n"
+		   "{\"t\":4.0,\"type\":\"attempt\",\"client\":\"alice\",\"local\":\"a:2\","
+		   "\"outcome\":\"ok\",\"connect_ms\":0.2,\"syn_retrans\":0}\n"
+		   "{\"t\":1.0,\"type\":\"paws_reject\",\"client\":\"bob\",\"tuple\":\"x>y\","
+		   "\"tsval\":1,\"tw_ts_recent\":9}\n"
+		   "{\"t\":2.001,\"type\":\"paws_reject\",\"client\":\"bob\",\"tuple\":\"x>y\","
+		   "\"tsval\":2,\"tw_ts_recent\":9}\n");
+	assert_int_equal(html_file(res, fx->events, fx->out), 0);
+	html = read_all(fx->out);
+	assert_int_equal(count(html, "class=\"mark slow\""), 3);
+	/* the two on the timeline, the first in the list (bob's first three: reject, connect,
+	 * reject) */
+	assert_int_equal(count(html, "— its first SYN was rejected by PAWS at the server"), 3);
+	assert_int_equal(count(html, "from b:3 (t 3.000 s) — its SYN was sent 1 more time"), 1);
+	free(html);
+	json_decref(res);
+}
+
 static void test_errors(void **state)
 {
 	json_t *arr = json_array(), *res = load(two_clients);
@@ -364,6 +452,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failed_prediction_title, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sampling_keeps_drops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_clients_capped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wire_events_and_labels, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wire_cause_out_of_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};
 
