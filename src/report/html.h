@@ -169,8 +169,9 @@ struct html_causes {
 void html_causes_init(const struct model *m, struct html_causes *c, size_t lane);
 void html_causes_free(struct html_causes *c);
 /* Ok attempt e (of c's lane) is slow and says why: *out is its hover text (title) with the
- * reason (the server's answer to its SYN inside it, else its SYNs resent), malloc'd. 1 when
- * so, 0 when not slow or no reason (*out NULL), -errno. */
+ * reason (the server's answer to its SYN inside it, whatever the threshold; else its SYNs
+ * resent, past m->slow_ms), malloc'd. 1 when so, 0 when not slow or no reason (*out NULL),
+ * -errno. */
 int html_slow_title(struct model *m, struct html_causes *c, const struct hev *e,
 		    const char *title, char **out);
 void html_model_free(struct model *m);

@@ -331,7 +331,7 @@ void html_timeline(FILE *f, struct model *m)
 
 					if (r < 0 && !m->err)
 						m->err = r;
-					shape(f, slow ? "slow" : "ok", tx(m, e->t_end), y,
+					shape(f, slow || r > 0 ? "slow" : "ok", tx(m, e->t_end), y,
 					      r > 0 ? slow_t : title);
 					free(slow_t);
 				} else if (pass == 2)

@@ -696,7 +696,10 @@ int html_slow_title(struct model *m, struct html_causes *c, const struct hev *e,
 	if (e->kind != HK_ATTEMPT || e->outc != HO_OK)
 		return 0;
 	cause = cause_of(m, c, e);	/* every connect: the answers are read once, in order */
-	if (m->slow_ms <= 0 || (e->t_end - e->t) * 1000 < m->slow_ms)
+	/* a SYN the server's kernel answered with an ACK is the evidence itself, however fast
+	 * the connect went on; a resend only counts past the threshold */
+	if (cause != HK_PAWS && cause != HK_TWACK &&
+	    (m->slow_ms <= 0 || (e->t_end - e->t) * 1000 < m->slow_ms))
 		return 0;
 	if (cause == HK_PAWS)
 		snprintf(why, sizeof(why),

@@ -427,6 +427,43 @@ static void test_wire_cause_out_of_order(void **state)
 	json_decref(res);
 }
 
+/* Under load alice's connects are slow too and the threshold (3x the median of the connects
+ * whose SYN went once) rises past bob's: a connect whose SYN was rejected on the wire keeps its
+ * mark and its reason whatever its latency; a resend alone needs the threshold. */
+static void test_wire_cause_below_threshold(void **state)
+{
+	struct fx *fx = *state;
+	json_t *res = load(
+		"{\"lab\":\"ex5\",\"ok\":true,\"gate\":{\"enabled\":false},"
+		"\"clients\":[{\"name\":\"alice\",\"attempts\":3,\"connected\":3},"
+		"{\"name\":\"bob\",\"attempts\":2,\"connected\":2}],"
+		"\"counters\":{\"server\":{},\"alice\":{},\"bob\":{}},\"nat\":[],\"expect\":[]}");
+	char *html;
+
+	write_file(fx->events,
+		   "{\"t\":0.0,\"type\":\"attempt\",\"client\":\"alice\",\"local\":\"a:1\","
+		   "\"outcome\":\"ok\",\"connect_ms\":6,\"syn_retrans\":0}\n"
+		   "{\"t\":0.5,\"type\":\"attempt\",\"client\":\"alice\",\"local\":\"a:2\","
+		   "\"outcome\":\"ok\",\"connect_ms\":6,\"syn_retrans\":0}\n"
+		   "{\"t\":0.8,\"type\":\"attempt\",\"client\":\"alice\",\"local\":\"a:3\","
+		   "\"outcome\":\"ok\",\"connect_ms\":20,\"syn_retrans\":0}\n"
+		   "{\"t\":1.0,\"type\":\"attempt\",\"client\":\"bob\",\"local\":\"b:1\","
+		   "\"outcome\":\"ok\",\"connect_ms\":11,\"syn_retrans\":1}\n"
+		   "{\"t\":2.0,\"type\":\"attempt\",\"client\":\"bob\",\"local\":\"b:2\","
+		   "\"outcome\":\"ok\",\"connect_ms\":12,\"syn_retrans\":1}\n"
+		   "{\"t\":1.0,\"type\":\"paws_reject\",\"client\":\"bob\",\"tuple\":\"x>y\","
+		   "\"tsval\":1,\"tw_ts_recent\":9}\n");
+	assert_int_equal(html_file(res, fx->events, fx->out), 0);
+	html = read_all(fx->out);
+	/* threshold 18 ms: alice's 20 ms connect by latency, bob's 11 ms one by its reject; his
+	 * 12 ms one (a resend, no reject) is not marked */
+	assert_int_equal(count(html, "class=\"mark slow\""), 2);
+	assert_int_equal(count(html, "from b:1 (t 1.000 s) — its first SYN was rejected by PAWS"), 2);
+	assert_int_equal(count(html, "from b:2 (t 2.000 s) — "), 0);
+	free(html);
+	json_decref(res);
+}
+
 static void test_errors(void **state)
 {
 	json_t *arr = json_array(), *res = load(two_clients);
@@ -454,6 +491,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_many_clients_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wire_events_and_labels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wire_cause_out_of_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wire_cause_below_threshold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};
 
