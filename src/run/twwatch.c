@@ -203,9 +203,7 @@ int twwatch_read(struct twwatch *w, twwatch_fn fn, void *ctx)
 
 unsigned twwatch_ring_drops(const struct twwatch *w)
 {
-	struct pcap_stat st;
-
-	return w->p && !pcap_stats(w->p, &st) ? st.ps_drop : 0;
+	return wire_capture_drops(w->p);
 }
 
 void twwatch_close(struct twwatch *w)

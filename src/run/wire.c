@@ -241,11 +241,16 @@ void wire_flush(struct wire *w, wire_fn fn, void *ctx)
 	w->n = 0;
 }
 
-unsigned wire_ring_drops(const struct wire *w)
+unsigned wire_capture_drops(pcap_t *p)
 {
 	struct pcap_stat st;
 
-	return w->p && !pcap_stats(w->p, &st) ? st.ps_drop : 0;
+	return p && !pcap_stats(p, &st) ? st.ps_drop : 0;
+}
+
+unsigned wire_ring_drops(const struct wire *w)
+{
+	return wire_capture_drops(w->p);
 }
 
 void wire_close(struct wire *w)

@@ -33,6 +33,8 @@ int wire_open(const char *ifname, uint32_t addr, uint16_t port, struct wire **re
 int wire_capture(const char *ifname, const char *filter, struct pcap **ret, int *ret_fd);
 /* What to add to a pcap stamp (CLOCK_REALTIME ns) for CLOCK_MONOTONIC, now. */
 int64_t wire_real_to_mono(void);
+/* Packets the kernel ring of a wire_capture handle had no room for (0 for NULL). */
+unsigned wire_capture_drops(struct pcap *p);
 /* Descriptor that polls readable when packets wait; -1 for a matcher without capture. */
 int wire_fd(const struct wire *w);
 /* One Ethernet frame seen at t_ns (CLOCK_MONOTONIC): SYNs resolved by it go to fn. */
