@@ -194,6 +194,11 @@ static int remove_lab(const char *lab, bool dry, bool force)
 		printf(" (already gone: %zu %s, %zu %s)", u.gone_ns,
 		       plural(u.gone_ns, "namespace", "namespaces"), u.gone_procs,
 		       plural(u.gone_procs, "process", "processes"));
+	if (u.freeing_ns)
+		printf("; the kernel still holds %zu client %s (sockets still closing there) and "
+		       "frees %s on its own", u.freeing_ns,
+		       plural(u.freeing_ns, "namespace", "namespaces"),
+		       plural(u.freeing_ns, "it", "them"));
 	if (u.n_skip)
 		printf("; %zu %s of the state file not acted on (above)", u.n_skip,
 		       plural(u.n_skip, "line", "lines"));

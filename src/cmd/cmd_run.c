@@ -407,6 +407,10 @@ int cmd_run(int argc, char **argv)
 	if (c)
 		cmd_err("teardown of lab %s incomplete: %s (twlab clean retries)", lab->name,
 			strerror(-c));
+	else if (rt.freeing_ns && !quiet)
+		cmd_err("lab %s removed; the kernel still holds %zu of its client namespaces "
+			"(sockets still closing there, such as an unanswered FIN) and frees them "
+			"on its own", lab->name, rt.freeing_ns);
 
 	res = report_result(&run);
 	json_object_set_new(res, "expect", expect_eval_all(lab, res, &all_ok));

@@ -867,6 +867,7 @@ int lab_down(struct lab_rt *rt)
 	rt->server_fd = rt->router_fd = -1;
 	/* bounded, but long enough for 2000 namespaces going away on a loaded host */
 	err = undo_run(&rt->undo, HUB_TIMEOUT_MS + 10 * rt->lab->n_clients);
+	rt->freeing_ns = rt->undo.freeing_ns;
 	undo_close(&rt->undo);
 	return err;
 }

@@ -39,6 +39,8 @@ struct lab_rt {
 	/* twlab run: each command's output goes to log_dir/<node>.log (log_dir_fd open) */
 	const char *log_dir;
 	int log_dir_fd;
+	/* lab_down: deleted client namespaces the kernel was still freeing (undo.h freeing_ns) */
+	size_t freeing_ns;
 	char err[512];                 /* what failed, on which object (no errno text) */
 	bool err_exec;                 /* a command could not be executed (the topology's fault) */
 	bool err_lab_exists;           /* the lab's name is taken (its state file exists) */

@@ -737,13 +737,17 @@ static int kill_proc(const struct undo_entry *e, int timeout_ms)
 
 /* The namespaces of deleted clients go away asynchronously (cleanup_net): their veth ends in
  * the hub vanish about 0.1 s later. Wait for that before the hub itself goes, so a new lab
- * can take the same names at once. */
-static int wait_hub(const struct undo_entry *e, int timeout_ms)
+ * can take the same names at once. A namespace whose sockets are still closing (an orphan
+ * socket resending an unanswered FIN, after thousands of clients) is freed by the kernel only
+ * when they end, tens of seconds later: that is not ours to hurry. Past timeout_ms the wait
+ * stops; *ret_left is how many client links the hub still holds (0 when all went). */
+static int wait_hub(const struct undo_entry *e, int timeout_ms, size_t *ret_left)
 {
 	uint64_t deadline = mono_ms() + timeout_ms;
 	struct nl_sock *sk;
 	int fd, n, err = netns_open(e->name, &fd);
 
+	*ret_left = 0;
 	if (err)
 		return err;
 	err = netns_enter(fd);
@@ -752,7 +756,7 @@ static int wait_hub(const struct undo_entry *e, int timeout_ms)
 	if (!err) {
 		while (!(err = nl_link_count(sk, &n)) && n > e->hub_links) {
 			if (mono_ms() >= deadline) {
-				err = -ETIMEDOUT;
+				*ret_left = n - e->hub_links;
 				break;
 			}
 			poll(NULL, 0, 2);
@@ -764,6 +768,21 @@ static int wait_hub(const struct undo_entry *e, int timeout_ms)
 	return err;
 }
 
+/* The bound of the wait for the hub's links: timeout_ms, or $TWLAB_TEST_TEARDOWN_MS (tests:
+ * 0 makes every namespace still being freed show). */
+static int hub_wait_ms(int timeout_ms)
+{
+	const char *s = getenv("TWLAB_TEST_TEARDOWN_MS");
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return timeout_ms;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	return errno || *end || v < 0 || v > timeout_ms ? timeout_ms : (int)v;
+}
+
 int undo_run(struct undo *u, int timeout_ms)
 {
 	uint64_t *inos = calloc(u->n + 1, sizeof(*inos));
@@ -771,8 +790,8 @@ int undo_run(struct undo *u, int timeout_ms)
 	uint64_t self_ino;
 	bool inside = false;
 	char why[200];
-	size_t n_ns = 0;
-	int err = 0, e;
+	size_t n_ns = 0, left;
+	int err = 0, e, hub_ms = hub_wait_ms(timeout_ms);
 
 	if (!inos || !ours) {
 		free(inos);
@@ -851,9 +870,12 @@ int undo_run(struct undo *u, int timeout_ms)
 
 		if (!ours[i] || en->kind != UNDO_NETNS)
 			continue;
-		if (en->hub_links && !inside && (e = wait_hub(en, timeout_ms)) && e != -ENOENT &&
-		    !err)
-			err = e;
+		if (en->hub_links && !inside) {
+			e = wait_hub(en, hub_ms, &left);
+			if (e && e != -ENOENT && !err)
+				err = e;
+			u->freeing_ns += left;
+		}
 		e = netns_delete(en->name, en->id);
 		if (!e)
 			u->removed_ns++;

@@ -60,6 +60,9 @@ struct undo {
 	size_t n_skip;
 	/* undo_run: what it really did, and what it found already gone */
 	size_t removed_ns, killed_procs, gone_ns, gone_procs;
+	/* undo_run: client namespaces deleted but not yet freed by the kernel when the hub went
+	 * (their sockets still closing); they go on their own */
+	size_t freeing_ns;
 };
 
 const char *undo_state_dir(void);
@@ -98,7 +101,9 @@ bool undo_owner_alive(const struct undo *u);
 /* Undo everything in reverse, acting only on what undo_entry_prove proves (the rest is added
  * to skip[]); keeps going past errors and returns the first. Every step is bounded by
  * timeout_ms. On success the state file is removed. Counts what it did in removed_ns,
- * killed_procs (processes found in the lab's namespaces included) and what it found gone. */
+ * killed_procs (processes found in the lab's namespaces included), what it found gone, and
+ * the deleted client namespaces the kernel had not yet freed when the hub went (freeing_ns:
+ * not an error, nothing of the lab is left to act on). */
 int undo_run(struct undo *u, int timeout_ms);
 /* Which lab's state file lists the namespace ns (other than lab exclude)? 0 and the lab's
  * name, or -ENOENT. */
