@@ -81,9 +81,17 @@ static int show(const char *lab, void *ctx)
 		       err == -EPERM ? cmd_quote(u.refused, q, sizeof(q)) : strerror(-err));
 		return EXIT_DONE;
 	}
+	/* what is still there and provably the lab's, not what the file once listed (a lab
+	 * whose twlab died may have lost most of it) */
 	for (size_t i = 0; i < u.n; i++) {
-		ns += u.v[i].kind == UNDO_NETNS;
-		procs += u.v[i].kind == UNDO_PROC;
+		const struct undo_entry *e = &u.v[i];
+		char why[200];
+
+		if ((e->kind != UNDO_NETNS && e->kind != UNDO_PROC) ||
+		    undo_entry_prove(&u, e, why, sizeof(why)))
+			continue;
+		ns += e->kind == UNDO_NETNS;
+		procs += e->kind == UNDO_PROC;
 	}
 	if (undo_owner_alive(&u))
 		state = "running";

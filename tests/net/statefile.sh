@@ -272,10 +272,14 @@ log_test $? "down run from a shell inside the lab does not kill that shell" "$ou
 pid=$(jq -r 'select(.kind == "proc") | .pid' "$L/stsfstale.json")
 kill -9 "$pid"; wait_for 5 test ! -e "/proc/$pid"
 ip netns del twl-stsfstale-a
+lsout=$("$TWLAB" ls | grep '^stsfstale ')
 out=$("$TWLAB" down stsfstale 2>&1); rc=$?
 [ $rc -eq 0 ] && grep -q 'removed lab stsfstale: 1 namespace, 0 processes (already gone: 1 namespace, 1 process)' <<<"$out" &&
 	[ -z "$(leftovers stsfstale)" ]
 log_test $? "down of a stale lab counts only what it really removed" "rc=$rc $out"
+# ls counts what is still there, not what the state file lists (2 namespaces, 1 process)
+grep -qE '^stsfstale +up +1 namespaces +0 processes' <<<"$lsout"
+log_test $? "ls of a stale lab counts only what still exists" "$lsout"
 
 # a zombie owner is not a running twlab
 bash -c 'sleep 0 & exec sleep 30' & zparent=$!; disown
