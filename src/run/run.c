@@ -48,6 +48,7 @@ struct loop {
 	struct agent_proc *procs;
 	size_t n_procs;
 	size_t clients_left;
+	uint64_t last_exit_ns;		/* when a client agent last ended (mono_ns) */
 	int rec_fd;
 	struct ct_watch *ct;
 	struct kwatch *kw;		/* gate.mode kernel: the kernel's own rule, watched */
@@ -636,8 +637,10 @@ static int reap(struct run *r, struct loop *l)
 				continue;
 			p->done = true;
 			who = p->client < 0 ? "server" : r->lab->clients[p->client].name;
-			if (!p->command && p->client >= 0)
+			if (!p->command && p->client >= 0) {
 				l->clients_left--;
+				l->last_exit_ns = mono_ns();
+			}
 			if (p->command && p->client >= 0)
 				break;	/* a client command may end when it likes */
 			if (p->client >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -659,7 +662,7 @@ static int reap(struct run *r, struct loop *l)
 static int loop_run(struct run *r, struct loop *l)
 {
 	const struct lab *lab = r->lab;
-	uint64_t max_to = 0, hard_end;
+	uint64_t max_to = 0, sched_end, soft_end, hard_end, stall_ns;
 	struct epoll_event ev[8];
 	struct itimerspec its = { .it_interval = { 0, PROGRESS_MS * 1000000 },
 				  .it_value = { 0, PROGRESS_MS * 1000000 } };
@@ -671,9 +674,15 @@ static int loop_run(struct run *r, struct loop *l)
 		if (lab->clients[i].connect_timeout_ms > max_to)
 			max_to = lab->clients[i].connect_timeout_ms;
 	/* every wait is bounded: schedule + the longest attempt (connect + response) + margin,
-	 * more of it for many agents sharing few CPUs (20 ms each: 40 s for 2000) */
-	hard_end = r->t0_ns + (lab->duration_ms + 2 * max_to + 5000 + 20 * lab->n_clients) *
-				      1000000ull;
+	 * more of it for many agents sharing few CPUs (20 ms each: 40 s for 2000). Past that
+	 * (soft_end) the wait goes on only while agents still end, one at least every stall_ns
+	 * (2000 agents on 2 CPUs wind down over ~45 s after a 60 s schedule), and never past
+	 * hard_end (100 ms more per agent). */
+	sched_end = r->t0_ns + lab->duration_ms * 1000000ull;
+	stall_ns = (2 * max_to + 5000) * 1000000ull;
+	soft_end = sched_end + stall_ns + 20 * lab->n_clients * 1000000ull;
+	hard_end = soft_end + 100 * lab->n_clients * 1000000ull;
+	l->last_exit_ns = sched_end;
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (ep < 0 || tfd < 0)
 		return -errno;
@@ -713,9 +722,15 @@ static int loop_run(struct run *r, struct loop *l)
 		}
 		if (l->clients_left == 0 && sched_over)
 			break;
-		if (now >= hard_end) {
-			snprintf(r->err, sizeof(r->err), "client agents still running %.1f s after the schedule ended",
-				 (now - r->t0_ns) / 1e9 - lab->duration_ms / 1e3);
+		if (now >= hard_end || (now >= soft_end && now - l->last_exit_ns >= stall_ns)) {
+			char last[64] = "no agent has ended since";
+
+			if (l->last_exit_ns > sched_end)
+				snprintf(last, sizeof(last), "the last ended %.1f s ago",
+					 (now - l->last_exit_ns) / 1e9);
+			snprintf(r->err, sizeof(r->err), "%zu client agents of %zu still running %.1f s "
+				 "after the schedule ended (%s)", l->clients_left, lab->n_clients,
+				 (now - sched_end) / 1e9, last);
 			err = -ETIMEDOUT;
 			break;
 		}
