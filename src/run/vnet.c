@@ -26,6 +26,7 @@
 #include "lab/netns.h"
 #include "lab/nl.h"
 #include "lab/sysctl.h"
+#include "run/conntrack.h"
 #include "run/vnet.h"
 
 int vnet_lab_up(struct vnet_lab *p, const char *ini, const char *name, bool (*interrupted)(void))
@@ -361,6 +362,43 @@ int vnet_wait_tw(int ns_fd, uint16_t lport, uint16_t rport, int timeout_ms)
 		if (vnet_now_ms() >= end)
 			return -ETIMEDOUT;
 		poll(NULL, 0, 2);	/* /proc has no event to wait on */
+	}
+}
+
+struct ct_find {
+	uint16_t dport, reply_dport;
+	int state;
+};
+
+static void ct_find_one(const struct ct_entry *e, void *ctx)
+{
+	struct ct_find *f = ctx;
+
+	if (e->orig_dport == f->dport && e->reply_dport == f->reply_dport)
+		f->state = e->tcp_state;
+}
+
+int vnet_wait_ct_state(int ns_fd, uint16_t dport, uint16_t reply_dport, int want,
+		       int timeout_ms, int *ret_state)
+{
+	double end = vnet_now_ms() + timeout_ms;
+	struct ct_find f = { dport, reply_dport, -1 };
+	int err, e2 = 0;
+
+	for (;;) {
+		f.state = -1;
+		IN_NS(ns_fd, err, e2 = ct_dump(ct_find_one, &f));
+		if (!err)
+			err = e2 < 0 ? e2 : 0;
+		if (ret_state)
+			*ret_state = f.state;
+		if (err)
+			return err;
+		if (f.state == want)
+			return 0;
+		if (vnet_now_ms() >= end)
+			return f.state < 0 ? -ENOENT : -ETIMEDOUT;
+		poll(NULL, 0, 2);	/* a state change has an event, but one dump is cheaper */
 	}
 }
 

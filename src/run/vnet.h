@@ -100,6 +100,11 @@ int vnet_counters(int ns_fd, struct counters *ret);
 long vnet_delta(const struct counters *before, const struct counters *after, const char *name);
 /* Sum of a column of ns_fd's /proc/net/stat/nf_conntrack (hex, one line per CPU). */
 int vnet_ct_stat(int ns_fd, const char *column, uint64_t *ret);
+/* Poll ns_fd's conntrack until the TCP entry to port dport whose reply goes to reply_dport
+ * (the NAT's external port) is in state want (enum tcp_conntrack), bounded. *ret_state is the
+ * last state seen (-1: no such entry); -ETIMEDOUT (or -ENOENT without an entry) at the bound. */
+int vnet_wait_ct_state(int ns_fd, uint16_t dport, uint16_t reply_dport, int want,
+		       int timeout_ms, int *ret_state);
 /* Apply an nft script inside ns_fd (libnftables); errbuf gets nft's message on failure. The
  * tables live and die with the namespace. */
 int vnet_nft(int ns_fd, const char *script, char *errbuf, size_t errlen);

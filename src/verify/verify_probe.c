@@ -18,8 +18,10 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
+#include <linux/netfilter/nf_conntrack_tcp.h>
 #include "lab/lab.h"
 #include "lab/tsclock.h"
+#include "run/conntrack.h"
 #include "verify/verify.h"
 
 #define PORT 8080
@@ -801,7 +803,7 @@ static enum m7_outcome m7_trial(struct vnet_lab *p, int lfd, uint16_t sport, cha
 	struct counters sb = { 0 }, sa = { 0 };
 	uint64_t d0 = 0, d1 = 0, i0 = 0, i1 = 0;
 	enum m7_outcome o = M7_OTHER;
-	int afd, err;
+	int afd, err, ct = -1;
 
 	err = vnet_connect(cl_fd(p, 0), 0, srv_addr(p), sport, CONNECT_MS, 0, &ca);
 	if (!err && ca.err)
@@ -814,6 +816,16 @@ static enum m7_outcome m7_trial(struct vnet_lab *p, int lfd, uint16_t sport, cha
 		err = vnet_wait_tw(p->rt.server_fd, sport, 40000, TW_WAIT_MS);
 	if (err) {
 		snprintf(err_out, len, "host a's connection to port %u: %s", sport, strerror(-err));
+		return M7_OTHER;
+	}
+	/* The server is in TIME_WAIT once it sent the last ACK; the router's entry only once
+	 * that ACK crossed it (LAST_ACK before), and only TIME_WAIT or CLOSE may be evicted
+	 * (§4.7): without this wait a loaded host made an evicting kernel look as if it dropped. */
+	err = vnet_wait_ct_state(p->rt.router_fd, sport, 40000, TCP_CONNTRACK_TIME_WAIT,
+				 TW_WAIT_MS, &ct);
+	if (err) {
+		snprintf(err_out, len, "host a's conntrack entry to port %u: %s (state %s)", sport,
+			 strerror(-err), ct < 0 ? "none" : ct_state_str(ct));
 		return M7_OTHER;
 	}
 	vnet_counters(p->rt.server_fd, &sb);
