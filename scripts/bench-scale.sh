@@ -53,6 +53,9 @@ for dur in $DURATION; do
 			"$(jq .gate.unattributed_drops "$r")" "$(jq .gate.events_lost "$r")" \
 			"$((rss / 1024))" "$wall" "$(jq .teardown_s "$r")" "$load"
 		grep '^twlab:' "$TMP/log$i" | head -3
+		jq -r 'select(.gate.unattributed_drops > 0 or .gate.notes_failed > 0) | .gate |
+			"  unattributed: \(.unattributed_no_note) without a note, \(.unattributed_other_isn) noted for another SYN; notes failed: \(.notes_failed)"' \
+			"$r" 2>/dev/null
 	done
 	echo "$dur: median peak $(median <"$TMP/peaks") MB over $RUNS run(s)"
 done

@@ -363,20 +363,29 @@ static __always_inline __s32 attrib_client(const struct tcp_pkt *p, bool syn)
 	return c ? *c : -1;
 }
 
+static __always_inline void attrib_stat_inc(__u32 idx)
+{
+	__u64 *n = bpf_map_lookup_elem(&attrib_stats, &idx);
+
+	if (n)
+		(*n)++;
+}
+
 static __always_inline void attrib_count_drop(const struct tcp_pkt *p)
 {
 	__s32 c = attrib_client(p, true);
 	__u32 idx = c >= 0 ? (__u32)c : 0;
 	__u64 *n = c >= 0 ? bpf_map_lookup_elem(&client_drops, &idx) : NULL;
+	struct attrib_key k;
 
 	if (n) {
 		(*n)++;
 		return;
 	}
-	idx = AS_UNATTRIBUTED;
-	n = bpf_map_lookup_elem(&attrib_stats, &idx);
-	if (n)
-		(*n)++;
+	attrib_stat_inc(AS_UNATTRIBUTED);
+	/* why: the evidence for a drop no map could name a client for */
+	attrib_key_of(p, &k);
+	attrib_stat_inc(bpf_map_lookup_elem(&attrib_owners, &k) ? AS_OTHER_ISN : AS_NO_NOTE);
 }
 
 /* On the router's outside link: every SYN after SNAT, noted with the client it came from
@@ -387,9 +396,8 @@ int recycle_router_egress(struct __sk_buff *skb)
 	struct attrib_owner o;
 	struct attrib_key k;
 	struct tcp_pkt p;
-	__u32 ifi = skb->ingress_ifindex, idx = AS_NOTED;
+	__u32 ifi = skb->ingress_ifindex;
 	__s32 *c;
-	__u64 *n;
 
 	if (tcp_pkt_parse(skb, &p) || (p.flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) != TCPF_SYN)
 		return TC_ACT_OK;
@@ -399,10 +407,8 @@ int recycle_router_egress(struct __sk_buff *skb)
 	attrib_key_of(&p, &k);
 	o.isn = p.seq;
 	o.client = *c;
-	bpf_map_update_elem(&attrib_owners, &k, &o, BPF_ANY);
-	n = bpf_map_lookup_elem(&attrib_stats, &idx);
-	if (n)
-		(*n)++;
+	attrib_stat_inc(bpf_map_update_elem(&attrib_owners, &k, &o, BPF_ANY) ? AS_NOTE_FAILED
+									     : AS_NOTED);
 	return TC_ACT_OK;
 }
 

@@ -86,6 +86,9 @@ struct attrib_owner {
 enum attrib_stat {
 	AS_NOTED,               /* SYNs the router noted */
 	AS_UNATTRIBUTED,        /* drops no map could attribute */
+	AS_NOTE_FAILED,         /* SYNs the router could not note (the map update failed) */
+	AS_NO_NOTE,             /* of the unattributed: no note for the SYN's 4-tuple */
+	AS_OTHER_ISN,           /* of the unattributed: the 4-tuple's note is another SYN's */
 	AS__MAX
 };
 

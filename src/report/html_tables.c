@@ -354,6 +354,9 @@ static const struct meaning gate_meanings[] = {
 	{"paws_window", N_("how many ticks older than the record a SYN may be (TCP_PAWS_WINDOW)")},
 	{"events_lost", N_("gate events lost because the ring buffer was full")},
 	{"unattributed_drops", N_("drops not matched to a client through the NAT table")},
+	{"unattributed_no_note", N_("of those, drops whose address and ports the router never noted")},
+	{"unattributed_other_isn", N_("of those, drops whose address and ports the router noted for another SYN")},
+	{"notes_failed", N_("SYNs the router could not note (its map refused the entry)")},
 };
 
 void html_gate_table(FILE *f, const struct model *m)

@@ -125,6 +125,13 @@ static json_t *gate_json(const struct run *r)
 		      (json_int_t)st[RS_LISTEN_DROPS], "timewait_hits",
 		      (json_int_t)st[RS_TW_HITS], "events_lost", (json_int_t)st[RS_EVENTS_LOST],
 		      "unattributed_drops", (json_int_t)unattributed);
+	/* why a drop went unattributed, and notes the router could not store (all 0 normally) */
+	json_object_set_new(g, "unattributed_no_note",
+			    json_integer((json_int_t)r->attrib_stats[AS_NO_NOTE]));
+	json_object_set_new(g, "unattributed_other_isn",
+			    json_integer((json_int_t)r->attrib_stats[AS_OTHER_ISN]));
+	json_object_set_new(g, "notes_failed",
+			    json_integer((json_int_t)r->attrib_stats[AS_NOTE_FAILED]));
 	json_object_set_new(g, "mode", json_string(!s->recycle	     ? "off"
 						   : r->rt->gate_kernel ? "kernel"
 									: "emulated"));

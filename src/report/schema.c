@@ -57,6 +57,9 @@ static const struct schema_field gate[] = {
 	{ "timewait_hits", SCH_NUMBER },
 	{ "events_lost", SCH_NUMBER },
 	{ "unattributed_drops", SCH_NUMBER },
+	{ "unattributed_no_note", SCH_NUMBER },	/* of those: no router note for the 4-tuple */
+	{ "unattributed_other_isn", SCH_NUMBER },	/* of those: the note was another SYN's */
+	{ "notes_failed", SCH_NUMBER },	/* SYNs the router could not note (map update failed) */
 	{ "observed", SCH_STRING },	/* gate (its decisions), wire (each SYN's answer, mode kernel) */
 	{ "client_seen_drops", SCH_NUMBER, true },	/* mode kernel: the drops as the clients saw them */
 	{ NULL },

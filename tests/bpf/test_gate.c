@@ -500,6 +500,46 @@ static void test_record_rule(void **state)
 	assert_int_equal(st[RS_TW_ENTERED], 3);
 }
 
+static uint64_t percpu_sum(struct bpf_map *m, uint32_t k)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t v[ncpu], sum = 0;
+
+	assert_int_equal(bpf_map__lookup_elem(m, &k, sizeof(k), v, sizeof(v), 0), 0);
+	for (int c = 0; c < ncpu; c++)
+		sum += v[c];
+	return sum;
+}
+
+static void note(uint16_t pport, uint32_t isn, int32_t client)
+{
+	struct attrib_key k = { htonl(PEER), htonl(SERVER), pport, PORT };
+	struct attrib_owner o = { isn, client };
+
+	assert_int_equal(bpf_map__update_elem(skel->maps.attrib_owners, &k, sizeof(k), &o,
+					      sizeof(o), BPF_ANY), 0);
+}
+
+/* Drops are counted per client from the router's notes (ISN included); a drop no note names
+ * is counted unattributed, and why: no note for its 4-tuple, or a note of another SYN. */
+static void test_attribution(void **state)
+{
+	conversation(PEER, 40000, 1000000, true, true);	/* a record for PEER */
+	note(40010, 9000, 0);
+	assert_int_equal(syn(PEER, 40010, true, 5), TC_ACT_SHOT);
+	assert_int_equal(percpu_sum(skel->maps.client_drops, 0), 1);
+	assert_int_equal(percpu_sum(skel->maps.attrib_stats, AS_UNATTRIBUTED), 0);
+	note(40011, 1234, 0);			/* another SYN's note on that 4-tuple */
+	assert_int_equal(syn(PEER, 40011, true, 5), TC_ACT_SHOT);
+	assert_int_equal(syn(PEER, 40012, true, 5), TC_ACT_SHOT);	/* no note at all */
+	assert_int_equal(syn(PEER, 40013, true, 5), TC_ACT_SHOT);
+	assert_int_equal(percpu_sum(skel->maps.client_drops, 0), 1);
+	assert_int_equal(percpu_sum(skel->maps.attrib_stats, AS_UNATTRIBUTED), 3);
+	assert_int_equal(percpu_sum(skel->maps.attrib_stats, AS_OTHER_ISN), 1);
+	assert_int_equal(percpu_sum(skel->maps.attrib_stats, AS_NO_NOTE), 2);
+	assert_int_equal(percpu_sum(skel->maps.attrib_stats, AS_NOTE_FAILED), 0);
+}
+
 static void test_ts_recent_in_order(void **state)
 {
 	uint32_t c = 1000, s = 5000;
@@ -741,6 +781,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tw_expires, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_rule, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attribution, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fin_wait1_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ts_recent_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rst_forgets, setup, teardown),

@@ -32,10 +32,11 @@ sums() {
 read -r gd sum un ev bad < <(sums "$TMP/a")
 lost=$(jget "$TMP/a/result.json" .lost.any); el=$(jget "$TMP/a/result.json" .gate.events_lost)
 ok=$(jget "$TMP/a/result.json" .ok)
+why=$(jget "$TMP/a/result.json" '"no_note=\(.gate.unattributed_no_note) other_isn=\(.gate.unattributed_other_isn) notes_failed=\(.gate.notes_failed)"')
 [ $rc -eq 0 ] && [ "$gd" -gt 0 ] && [ "$gd" = "$sum" ] && [ "$un" = 0 ] && [ "$el" = 0 ] &&
-	[ "$lost" = false ] && [ "$ok" = true ]
+	[ "$lost" = false ] && [ "$ok" = true ] && [ "$why" = "no_note=0 other_isn=0 notes_failed=0" ]
 log_test $? "$N clients: gate.syn_dropped == sum(clients), 0 unattributed, 0 lost" \
-	"rc=$rc gate=$gd clients=$sum unattributed=$un events_lost=$el lost.any=$lost ok=$ok $(head -c 300 "$TMP/a.out")"
+	"rc=$rc gate=$gd clients=$sum unattributed=$un ($why) events_lost=$el lost.any=$lost ok=$ok $(head -c 300 "$TMP/a.out")"
 [ "$ev" = "$gd" ] && [ "$bad" = 0 ]
 log_test $? "$N clients: events.jsonl has every drop, each client's count matches its lines" \
 	"drop lines=$ev gate=$gd clients not matching=$bad"
