@@ -739,8 +739,10 @@ static int kill_proc(const struct undo_entry *e, int timeout_ms)
  * the hub vanish about 0.1 s later. Wait for that before the hub itself goes, so a new lab
  * can take the same names at once. A namespace whose sockets are still closing (an orphan
  * socket resending an unanswered FIN, after thousands of clients) is freed by the kernel only
- * when they end, tens of seconds later: that is not ours to hurry. Past timeout_ms the wait
- * stops; *ret_left is how many client links the hub still holds (0 when all went). */
+ * when they end, tens of seconds later: that is not ours to hurry. Past timeout_ms, or once
+ * no link has gone for HUB_STALL_MS, the wait stops; *ret_left is how many client links the
+ * hub still holds (0 when all went). */
+#define HUB_STALL_MS 3000
 static int wait_hub(const struct undo_entry *e, int timeout_ms, size_t *ret_left)
 {
 	uint64_t deadline = mono_ms() + timeout_ms;
@@ -754,8 +756,17 @@ static int wait_hub(const struct undo_entry *e, int timeout_ms, size_t *ret_left
 	if (!err)
 		err = nl_open(&sk);
 	if (!err) {
+		uint64_t changed = mono_ms();
+		int last = -1;
+
 		while (!(err = nl_link_count(sk, &n)) && n > e->hub_links) {
-			if (mono_ms() >= deadline) {
+			uint64_t now = mono_ms();
+
+			if (n != last) {
+				last = n;
+				changed = now;
+			}
+			if (now >= deadline || now - changed >= HUB_STALL_MS) {
 				*ret_left = n - e->hub_links;
 				break;
 			}
