@@ -359,6 +359,8 @@ static __always_inline __s32 attrib_client(const struct tcp_pkt *p, bool syn)
 	o = bpf_map_lookup_elem(&attrib_owners, &k);
 	if (o && (!syn || o->isn == p->seq))
 		return o->client;
+	if (o && o->prev_client >= 0 && o->prev_isn == p->seq)
+		return o->prev_client;
 	c = bpf_map_lookup_elem(&attrib_addrs, &a);
 	return c ? *c : -1;
 }
@@ -393,7 +395,7 @@ static __always_inline void attrib_count_drop(const struct tcp_pkt *p)
 SEC("tc")
 int recycle_router_egress(struct __sk_buff *skb)
 {
-	struct attrib_owner o;
+	struct attrib_owner o, *old;
 	struct attrib_key k;
 	struct tcp_pkt p;
 	__u32 ifi = skb->ingress_ifindex;
@@ -407,6 +409,16 @@ int recycle_router_egress(struct __sk_buff *skb)
 	attrib_key_of(&p, &k);
 	o.isn = p.seq;
 	o.client = *c;
+	o.prev_isn = 0;
+	o.prev_client = -1;
+	old = bpf_map_lookup_elem(&attrib_owners, &k);
+	if (old && old->isn != p.seq) {		/* another SYN: keep it as the previous one */
+		o.prev_isn = old->isn;
+		o.prev_client = old->client;
+	} else if (old) {			/* a resend: the previous one stays */
+		o.prev_isn = old->prev_isn;
+		o.prev_client = old->prev_client;
+	}
 	attrib_stat_inc(bpf_map_update_elem(&attrib_owners, &k, &o, BPF_ANY) ? AS_NOTE_FAILED
 									     : AS_NOTED);
 	return TC_ACT_OK;

@@ -69,7 +69,8 @@ enum recycle_stat {
  * Attribution: which client sent a SYN the gate judged, kept in BPF maps so that the per-client
  * drop counts never depend on ring-buffer events reaching user space. Behind NAT the router's
  * egress program (recycle_router_egress) notes, for every SYN after SNAT, the client whose link
- * it came in on, under the outside 4-tuple (value: that SYN's ISN and the client); without NAT
+ * it came in on, under the outside 4-tuple (value: that SYN's ISN and the client, and the
+ * previous SYN's on that tuple); without NAT
  * the sender's address names the client. The gate counts each drop in client_drops[client],
  * or in attrib_stats[AS_UNATTRIBUTED] when neither says who sent it.
  */
@@ -81,6 +82,11 @@ struct attrib_key {
 struct attrib_owner {
 	__u32 isn;              /* the noted SYN's sequence number */
 	__s32 client;
+	/* the SYN noted before it on this 4-tuple with another ISN (prev_client -1: none): a SYN
+	 * of it may still be on its way to the server when the next one is noted (a resend
+	 * queued on a loaded host while the client, or another one, starts over on that tuple) */
+	__u32 prev_isn;
+	__s32 prev_client;
 };
 
 enum attrib_stat {
@@ -88,7 +94,7 @@ enum attrib_stat {
 	AS_UNATTRIBUTED,        /* drops no map could attribute */
 	AS_NOTE_FAILED,         /* SYNs the router could not note (the map update failed) */
 	AS_NO_NOTE,             /* of the unattributed: no note for the SYN's 4-tuple */
-	AS_OTHER_ISN,           /* of the unattributed: the 4-tuple's note is another SYN's */
+	AS_OTHER_ISN,           /* of the unattributed: the 4-tuple's note is of two other SYNs */
 	AS__MAX
 };
 

@@ -154,6 +154,10 @@ static int load(uint64_t paws_msl_ns, uint64_t tw_len_ns)
 	skel->rodata->server_port = PORT;
 	skel->rodata->tw_len_ns = tw_len_ns;
 	skel->rodata->sec_phase_ns = load_phase_ns;
+	/* room for a few clients (attribution), as gate.c sizes them for a lab */
+	if (bpf_map__set_max_entries(skel->maps.client_drops, 4) ||
+	    bpf_map__set_max_entries(skel->maps.attrib_links, 4))
+		return -1;
 	if (recycle_bpf__load(skel))
 		return -1;
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
@@ -514,7 +518,7 @@ static uint64_t percpu_sum(struct bpf_map *m, uint32_t k)
 static void note(uint16_t pport, uint32_t isn, int32_t client)
 {
 	struct attrib_key k = { htonl(PEER), htonl(SERVER), pport, PORT };
-	struct attrib_owner o = { isn, client };
+	struct attrib_owner o = { isn, client, 0, -1 };
 
 	assert_int_equal(bpf_map__update_elem(skel->maps.attrib_owners, &k, sizeof(k), &o,
 					      sizeof(o), BPF_ANY), 0);
@@ -538,6 +542,49 @@ static void test_attribution(void **state)
 	assert_int_equal(percpu_sum(skel->maps.attrib_stats, AS_OTHER_ISN), 1);
 	assert_int_equal(percpu_sum(skel->maps.attrib_stats, AS_NO_NOTE), 2);
 	assert_int_equal(percpu_sum(skel->maps.attrib_stats, AS_NOTE_FAILED), 0);
+}
+
+/* The router's egress program notes a SYN after SNAT, from the client whose link (ingress
+ * ifindex) it came in on. */
+static void router_syn(uint16_t pport, uint32_t isn, uint32_t ifindex)
+{
+	struct seg sg = { PEER, pport, 0, SYN, isn, 0, true, 5, 0 };
+	uint8_t frame[256], out[256];
+	size_t len = build(frame, &sg, true);
+	struct __sk_buff ctx = { .ingress_ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
+		    .data_out = out, .data_size_out = sizeof(out), .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.recycle_router_egress),
+						&o), 0);
+	assert_int_equal(o.retval, TC_ACT_OK);
+}
+
+static void link_client(uint32_t ifindex, int32_t client)
+{
+	assert_int_equal(bpf_map__update_elem(skel->maps.attrib_links, &ifindex, sizeof(ifindex),
+					      &client, sizeof(client), BPF_ANY), 0);
+}
+
+/* A SYN still on its way when the next SYN on its 4-tuple is noted (another ISN, here from
+ * another client) is still counted for its own client: the note keeps the previous SYN. */
+static void test_attribution_previous_syn(void **state)
+{
+	conversation(PEER, 40000, 1000000, true, true);	/* a record for PEER */
+	link_client(7, 1);
+	link_client(8, 2);
+	router_syn(40020, 9000, 7);		/* client 1's SYN ... */
+	router_syn(40020, 7777, 8);		/* ... then client 2's on the same tuple */
+	router_syn(40020, 7777, 8);		/* and its resend: client 1's stays the previous */
+	assert_int_equal(percpu_sum(skel->maps.attrib_stats, AS_NOTED), 3);
+	assert_int_equal(in((struct seg){ PEER, 40020, 0, SYN, 9000, 0, true, 5, 0 }), TC_ACT_SHOT);
+	assert_int_equal(in((struct seg){ PEER, 40020, 0, SYN, 7777, 0, true, 5, 0 }), TC_ACT_SHOT);
+	assert_int_equal(in((struct seg){ PEER, 40020, 0, SYN, 5555, 0, true, 5, 0 }), TC_ACT_SHOT);
+	assert_int_equal(percpu_sum(skel->maps.client_drops, 1), 1);
+	assert_int_equal(percpu_sum(skel->maps.client_drops, 2), 1);
+	assert_int_equal(percpu_sum(skel->maps.attrib_stats, AS_UNATTRIBUTED), 1);
+	assert_int_equal(percpu_sum(skel->maps.attrib_stats, AS_OTHER_ISN), 1);
 }
 
 static void test_ts_recent_in_order(void **state)
@@ -782,6 +829,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_record_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_rule, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attribution, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attribution_previous_syn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fin_wait1_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ts_recent_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rst_forgets, setup, teardown),
