@@ -105,6 +105,11 @@ int vnet_ct_stat(int ns_fd, const char *column, uint64_t *ret);
  * last state seen (-1: no such entry); -ETIMEDOUT (or -ENOENT without an entry) at the bound. */
 int vnet_wait_ct_state(int ns_fd, uint16_t dport, uint16_t reply_dport, int want,
 		       int timeout_ms, int *ret_state);
+/* Poll the same until no such entry is listed, bounded (-ETIMEDOUT, *ret_state the last
+ * state seen). A dump also removes the expired entries it meets (ctnetlink_dump_table()), so on a
+ * kernel whose GC is slow to reap them (4.11) the wait itself frees the tuple. */
+int vnet_wait_ct_gone(int ns_fd, uint16_t dport, uint16_t reply_dport, int timeout_ms,
+		      int *ret_state);
 /* Apply an nft script inside ns_fd (libnftables); errbuf gets nft's message on failure. The
  * tables live and die with the namespace. */
 int vnet_nft(int ns_fd, const char *script, char *errbuf, size_t errlen);

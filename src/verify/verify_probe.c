@@ -941,10 +941,11 @@ static void regression(struct verify_suite *s, const struct verify_kver *kv)
 	struct verify_test *t = begin(s, "nat_reuse_ts_regression",
 				      "SNAT reusing an external port the server holds in TIME_WAIT, timestamps=1: PAWS rejects only with per-4-tuple offsets (2026 regression, §4.8)");
 	int n = opts->quick ? 8 : 16, rejected = 0, reused = 0, err, lfd = -1;
-	double ms[32], rej_ms = 0, ok_ms = 0;
-	long rsts = 0, paws = 0;
+	double ms[32], rej_ms = 0, ok_ms = 0, gone_ms = 0;
+	long rsts = 0, paws = 0, synrt = 0;
 	uint64_t ctdrop0 = 0, ctdrop1 = 0;
 	const char *note, *ctr = NULL;
+	char why[160] = "";
 	struct vnet_lab p;
 
 	if (!t)
@@ -960,9 +961,12 @@ static void regression(struct verify_suite *s, const struct verify_kver *kv)
 	for (int i = 0; i < n; i++) {
 		struct counters sb = { 0 }, sa = { 0 }, cb = { 0 }, ca = { 0 };
 		struct vnet_conn c;
-		int afd, pp;
+		uint64_t if0 = 0, if1 = 0;
+		int afd, pp, ct = -1;
+		double tg;
 		long dp;
 
+		vnet_ct_stat(p.rt.router_fd, "insert_failed", &if0);
 		vnet_counters(p.rt.server_fd, &sb);
 		vnet_counters(cl_fd(&p, 0), &cb);
 		err = connect_accept(cl_fd(&p, 0), 0, srv_addr(&p), 5000, lfd, &c, &afd);
@@ -973,6 +977,23 @@ static void regression(struct verify_suite *s, const struct verify_kver *kv)
 		}
 		if (!err)
 			err = vnet_wait_tw(p.rt.server_fd, PORT, 40000, TW_WAIT_MS);
+		/* The next SYN may only come once the router has forgotten this mapping: its
+		 * entry is LAST_ACK until the server's last ACK crossed it (§4.7), and on 4.11 a
+		 * TIME_WAIT entry whose timeout (0) has passed stays hashed until the conntrack GC
+		 * reaches its bucket (up to 16 s), and still clashes at confirm: the new SYN on the
+		 * same reply tuple is dropped (insert_failed), again on each resend (§4.8). A
+		 * ctnetlink dump removes the expired entries it meets, so the wait frees it. */
+		tg = vnet_now_ms();
+		if (!err)
+			err = vnet_wait_ct_gone(p.rt.router_fd, PORT, 40000, TW_WAIT_MS, &ct);
+		if (err == -ETIMEDOUT && ct >= 0)
+			snprintf(why, sizeof(why),
+				 "the router still lists its conntrack entry (%s) after %d ms",
+				 ct_state_str(ct), TW_WAIT_MS);
+		tg = vnet_now_ms() - tg;
+		if (tg > gone_ms)
+			gone_ms = tg;
+		vnet_ct_stat(p.rt.router_fd, "insert_failed", &if1);
 		vnet_counters(p.rt.server_fd, &sa);
 		vnet_counters(cl_fd(&p, 0), &ca);
 		dp = vnet_delta(&sb, &sa, "TcpExtPAWSTimewait");
@@ -983,6 +1004,7 @@ static void regression(struct verify_suite *s, const struct verify_kver *kv)
 		paws += dp;
 		rejected += dp > 0;
 		rsts += vnet_delta(&cb, &ca, "TcpOutRsts");
+		synrt += vnet_delta(&cb, &ca, "TcpExtTCPSynRetrans");
 		ms[i] = c.connect_ms;
 		if (dp > 0)
 			rej_ms += c.connect_ms;
@@ -993,7 +1015,8 @@ static void regression(struct verify_suite *s, const struct verify_kver *kv)
 		counters_free(&cb);
 		counters_free(&ca);
 		if (err) {
-			verify_set(t, VS_FAIL, "connection %d: %s", i + 1, strerror(-err));
+			verify_set(t, VS_FAIL, "connection %d: %s (router insert_failed %+ld)", i + 1,
+				   why[0] ? why : strerror(-err), (long)(if1 - if0));
 			goto out;
 		}
 	}
@@ -1003,14 +1026,16 @@ static void regression(struct verify_suite *s, const struct verify_kver *kv)
 	enum verify_tsoff off = seen_tsoff ? seen_tsoff : 0;
 	bool present = rejected > 0;
 
-	t->data = json_pack("{s:i,s:i,s:i,s:I,s:s?,s:I,s:f,s:f,s:f,s:f,s:I}", "connections", n,
+	t->data = json_pack("{s:i,s:i,s:i,s:I,s:s?,s:I,s:I,s:f,s:f,s:f,s:f,s:I,s:f}",
+			    "connections", n,
 			    "reused_port", reused, "paws_rejected", rejected, "paws_counter",
 			    (json_int_t)paws, "paws_counter_name", ctr, "client_TcpOutRsts",
-			    (json_int_t)rsts, "connect_ms_p50", ms[n / 2], "connect_ms_max",
-			    ms[n - 1], "connect_ms_rejected_avg",
+			    (json_int_t)rsts, "client_TCPSynRetrans", (json_int_t)synrt,
+			    "connect_ms_p50", ms[n / 2], "connect_ms_max", ms[n - 1],
+			    "connect_ms_rejected_avg",
 			    rejected ? rej_ms / rejected : 0.0, "connect_ms_clean_avg",
 			    n - rejected ? ok_ms / (n - rejected) : 0.0, "nat_insert_failed",
-			    (json_int_t)(ctdrop1 - ctdrop0));
+			    (json_int_t)(ctdrop1 - ctdrop0), "ct_gone_ms_max", gone_ms);
 	verify_behaviour(t, "2026 NAT regression: %s", present ? "present" : "absent");
 	if (reused < n - 1) {
 		verify_set(t, VS_FAIL, "only %d of %d connections reused external port 40000", reused,
@@ -1023,10 +1048,16 @@ static void regression(struct verify_suite *s, const struct verify_kver *kv)
 			   rejected, reused, ctr, paws, rsts, rej_ms / rejected,
 			   n - rejected ? ok_ms / (n - rejected) : 0.0, ms[n - 1]);
 	} else {
-		verify_set(t, VS_PASS, "0/%d reused-port connects PAWS-rejected (offsets %s%s); connect p50 %.2f ms, max %.1f ms",
-			   reused, off ? verify_tsoff_str(off) : "?",
-			   off == TSOFF_4TUPLE ? ": NAT seems to recompute the offset (fixed)" : "",
-			   ms[n / 2], ms[n - 1]);
+		char offs[200];
+
+		/* without M8 (--only, or 4.11 where the direct lab cannot run) the version says */
+		if (off)
+			snprintf(offs, sizeof(offs), "offsets %s%s", verify_tsoff_str(off),
+				 off == TSOFF_4TUPLE ? ": NAT seems to recompute the offset (fixed)" : "");
+		else
+			snprintf(offs, sizeof(offs), "offsets not measured; %s", note);
+		verify_set(t, VS_PASS, "0/%d reused-port connects PAWS-rejected (%s); connect p50 %.2f ms, max %.1f ms",
+			   reused, offs, ms[n / 2], ms[n - 1]);
 	}
 out:
 	if (lfd >= 0)
