@@ -405,25 +405,7 @@ int vnet_wait_ct_state(int ns_fd, uint16_t dport, uint16_t reply_dport, int want
 int vnet_wait_ct_gone(int ns_fd, uint16_t dport, uint16_t reply_dport, int timeout_ms,
 		      int *ret_state)
 {
-	double end = vnet_now_ms() + timeout_ms;
-	struct ct_find f = { dport, reply_dport, -1 };
-	int err, e2 = 0;
-
-	for (;;) {
-		f.state = -1;
-		IN_NS(ns_fd, err, e2 = ct_dump(ct_find_one, &f));
-		if (!err)
-			err = e2 < 0 ? e2 : 0;
-		if (ret_state)
-			*ret_state = f.state;
-		if (err)
-			return err;
-		if (f.state < 0)
-			return 0;
-		if (vnet_now_ms() >= end)
-			return -ETIMEDOUT;
-		poll(NULL, 0, 2);
-	}
+	return vnet_wait_ct_state(ns_fd, dport, reply_dport, -1, timeout_ms, ret_state);
 }
 
 int vnet_sysctl_set(int ns_fd, const char *name, const char *value)

@@ -101,8 +101,9 @@ long vnet_delta(const struct counters *before, const struct counters *after, con
 /* Sum of a column of ns_fd's /proc/net/stat/nf_conntrack (hex, one line per CPU). */
 int vnet_ct_stat(int ns_fd, const char *column, uint64_t *ret);
 /* Poll ns_fd's conntrack until the TCP entry to port dport whose reply goes to reply_dport
- * (the NAT's external port) is in state want (enum tcp_conntrack), bounded. *ret_state is the
- * last state seen (-1: no such entry); -ETIMEDOUT (or -ENOENT without an entry) at the bound. */
+ * (the NAT's external port) is in state want (enum tcp_conntrack; -1: until there is no such
+ * entry), bounded. *ret_state is the last state seen (-1: no such entry); -ETIMEDOUT (or
+ * -ENOENT without an entry) at the bound. */
 int vnet_wait_ct_state(int ns_fd, uint16_t dport, uint16_t reply_dport, int want,
 		       int timeout_ms, int *ret_state);
 /* Poll the same until no such entry is listed, bounded (-ETIMEDOUT, *ret_state the last
