@@ -168,11 +168,15 @@ for m in "proc proc /mnt/proc" "sysfs sys /mnt/sys" "devtmpfs dev /mnt/dev" "tmp
 	mount -t \$1 \$2 \$3 || echo "twlab-vm: cannot mount \$1 on \$3"
 done
 mount -t bpf bpf /mnt/sys/fs/bpf 2>/dev/null
-# The working directory is shared on its own too: under /tmp or /run (a CI clone, say) the
-# tmpfs mounts above would hide it.
-mkdir -p "/mnt\$CWD" 2>/dev/null
-mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose twcwd "/mnt\$CWD" ||
-	echo "twlab-vm: cannot mount \$CWD"
+# A working directory under /tmp or /run (a CI clone, say) is shared on its own: the tmpfs
+# mounts above would hide it. Elsewhere the host's root has it already (and a share of / or
+# /proc would hide the mounts above).
+case "\$CWD" in
+/tmp | /tmp/* | /run | /run/*)
+	mkdir -p "/mnt\$CWD" 2>/dev/null
+	mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose twcwd "/mnt\$CWD" ||
+		echo "twlab-vm: cannot mount \$CWD" ;;
+esac
 mkdir -p "/mnt\$OUT"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 twout "/mnt\$OUT" || echo "twlab-vm: cannot mount \$OUT"
 echo "twlab-vm: kernel \$(uname -r), running \$OUT/.vmrun.sh at \$(cut -d' ' -f1 /proc/uptime)"

@@ -92,6 +92,9 @@ int cmd_lab_up(struct lab_rt *rt, bool verbose);
 /* --kernel (cmd_vm.c): the folder the twlab binary is in (the source tree when run from it) */
 void cmd_exe_dir(char *buf, size_t len);
 #define CMD_VM_TMP 64
+/* Can a guest run this binary? Not from under /tmp or /run (a guest has its own) unless that
+ * is inside the working directory, which is shared: EXIT_DONE, or EXIT_ENV with why printed. */
+int cmd_vm_check_self(void);
 /* Check the script and the image, make the folder shared with the guest: EXIT_* */
 int cmd_vm_begin(const char *kernel, char tmp[CMD_VM_TMP]);
 /* Boot kernel and run this twlab with guest[] inside; *ret_status is run-in-vm.sh's exit

@@ -193,6 +193,8 @@ int cmd_kernel_resolve(const char *spec, char *vmlinuz, size_t vlen, char *modul
 		cmd_err("--kernel %s: not a path, debian:PACKAGE, debian:X.Y.Z-N or debian:X.Y.Z", spec);
 		return EXIT_USAGE;
 	}
+	if (cmd_vm_check_self())
+		return EXIT_ENV;
 	script_path(fetch, sizeof(fetch), "fetch-kernel.sh");
 	err = kernel_resolve(&k, KERNEL_CACHE, fetch, vmlinuz, vlen, modules, mlen);
 	if (!err)

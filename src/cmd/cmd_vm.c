@@ -31,6 +31,43 @@ void cmd_exe_dir(char *buf, size_t len)
 	snprintf(buf, len, "%s", dirname(p));
 }
 
+static bool under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && (path[n] == '/' || !path[n]);
+}
+
+static bool in_guest_tmpfs(const char *path)
+{
+	return under(path, "/tmp") || under(path, "/run");
+}
+
+/* The guest sees this host's root read-only, but /tmp and /run are its own (tmpfs); a working
+ * directory under them is shared on its own (scripts/run-in-vm.sh). Is dir, where this binary
+ * is, visible there? */
+static bool guest_sees(const char *dir)
+{
+	char cwd[PATH_MAX];
+
+	if (!in_guest_tmpfs(dir))
+		return true;
+	return getcwd(cwd, sizeof(cwd)) && in_guest_tmpfs(cwd) && under(dir, cwd);
+}
+
+int cmd_vm_check_self(void)
+{
+	char dir[PATH_MAX];
+
+	cmd_exe_dir(dir, sizeof(dir));
+	if (guest_sees(dir))
+		return EXIT_DONE;
+	cmd_err("this twlab is in %s, which a guest cannot see: it shares this host's root (with "
+		"/tmp and /run of its own) and the working directory; run it from there (cd %s) "
+		"or from a copy outside /tmp and /run", dir, dir);
+	return EXIT_ENV;
+}
+
 int cmd_vm_begin(const char *kernel, char tmp[CMD_VM_TMP])
 {
 	char dir[PATH_MAX], script[PATH_MAX + 32];
@@ -41,6 +78,7 @@ int cmd_vm_begin(const char *kernel, char tmp[CMD_VM_TMP])
 		cmd_err("cannot run %s: %s", script, strerror(errno));
 		return EXIT_ENV;
 	}
+
 	if (access(kernel, R_OK)) {
 		cmd_err("cannot read kernel image %s: %s", kernel, strerror(errno));
 		return EXIT_USAGE;

@@ -74,4 +74,12 @@ if [ "$(id -u)" -eq 0 ]; then
 	log_test $? "run: refuses the same before building anything" "rc=$rc $(cat "$TMP/err")"
 fi
 
+# --kernel: a twlab under /tmp (outside the working directory) cannot run in a guest, which has a
+# /tmp of its own: said before anything is fetched or booted, exit 3
+mkdir -p "$TMP/bin/scripts" && cp "$TWLAB" "$TMP/bin/twlab" && cp "$TOP/scripts/run-in-vm.sh" "$TMP/bin/scripts/"
+out=$(cd / && "$TMP/bin/twlab" verify --kernel /nonexistent --only m1 2>&1); rc=$?
+[ $rc -eq 3 ] && grep -qF "this twlab is in $TMP/bin, which a guest cannot see" <<<"$out" &&
+	! grep -q 'run-in-vm' <<<"$out"
+log_test $? "verify --kernel: a binary the guest cannot see is refused, before any boot" "rc=$rc $out"
+
 exit $RET
