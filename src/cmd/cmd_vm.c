@@ -78,7 +78,6 @@ int cmd_vm_begin(const char *kernel, char tmp[CMD_VM_TMP])
 		cmd_err("cannot run %s: %s", script, strerror(errno));
 		return EXIT_ENV;
 	}
-
 	if (access(kernel, R_OK)) {
 		cmd_err("cannot read kernel image %s: %s", kernel, strerror(errno));
 		return EXIT_USAGE;
