@@ -204,18 +204,22 @@ static int out(struct seg s)
 	return send_seg(&s, false);
 }
 
-static void stats(uint64_t st[RS__MAX])
+/* Entry k of a per-CPU array of counters, summed over the CPUs. */
+static uint64_t percpu_sum(struct bpf_map *m, uint32_t k)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	uint64_t v[ncpu];
+	uint64_t v[ncpu], sum = 0;
 
-	for (uint32_t k = 0; k < RS__MAX; k++) {
-		assert_int_equal(bpf_map__lookup_elem(skel->maps.stats, &k, sizeof(k), v,
-						      sizeof(v), 0), 0);
-		st[k] = 0;
-		for (int c = 0; c < ncpu; c++)
-			st[k] += v[c];
-	}
+	assert_int_equal(bpf_map__lookup_elem(m, &k, sizeof(k), v, sizeof(v), 0), 0);
+	for (int c = 0; c < ncpu; c++)
+		sum += v[c];
+	return sum;
+}
+
+static void stats(uint64_t st[RS__MAX])
+{
+	for (uint32_t k = 0; k < RS__MAX; k++)
+		st[k] = percpu_sum(skel->maps.stats, k);
 }
 
 static int consume(void)
@@ -502,17 +506,6 @@ static void test_record_rule(void **state)
 	assert_int_equal(st[RS_RECORDS_UPDATED], 2);
 	assert_int_equal(st[RS_RECORDS_KEPT], 1);
 	assert_int_equal(st[RS_TW_ENTERED], 3);
-}
-
-static uint64_t percpu_sum(struct bpf_map *m, uint32_t k)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t v[ncpu], sum = 0;
-
-	assert_int_equal(bpf_map__lookup_elem(m, &k, sizeof(k), v, sizeof(v), 0), 0);
-	for (int c = 0; c < ncpu; c++)
-		sum += v[c];
-	return sum;
 }
 
 static void note(uint16_t pport, uint32_t isn, int32_t client)
